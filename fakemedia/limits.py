@@ -1,0 +1,34 @@
+"""Every resource bound in one place.
+
+Parsers read lengths from untrusted files; each bound below stops a lying length, a deep
+nesting or a decompression bomb before it costs time or memory. Exceeding one raises
+:class:`fakemedia.errors.LimitExceeded`.
+"""
+
+from __future__ import annotations
+
+#: Largest input file read into memory (bytes). JPEGs beyond this are refused, not streamed.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+#: Largest reassembled JUMBF manifest store (c2pa-rs caps manifests at a similar size).
+MAX_STORE_BYTES = 64 * 1024 * 1024
+#: Deepest JUMBF superbox nesting; a C2PA store needs 5 levels, thumbnails add one.
+MAX_BOX_DEPTH = 16
+#: Most boxes in one store, all levels together.
+MAX_BOXES = 100_000
+#: Most marker segments before the scan data.
+MAX_SEGMENTS = 10_000
+#: Most APP11 packets in one JUMBF box.
+MAX_APP11_PACKETS = 4096
+#: Decompressed size cap for a Brotli-compressed manifest (c2pa-rs defaults to 32 MB).
+MAX_DECOMPRESSED_BYTES = 32 * 1024 * 1024
+#: Most manifests in a store and deepest ingredient chain followed.
+MAX_MANIFESTS = 1024
+MAX_INGREDIENT_DEPTH = 64
+#: Largest CBOR/JSON item decoded from a box.
+MAX_CBOR_BYTES = 16 * 1024 * 1024
+#: Most certificates in an x5chain.
+MAX_CHAIN_CERTS = 16
+#: Largest image (pixels) the detector decodes; bigger images are downscaled first.
+MAX_DETECT_PIXELS = 4096 * 4096
+#: Largest image (pixels) Pillow may decode at all (decompression-bomb guard).
+MAX_DECODE_PIXELS = 20000 * 20000
