@@ -1,0 +1,265 @@
+"""Certificates: loading, the C2PA signer profile (digest §7.1) and anchor chaining (§7.2).
+
+Trust is deliberately small: a chain is trusted when one of its certificates is an anchor or is
+issued and signed by one, with every link below it issued and signed by the next (the
+c2pa-rs rust_native behaviour). No path building, no revocation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID, SignatureAlgorithmOID
+
+from fakemedia.cose.algorithms import MIN_RSA_BITS
+from fakemedia.errors import CertificateError
+
+#: c2pa-kp-claimSigning (C2PA 2.x §14.4.1).
+C2PA_CLAIM_SIGNING = x509.ObjectIdentifier("1.3.6.1.4.1.62558.2.1")
+DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
+MS_C2PA_SIGNING = x509.ObjectIdentifier("1.3.6.1.4.1.311.76.59.1.9")
+#: EKUs a C2PA claim signer may carry (§7.1); ``profile_problems(extra_ekus=…)`` adds more.
+ACCEPTED_EKUS = frozenset(
+    {ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING, C2PA_CLAIM_SIGNING, MS_C2PA_SIGNING}
+)
+_SOLO_EKUS = {
+    ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping",
+    ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning",
+}
+_SIG_ALGS = frozenset(
+    {
+        SignatureAlgorithmOID.ECDSA_WITH_SHA256,
+        SignatureAlgorithmOID.ECDSA_WITH_SHA384,
+        SignatureAlgorithmOID.ECDSA_WITH_SHA512,
+        SignatureAlgorithmOID.RSA_WITH_SHA256,
+        SignatureAlgorithmOID.RSA_WITH_SHA384,
+        SignatureAlgorithmOID.RSA_WITH_SHA512,
+        SignatureAlgorithmOID.RSASSA_PSS,
+        SignatureAlgorithmOID.ED25519,
+    }
+)
+_PSS_HASHES = (hashes.SHA256, hashes.SHA384, hashes.SHA512)
+_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})
+#: Extensions we understand; any other marked critical fails the profile.
+_KNOWN_EXTENSIONS = frozenset(
+    {
+        ExtensionOID.BASIC_CONSTRAINTS,
+        ExtensionOID.KEY_USAGE,
+        ExtensionOID.EXTENDED_KEY_USAGE,
+        ExtensionOID.SUBJECT_KEY_IDENTIFIER,
+        ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
+        ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
+        ExtensionOID.ISSUER_ALTERNATIVE_NAME,
+        ExtensionOID.CERTIFICATE_POLICIES,
+        ExtensionOID.POLICY_CONSTRAINTS,
+        ExtensionOID.POLICY_MAPPINGS,
+        ExtensionOID.INHIBIT_ANY_POLICY,
+        ExtensionOID.NAME_CONSTRAINTS,
+        ExtensionOID.CRL_DISTRIBUTION_POINTS,
+        ExtensionOID.FRESHEST_CRL,
+        ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
+        ExtensionOID.SUBJECT_INFORMATION_ACCESS,
+    }
+)
+
+
+def load_certificates(data: bytes) -> list[x509.Certificate]:
+    """Certificates from a PEM bundle or one DER certificate; CertificateError otherwise."""
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificates(data)
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError:
+        raise CertificateError("no readable certificate (expected PEM or DER)") from None
+
+
+# --- §7.1 profile ---------------------------------------------------------------------------
+
+
+def _der_children(der: bytes) -> list[int]:
+    """Tag bytes of the elements inside the outer DER SEQUENCE (tiny, bounds-checked walk)."""
+
+    def header(pos: int) -> tuple[int, int]:
+        if pos + 2 > len(der):
+            raise ValueError("truncated DER")
+        first = der[pos + 1]
+        if first < 0x80:
+            return pos + 2, first
+        count = first & 0x7F
+        if count == 0 or count > 4 or pos + 2 + count > len(der):
+            raise ValueError("bad DER length")
+        return pos + 2 + count, int.from_bytes(der[pos + 2 : pos + 2 + count], "big")
+
+    pos, _ = header(0)
+    tags = []
+    while pos < len(der):
+        start, length = header(pos)
+        tags.append(der[pos])
+        pos = start + length
+    return tags
+
+
+def _basics(cert: x509.Certificate) -> Iterable[str]:
+    try:
+        if cert.version is not x509.Version.v3:
+            yield "not an X.509 v3 certificate"
+    except x509.InvalidVersion:
+        yield "not an X.509 v3 certificate"
+    try:
+        tags = _der_children(cert.tbs_certificate_bytes)
+    except ValueError:
+        tags = []
+    # issuerUniqueID [1] and subjectUniqueID [2], IMPLICIT BIT STRING (RFC 5280 §4.1).
+    if any(t in (0x81, 0xA1, 0x82, 0xA2) for t in tags):
+        yield "carries issuerUniqueID or subjectUniqueID"
+    oid = cert.signature_algorithm_oid
+    if oid not in _SIG_ALGS:
+        yield f"certificate signature algorithm {oid.dotted_string} is not allowed"
+    elif oid == SignatureAlgorithmOID.RSASSA_PSS and not _pss_params_ok(cert):
+        yield "RSASSA-PSS certificate signature must use one SHA-2 hash for both digest and MGF1"
+    yield from _key_problems(cert.public_key())
+
+
+def _pss_params_ok(cert: x509.Certificate) -> bool:
+    digest = cert.signature_hash_algorithm
+    params: Any = cert.signature_algorithm_parameters
+    # cryptography exposes the MGF1 hash only as a private attribute; absent -> cannot tell.
+    mgf_hash = getattr(getattr(params, "mgf", None), "_algorithm", digest)
+    return (
+        isinstance(digest, _PSS_HASHES) and mgf_hash is not None and type(mgf_hash) is type(digest)
+    )
+
+
+def _key_problems(key: Any) -> Iterable[str]:
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        if key.curve.name not in _CURVES:
+            yield f"EC curve {key.curve.name} is not P-256, P-384 or P-521"
+    elif isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < MIN_RSA_BITS:
+            yield f"RSA key of {key.key_size} bits is below {MIN_RSA_BITS}"
+    elif not isinstance(key, ed25519.Ed25519PublicKey):
+        yield f"key type {type(key).__name__} is not allowed"
+
+
+def _extension_problems(cert: x509.Certificate, accepted: frozenset[Any]) -> Iterable[str]:
+    try:
+        exts = cert.extensions
+    except ValueError:
+        yield "extensions cannot be parsed"
+        return
+
+    def get(oid: x509.ObjectIdentifier) -> Any:
+        try:
+            return exts.get_extension_for_oid(oid).value
+        except x509.ExtensionNotFound:
+            return None
+
+    bc = get(ExtensionOID.BASIC_CONSTRAINTS)
+    is_ca = bool(bc and bc.ca)
+    if is_ca:
+        yield "is a CA certificate (expected end-entity)"
+        if cert.issuer == cert.subject:
+            yield "is a self-signed CA certificate"
+    if get(ExtensionOID.AUTHORITY_KEY_IDENTIFIER) is None:
+        yield "no Authority Key Identifier"
+    ku = get(ExtensionOID.KEY_USAGE)
+    if ku is None:
+        yield "no Key Usage"
+    else:
+        # c2pa-rs tolerates nonRepudiation (contentCommitment) alone (§7.1).
+        if not (ku.digital_signature or ku.content_commitment):
+            yield "Key Usage lacks digitalSignature"
+        if ku.key_cert_sign and not is_ca:
+            yield "Key Usage has keyCertSign on an end-entity certificate"
+    yield from _eku_problems(get(ExtensionOID.EXTENDED_KEY_USAGE), accepted)
+    for ext in exts:
+        if ext.critical and ext.oid not in _KNOWN_EXTENSIONS:
+            yield f"unknown critical extension {ext.oid.dotted_string}"
+
+
+def _eku_problems(eku: Any, accepted: frozenset[Any]) -> Iterable[str]:
+    if eku is None:
+        yield "no Extended Key Usage"
+        return
+    usages = list(eku)
+    if ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE in usages:
+        yield "Extended Key Usage contains anyExtendedKeyUsage"
+    if not any(u in accepted for u in usages):
+        yield "Extended Key Usage has no C2PA signing purpose"
+    for oid, name in _SOLO_EKUS.items():
+        if oid in usages and len(usages) > 1:
+            yield f"Extended Key Usage {name} must appear alone"
+
+
+def profile_problems(
+    leaf: x509.Certificate, *, extra_ekus: Iterable[str | x509.ObjectIdentifier] = ()
+) -> list[str]:
+    """Every way ``leaf`` breaks the C2PA signer profile (§7.1); [] when it conforms.
+
+    Validity dates are not checked here (see :func:`is_valid_at`). ``extra_ekus`` are
+    additional accepted EKU OIDs, like c2pa-rs ``trust_config``.
+    """
+    accepted = ACCEPTED_EKUS | {
+        o if isinstance(o, x509.ObjectIdentifier) else x509.ObjectIdentifier(o) for o in extra_ekus
+    }
+    return [*_basics(leaf), *_extension_problems(leaf, accepted)]
+
+
+# --- validity, chaining, display -------------------------------------------------------------
+
+
+def _utc(when: datetime) -> datetime:
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
+
+
+def is_valid_at(cert: x509.Certificate, when: datetime) -> bool:
+    """True when ``when`` (naive = UTC) lies inside the certificate's validity window."""
+    return cert.not_valid_before_utc <= _utc(when) <= cert.not_valid_after_utc
+
+
+def _issued_by(child: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        child.verify_directly_issued_by(issuer)
+    except Exception:  # name mismatch, bad signature, unsupported key or algorithm
+        return False
+    return True
+
+
+def chain_to_anchor(chain: Sequence[x509.Certificate], anchors: Sequence[x509.Certificate]) -> bool:
+    """True when the chain (leaf first) reaches a trust anchor through valid links (§7.2)."""
+    if not anchors:
+        return False
+    for i, cert in enumerate(chain):
+        if i > 0 and not _issued_by(chain[i - 1], cert):
+            return False  # a broken link: nothing above it can vouch for the leaf
+        if cert in anchors or any(_issued_by(cert, a) for a in anchors):
+            return True
+    return False
+
+
+def _first(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
+    attrs = name.get_attributes_for_oid(oid)
+    value = attrs[0].value if attrs else None
+    return value if isinstance(value, str) else None
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def describe(cert: x509.Certificate) -> dict[str, str | None]:
+    """A small, JSON-ready summary of who a certificate names."""
+    return {
+        "common_name": _first(cert.subject, NameOID.COMMON_NAME),
+        "organization": _first(cert.subject, NameOID.ORGANIZATION_NAME),
+        "issuer": cert.issuer.rfc4514_string(),
+        "issuer_common_name": _first(cert.issuer, NameOID.COMMON_NAME),
+        "serial_number": str(cert.serial_number),
+        "not_before": _iso(cert.not_valid_before_utc),
+        "not_after": _iso(cert.not_valid_after_utc),
+    }

@@ -1,0 +1,218 @@
+"""COSE_Sign1 for C2PA claim signatures (digest §6).
+
+Layout written: ``tag 18 [ bstr({1: alg, 33: x5chain}), {"pad": h'00…'}, null, bstr(sig) ]``.
+The payload (the claim bytes) is detached; the signature covers
+``["Signature1", protected_bstr, h'', payload]`` built from the *stored* protected bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import cbor2
+from cryptography import x509
+
+from fakemedia import limits
+from fakemedia.cose import algorithms
+from fakemedia.cose.algorithms import Algorithm
+from fakemedia.cose.signer import Signer
+from fakemedia.errors import LimitExceeded, ManifestError, SignatureInvalid
+
+COSE_SIGN1_TAG = 18
+HEADER_ALG = 1
+HEADER_X5CHAIN = 33
+#: Legacy files carry the chain in the unprotected bucket under this *string* label (§6.1).
+LEGACY_X5CHAIN = "x5chain"
+#: Headroom added by :func:`reserve_size` (c2pa-rs reserves the same, digest §6.3).
+RESERVE_MARGIN = 1024
+
+
+class UnsupportedAlgorithm(SignatureInvalid):
+    """The protected header names no algorithm, or one we do not support."""
+
+
+@dataclass(frozen=True)
+class Sign1:
+    """A decoded COSE_Sign1; ``protected_bytes`` are kept verbatim for verification."""
+
+    protected_bytes: bytes
+    protected: dict[Any, Any]
+    unprotected: dict[Any, Any]
+    signature: bytes
+    #: Embedded payload; None for the detached payload C2PA uses.
+    payload: bytes | None = field(default=None)
+
+    @property
+    def alg_id(self) -> Any:
+        return self.protected.get(HEADER_ALG)
+
+    @property
+    def algorithm(self) -> Algorithm | None:
+        try:
+            return Algorithm.from_cose_id(self.alg_id)
+        except ValueError:
+            return None
+
+    @property
+    def x5chain(self) -> list[bytes]:
+        """DER certificates, leaf first; ManifestError when malformed or in both buckets."""
+        in_protected = HEADER_X5CHAIN in self.protected
+        in_unprotected = LEGACY_X5CHAIN in self.unprotected
+        if in_protected and in_unprotected:
+            raise ManifestError("COSE x5chain present in both protected and unprotected headers")
+        if in_protected:
+            return _chain_list(self.protected[HEADER_X5CHAIN])
+        if in_unprotected:
+            return _chain_list(self.unprotected[LEGACY_X5CHAIN])
+        return []
+
+    @property
+    def timestamp_tokens(self) -> list[bytes]:
+        """RFC 3161 tokens from ``sigTst2`` then ``sigTst`` (§6.4); not validated here."""
+        tokens: list[bytes] = []
+        for label in ("sigTst2", "sigTst"):
+            container = self.unprotected.get(label)
+            if not isinstance(container, Mapping):
+                continue
+            entries = container.get("tstTokens")
+            if not isinstance(entries, (list, tuple)):
+                continue
+            for entry in entries:
+                if isinstance(entry, Mapping) and isinstance(entry.get("val"), bytes):
+                    tokens.append(entry["val"])
+        return tokens
+
+
+def _chain_list(value: Any) -> list[bytes]:
+    if isinstance(value, bytes):
+        certs = [value]
+    elif isinstance(value, (list, tuple)) and value:
+        certs = list(value)
+    else:
+        raise ManifestError("COSE x5chain is neither a bstr nor a non-empty array")
+    if len(certs) > limits.MAX_CHAIN_CERTS:
+        raise LimitExceeded(
+            f"COSE x5chain has {len(certs)} certificates (limit {limits.MAX_CHAIN_CERTS})"
+        )
+    if not all(isinstance(c, bytes) and c for c in certs):
+        raise ManifestError("COSE x5chain holds an entry that is not a certificate bstr")
+    return certs
+
+
+def sig_structure(protected_bytes: bytes, payload: bytes) -> bytes:
+    """The bytes actually signed (digest §6.2), external AAD empty."""
+    return cbor2.dumps(["Signature1", protected_bytes, b"", payload])
+
+
+def _protected_header(signer: Signer) -> bytes:
+    chain = [bytes(c) for c in signer.certificate_chain]
+    if not chain:
+        raise ValueError("signer has an empty certificate chain")
+    x5chain: bytes | list[bytes] = chain[0] if len(chain) == 1 else chain
+    # Insertion order gives c2pa-rs's bytes: A2 01 <alg> 18 21 <x5chain> (digest §6.1).
+    return cbor2.dumps({HEADER_ALG: signer.algorithm.cose_id, HEADER_X5CHAIN: x5chain})
+
+
+def _assemble(protected: bytes, signature: bytes, pad: int, pad2: int | None) -> bytes:
+    unprotected: dict[str, bytes] = {"pad": bytes(pad)}
+    if pad2 is not None:
+        unprotected["pad2"] = bytes(pad2)
+    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, unprotected, None, signature]))
+
+
+def _padded(protected: bytes, signature: bytes, pad_to: int) -> bytes:
+    # A bstr header grows 1 -> 2 -> 3 -> 5 bytes at lengths 24, 256, 65536, so some totals are
+    # unreachable with "pad" alone; a second, "pad2", shifts the jump out of the way.
+    for pad2 in (None, 0):
+        base = len(_assemble(protected, signature, 0, pad2))
+        for header_growth in (0, 1, 2, 4):
+            pad = pad_to - base - header_growth
+            if pad < 0:
+                break
+            encoded = _assemble(protected, signature, pad, pad2)
+            if len(encoded) == pad_to:
+                return encoded
+    minimum = len(_assemble(protected, signature, 0, None))
+    raise ValueError(f"pad_to={pad_to} is too small: the COSE_Sign1 needs {minimum} bytes")
+
+
+def encode_sign1(payload: bytes, signer: Signer, *, pad_to: int | None = None) -> bytes:
+    """Sign ``payload`` (detached) and return COSE_Sign1_Tagged bytes, ``pad_to`` long if given."""
+    protected = _protected_header(signer)
+    signature = bytes(signer.sign(sig_structure(protected, payload)))
+    if pad_to is None:
+        return _assemble(protected, signature, 0, None)
+    return _padded(protected, signature, pad_to)
+
+
+def reserve_size(signer: Signer) -> int:
+    """A COSE_Sign1 size every signature by ``signer`` fits in (and can be padded to exactly)."""
+    chain = [bytes(c) for c in signer.certificate_chain]
+    sig_max = signer.algorithm.max_signature_size()
+    if signer.algorithm.is_pss and chain:
+        try:
+            sig_max = (x509.load_der_x509_certificate(chain[0]).public_key().key_size + 7) // 8
+        except (ValueError, AttributeError):
+            pass
+    # Each bstr header is at most 5 bytes here; the fixed CBOR frame is well under the margin.
+    return sig_max + sum(len(c) + 5 for c in chain) + RESERVE_MARGIN
+
+
+def _loads_exact(data: bytes, what: str) -> Any:
+    stream = io.BytesIO(data)
+    try:
+        value = cbor2.CBORDecoder(stream, allow_duplicate_keys=False, max_depth=64).decode()
+    except Exception as exc:  # cbor2 raises assorted errors on hostile input
+        raise ManifestError(f"{what} is not valid CBOR: {type(exc).__name__}") from None
+    if stream.tell() != len(data):
+        raise ManifestError(f"{what} has trailing bytes after the CBOR item")
+    return value
+
+
+def decode_sign1(data: bytes) -> Sign1:
+    """Parse COSE_Sign1_Tagged bytes; ManifestError for anything but the shape of §6.1."""
+    if len(data) > limits.MAX_CBOR_BYTES:
+        raise LimitExceeded(f"COSE_Sign1 of {len(data)} bytes exceeds {limits.MAX_CBOR_BYTES}")
+    item = _loads_exact(bytes(data), "COSE_Sign1")
+    if not isinstance(item, cbor2.CBORTag) or item.tag != COSE_SIGN1_TAG:
+        raise ManifestError("COSE_Sign1 lacks CBOR tag 18")
+    parts = item.value
+    if not isinstance(parts, (list, tuple)) or len(parts) != 4:
+        raise ManifestError("COSE_Sign1 is not a 4-element array")
+    protected_bytes, unprotected, payload, signature = parts
+    if not isinstance(protected_bytes, bytes):
+        raise ManifestError("COSE_Sign1 protected header is not a bstr")
+    if not isinstance(unprotected, Mapping):
+        raise ManifestError("COSE_Sign1 unprotected header is not a map")
+    if payload is not None and not isinstance(payload, bytes):
+        raise ManifestError("COSE_Sign1 payload is neither null nor a bstr")
+    if not isinstance(signature, bytes):
+        raise ManifestError("COSE_Sign1 signature is not a bstr")
+    # A zero-length protected bstr stands for the empty map (RFC 9052 §3).
+    protected = _loads_exact(protected_bytes, "COSE protected header") if protected_bytes else {}
+    if not isinstance(protected, Mapping):
+        raise ManifestError("COSE protected header is not a map")
+    sign1 = Sign1(protected_bytes, dict(protected), dict(unprotected), signature, payload)
+    sign1.x5chain  # noqa: B018 - validates shape and MAX_CHAIN_CERTS now, not at first use
+    return sign1
+
+
+def verify_sign1(sign1: Sign1, payload: bytes) -> None:
+    """Verify with the x5chain leaf; UnsupportedAlgorithm or SignatureInvalid on failure."""
+    alg = sign1.algorithm
+    if alg is None:
+        raise UnsupportedAlgorithm(f"unsupported or missing COSE algorithm {sign1.alg_id!r}")
+    try:
+        chain = sign1.x5chain
+        leaf = x509.load_der_x509_certificate(chain[0]) if chain else None
+        public_key = leaf.public_key() if leaf else None
+    except (ManifestError, LimitExceeded, ValueError):
+        raise SignatureInvalid("signing certificate is unreadable") from None
+    if public_key is None:
+        raise SignatureInvalid("COSE_Sign1 carries no signing certificate")
+    algorithms.verify(
+        alg, public_key, sign1.signature, sig_structure(sign1.protected_bytes, payload)
+    )
