@@ -21,7 +21,7 @@ from jsonschema.exceptions import ValidationError
 
 from fakemedia.errors import AnnotationInvalid
 
-__all__ = ["is_rfc3339", "issues_of", "load_schema", "raise_issues", "validate"]
+__all__ = ["def_issues", "is_rfc3339", "issues_of", "load_schema", "raise_issues", "validate"]
 
 # RFC 3339 §5.6 date-time: a full date, 'T', a time and a mandatory offset.
 _RFC3339 = re.compile(
@@ -139,3 +139,24 @@ def raise_issues(issues: list[str], what: str = "annotation") -> None:
 def validate(instance: Any, name: str = "annotation") -> None:
     """Validate against the named schema; raise :class:`AnnotationInvalid` listing every issue."""
     raise_issues(issues_of(instance, name), what=name)
+
+
+@functools.cache
+def _def_validator(definition: str, name: str) -> Draft202012Validator:
+    # Validate against one $defs entry while resolving its internal $refs against the root.
+    from referencing import Registry, Resource
+
+    root = load_schema(name)
+    registry: Registry[Any] = Registry().with_resource(root["$id"], Resource.from_contents(root))
+    return Draft202012Validator(
+        {"$ref": f"{root['$id']}#/$defs/{definition}"},
+        registry=registry,
+        format_checker=_format_checker(),
+    )
+
+
+def def_issues(instance: Any, definition: str, name: str = "annotation") -> list[str]:
+    """Like :func:`issues_of`, for one ``$defs`` entry (e.g. ``"region"``) of the schema."""
+    errors = _def_validator(definition, name).iter_errors(instance)
+    ordered = sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])
+    return [f"{_path(e)}: {_message(e)}" for e in ordered]
