@@ -1,0 +1,191 @@
+"""Build and embed a signed C2PA manifest (c2pa-digest §3–6, §12).
+
+The data hash is computed on the JPEG with any old store removed: the exclusion we declare is
+exactly the APP11 run we insert, so the hash of the stripped file is already final (§5.2). Only
+the exclusion *length* depends on the store's own size, so we iterate until it is stable (§5.3
+A, single pass). The COSE signature is padded to a size fixed in advance, so signing cannot
+change the store size afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import cbor2
+
+from fakemedia.cose import sign1
+from fakemedia.cose.signer import Signer
+from fakemedia.errors import SigningError
+from fakemedia.formats import app11, jumbf
+from fakemedia.manifest import labels
+from fakemedia.manifest.store import HashedURI, Manifest, ManifestStore
+
+GENERATOR = "fakemedia"
+_SALT_BYTES = 16
+_MAX_SIZE_ROUNDS = 64
+
+
+@dataclass
+class AssertionSpec:
+    """One assertion to write: label, CBOR-ready content, and whether the signer created it."""
+
+    label: str
+    content: Any
+    created: bool = True
+    salted: bool = True
+
+
+@dataclass
+class ParentInfo:
+    """The manifest the new one continues (§12.1): its label and validation results."""
+
+    manifest: Manifest
+    validation_results: dict[str, Any]
+    title: str | None = None
+
+
+@dataclass
+class BuildRequest:
+    asset: bytes
+    assertions: Sequence[AssertionSpec]
+    signer: Signer
+    title: str | None = None
+    generator_version: str = "0"
+    compress: bool = False
+    instance_id: str = field(default_factory=lambda: f"xmp:iid:{uuid.uuid4()}")
+    manifest_label: str = field(default_factory=labels.new_manifest_label)
+
+
+def tagged_time(when: datetime | None = None) -> cbor2.CBORTag:
+    """C2PA dates are CBOR tag 0 with an RFC 3339 string (§8.0)."""
+    moment = (when or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return cbor2.CBORTag(0, moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def ingredient_assertion(parent: ParentInfo) -> dict[str, Any]:
+    """A ``c2pa.ingredient.v3`` parentOf ingredient naming the previous active manifest."""
+    m = parent.manifest
+    sig_box = m.box.find(labels.SIGNATURE)
+    content: dict[str, Any] = {
+        "relationship": "parentOf",
+        "dc:format": "image/jpeg",
+        "activeManifest": HashedURI(labels.absolute_uri(m.label),
+                                    hashlib.sha256(m.hash_input()).digest()).to_cbor(),
+        "validationResults": parent.validation_results,
+    }
+    if parent.title:
+        content["dc:title"] = parent.title
+    if sig_box is not None:
+        content["claimSignature"] = HashedURI(
+            labels.absolute_uri(m.label, labels.SIGNATURE),
+            hashlib.sha256(sig_box.hash_input()).digest()).to_cbor()
+    instance = (m.claim or {}).get("instanceID")
+    if isinstance(instance, str):
+        content["instanceID"] = instance
+    return content
+
+
+def build(request: BuildRequest, existing: ManifestStore | None = None) -> bytes:
+    """Return the asset with a new signed manifest embedded (old manifests kept before it)."""
+    stripped, old_offset = app11.remove_c2pa_store(request.asset)
+    offset = old_offset if old_offset is not None else app11.default_insert_offset(stripped)
+    data_hash = hashlib.sha256(stripped).digest()
+    reserve = sign1.reserve_size(request.signer)
+    salts = {spec.label: os.urandom(_SALT_BYTES) for spec in request.assertions if spec.salted}
+    prefix = b"".join(m.stored.to_bytes() for m in existing.manifests) if existing else b""
+
+    def assemble(length: int, pad: int, signature: bytes | None) -> tuple[bytes, bytes]:
+        hash_data = {"exclusions": [{"start": offset, "length": length}],
+                     "name": "jumbf manifest", "alg": "sha256", "hash": data_hash,
+                     "pad": bytes(pad)}
+        specs = [*request.assertions, AssertionSpec(labels.HASH_DATA, hash_data, salted=False)]
+        boxes = [_assertion_box(s, salts.get(s.label)) for s in specs]
+        claim = _claim(request, specs, boxes)
+        sig = signature if signature is not None else bytes(reserve)
+        manifest = _superbox("c2ma", request.manifest_label, [
+            _superbox("c2as", labels.ASSERTIONS, boxes),
+            _superbox("c2cl", labels.CLAIM_V2, [jumbf.ContentBox(b"cbor", claim)]),
+            _superbox("c2cs", labels.SIGNATURE, [jumbf.ContentBox(b"cbor", sig)]),
+        ])
+        stored = _compress(manifest, request.manifest_label) if request.compress else manifest
+        store = _superbox("c2pa", labels.STORE, [])
+        store_bytes = _with_children(store, prefix + stored.to_bytes())
+        return store_bytes, claim
+
+    # Uncompressed, the padded signature has a fixed size, so a zero placeholder sizes the
+    # store exactly and we sign once at the end. Compressed, the signature's bytes change the
+    # compressed size, so every round signs for real.
+    length, pad = 0, 0
+    for _ in range(_MAX_SIZE_ROUNDS):
+        _, claim = assemble(length, pad, None)
+        signature = sign1.encode_sign1(claim, request.signer, pad_to=reserve) \
+            if request.compress else None
+        store_bytes, _ = assemble(length, pad, signature)
+        needed = app11.app11_run_length(len(store_bytes))
+        if needed == length:
+            break
+        if request.compress and needed < length:
+            pad += 1  # zero padding nudges an oscillating size to a fixed point
+        length = needed
+    else:
+        raise SigningError("could not settle the manifest size; try without --compress")
+    if signature is None:
+        signature = sign1.encode_sign1(claim, request.signer, pad_to=reserve)
+        store_bytes, final_claim = assemble(length, pad, signature)
+        if final_claim != claim or app11.app11_run_length(len(store_bytes)) != length:
+            raise SigningError("manifest changed size while signing")  # guarded invariant
+    return app11.insert_c2pa_store(stripped, store_bytes, offset)
+
+
+def _claim(request: BuildRequest, specs: Sequence[AssertionSpec],
+           boxes: Sequence[jumbf.SuperBox]) -> bytes:
+    """Claim v2 (§4.1), deterministic CBOR; assertions referenced in the relative form."""
+    created, gathered = [], []
+    for spec, box in zip(specs, boxes):
+        ref = HashedURI(labels.relative_assertion_uri(spec.label),
+                        hashlib.sha256(box.hash_input()).digest()).to_cbor()
+        (created if spec.created else gathered).append(ref)
+    claim: dict[str, Any] = {
+        "instanceID": request.instance_id,
+        "claim_generator_info": {"name": GENERATOR, "version": request.generator_version},
+        "signature": labels.absolute_uri(request.manifest_label, labels.SIGNATURE),
+        "created_assertions": created,
+        "alg": "sha256",
+    }
+    if gathered:
+        claim["gathered_assertions"] = gathered
+    if request.title:
+        claim["dc:title"] = request.title
+    return cbor2.dumps(claim, canonical=True)
+
+
+def _assertion_box(spec: AssertionSpec, salt: bytes | None) -> jumbf.SuperBox:
+    payload = cbor2.dumps(spec.content, canonical=True)
+    description = jumbf.DescriptionBox(
+        uuid=jumbf.c2pa_uuid("cbor"), label=spec.label,
+        private=jumbf.salt_box(salt) if salt else None)
+    return jumbf.SuperBox(description, [jumbf.ContentBox(b"cbor", payload)])
+
+
+def _superbox(fourcc: str, label: str, children: Sequence[Any]) -> jumbf.SuperBox:
+    return jumbf.SuperBox(jumbf.DescriptionBox(uuid=jumbf.c2pa_uuid(fourcc), label=label),
+                          list(children))
+
+
+def _with_children(box: jumbf.SuperBox, children: bytes) -> bytes:
+    """Serialise ``box`` with already-serialised child bytes appended (old manifests are
+    copied byte for byte, never re-encoded, §12.1)."""
+    body = box.description.to_bytes() + b"".join(c.to_bytes() for c in box.children) + children
+    return jumbf.box_header(b"jumb", len(body)) + body
+
+
+def _compress(manifest: jumbf.SuperBox, label: str) -> jumbf.SuperBox:
+    """A ``c2cm`` superbox with the same label holding the Brotli-compressed manifest (§11)."""
+    return _superbox("c2cm", label,
+                     [jumbf.ContentBox(b"brob", jumbf.brotli_compress(manifest.to_bytes()))])

@@ -1,0 +1,125 @@
+"""Validation results in C2PA terms (c2pa-digest §9): status codes and the validation state.
+
+Codes are the strings the reference SDK emits, so reports can be compared code for code with
+other validators. Each status names the JUMBF URI of what was checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["success", "informational", "failure"]
+
+# Failures that do not make a manifest Invalid (§9.2).
+TOLERATED_FAILURES = frozenset({"signingCredential.untrusted"})
+_TOLERATED_PREFIXES = ("cawg.x509.",)
+
+INFORMATIONAL_CODES = frozenset({
+    "signingCredential.ocsp.skipped", "signingCredential.ocsp.inaccessible",
+    "timeStamp.mismatch", "timeStamp.malformed", "timeStamp.outsideValidity",
+    "timeStamp.untrusted", "algorithm.deprecated", "ingredient.unknownProvenance",
+    "manifest.unknownProvenance", "manifest.unreferenced",
+    "assertion.dataHash.additionalExclusionsPresent",
+})
+SUCCESS_CODES = frozenset({
+    "claimSignature.validated", "claimSignature.insideValidity", "signingCredential.trusted",
+    "timeStamp.validated", "timeStamp.trusted", "assertion.hashedURI.match",
+    "assertion.dataHash.match", "assertion.accessible", "ingredient.manifest.validated",
+    "ingredient.claimSignature.validated",
+})
+
+
+def kind_of(code: str) -> Kind:
+    if code in SUCCESS_CODES:
+        return "success"
+    if code in INFORMATIONAL_CODES:
+        return "informational"
+    return "failure"
+
+
+def is_tolerated(code: str) -> bool:
+    return code in TOLERATED_FAILURES or code.startswith(_TOLERATED_PREFIXES)
+
+
+@dataclass(frozen=True)
+class Status:
+    code: str
+    url: str | None = None
+    explanation: str = ""
+
+    @property
+    def kind(self) -> Kind:
+        return kind_of(self.code)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code}
+        if self.url:
+            out["url"] = self.url
+        if self.explanation:
+            out["explanation"] = self.explanation
+        return out
+
+
+@dataclass
+class StatusList:
+    """Statuses of one manifest, grouped the C2PA way on output."""
+
+    statuses: list[Status] = field(default_factory=list)
+
+    def add(self, code: str, url: str | None = None, explanation: str = "") -> None:
+        self.statuses.append(Status(code, url, explanation))
+
+    def codes(self, kind: Kind) -> list[str]:
+        return [s.code for s in self.statuses if s.kind == kind]
+
+    def has(self, code: str) -> bool:
+        return any(s.code == code for s in self.statuses)
+
+    def to_dict(self) -> dict[str, list[dict[str, Any]]]:
+        return {k: [s.to_dict() for s in self.statuses if s.kind == k]
+                for k in ("success", "informational", "failure")}
+
+
+@dataclass
+class IngredientDelta:
+    """Validation of an ingredient's manifest, reported under the ingredient assertion."""
+
+    ingredient_uri: str
+    statuses: StatusList
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ingredientAssertionURI": self.ingredient_uri,
+                "validationDeltas": self.statuses.to_dict()}
+
+
+@dataclass
+class ValidationResults:
+    active_manifest: StatusList = field(default_factory=StatusList)
+    ingredient_deltas: list[IngredientDelta] = field(default_factory=list)
+
+    def failures(self) -> list[str]:
+        codes = self.active_manifest.codes("failure")
+        for delta in self.ingredient_deltas:
+            codes.extend(delta.statuses.codes("failure"))
+        return codes
+
+    @property
+    def state(self) -> Literal["Invalid", "Valid", "Trusted"]:
+        """§9.2: Valid needs a validated in-validity signature and only tolerated failures;
+        Trusted adds a trusted signer and no failure at all."""
+        active = self.active_manifest
+        failures = self.failures()
+        if not (active.has("claimSignature.validated") and active.has("claimSignature.insideValidity")):
+            return "Invalid"
+        if any(not is_tolerated(code) for code in failures):
+            return "Invalid"
+        if active.has("signingCredential.trusted") and not failures:
+            return "Trusted"
+        return "Valid"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"activeManifest": self.active_manifest.to_dict()}
+        if self.ingredient_deltas:
+            out["ingredientDeltas"] = [d.to_dict() for d in self.ingredient_deltas]
+        return out
