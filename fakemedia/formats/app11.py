@@ -24,6 +24,9 @@ _REPEAT = 8
 #: Largest JUMBF slice per packet: first packet 65535-2-8, continuations 65535-2-8-8.
 MAX_FIRST_PIECE = MAX_LE - 2 - _PACKET_HEADER
 MAX_PIECE = MAX_FIRST_PIECE - _REPEAT
+#: Smallest slice: a reader detects the store from content[24:28] of the first packet and needs
+#: more than 28 content bytes there (§1.2), i.e. at least 21 JUMBF bytes; round up.
+MIN_PIECE = 32
 #: c2pa-rs slices at 64000 bytes (§1.1).
 DEFAULT_PIECE = 64000
 DEFAULT_INSTANCE = 0x0211
@@ -164,8 +167,8 @@ def default_insert_offset(data: bytes) -> int:
 def _check_piece_size(jumbf_size: int, piece_size: int) -> None:
     if jumbf_size < 8:
         raise ValueError(f"JUMBF of {jumbf_size} bytes is shorter than a box header")
-    if not 1 <= piece_size <= MAX_FIRST_PIECE:
-        raise ValueError(f"piece_size {piece_size} outside 1..{MAX_FIRST_PIECE}")
+    if not MIN_PIECE <= piece_size <= MAX_FIRST_PIECE:
+        raise ValueError(f"piece_size {piece_size} outside {MIN_PIECE}..{MAX_FIRST_PIECE}")
     if piece_size > MAX_PIECE and jumbf_size > piece_size:
         # Continuations carry 8 more header bytes, so only a lone packet may use the maximum.
         raise ValueError(f"piece_size {piece_size} > {MAX_PIECE} needs more than one packet")
