@@ -91,6 +91,13 @@ def ingredient_assertion(parent: ParentInfo) -> dict[str, Any]:
     return content
 
 
+def assertion_hash(spec: AssertionSpec) -> bytes:
+    """SHA-256 of an unsalted assertion's box, for references made before the build."""
+    if spec.salted:
+        raise ValueError("a salted assertion's hash is known only after building")
+    return hashlib.sha256(_assertion_box(spec, None).hash_input()).digest()
+
+
 def build(request: BuildRequest, existing: ManifestStore | None = None) -> bytes:
     """Return the asset with a new signed manifest embedded (old manifests kept before it)."""
     stripped, old_offset = app11.remove_c2pa_store(request.asset)
@@ -147,7 +154,7 @@ def _claim(request: BuildRequest, specs: Sequence[AssertionSpec],
            boxes: Sequence[jumbf.SuperBox]) -> bytes:
     """Claim v2 (§4.1), deterministic CBOR; assertions referenced in the relative form."""
     created, gathered = [], []
-    for spec, box in zip(specs, boxes):
+    for spec, box in zip(specs, boxes, strict=True):
         ref = HashedURI(labels.relative_assertion_uri(spec.label),
                         hashlib.sha256(box.hash_input()).digest()).to_cbor()
         (created if spec.created else gathered).append(ref)

@@ -243,6 +243,10 @@ def _check_assertions(ctx: _Context, m: Manifest, out: StatusList,
             continue
         if not _hash_matches(ref, box.hash_input(), alg):
             out.add("assertion.hashedURI.mismatch", abs_url, f"hash mismatch for {ref.url}")
+            # Still followed for its ingredients, as c2pa-rs does: a tampered ingredient
+            # assertion must not hide a missing ingredient manifest.
+            if labels.base_label(assertion.label) in labels.INGREDIENT_LABELS:
+                found[assertion.label] = (ref, assertion, is_created)
             continue
         out.add("assertion.hashedURI.match", abs_url, f"hashed uri matched: {ref.url}")
         if assertion.kind in ("cbor", "json") and assertion.try_content() is None:

@@ -1,0 +1,208 @@
+"""The Python API for pipelines: annotate, verify and history on paths, bytes or streams.
+
+Pure functions over bytes at the core (``annotate_bytes``, ``verify_bytes``); the path and
+stream helpers only read and write at the edges, writing outputs atomically (a temporary
+file renamed into place) so an interrupted run never leaves a half-written image.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from fakemedia import __version__, limits
+from fakemedia.annotation import c2pa as annotation_c2pa
+from fakemedia.annotation.model import Annotation
+from fakemedia.cose import certs
+from fakemedia.cose.signer import Signer
+from fakemedia.errors import FakemediaError, LimitExceeded, ManifestError, UnsupportedFormat
+from fakemedia.formats import app11, jpeg
+from fakemedia.manifest import builder, labels
+from fakemedia.manifest.reader import VerificationReport, read_report
+from fakemedia.manifest.store import HashedURI, parse_store
+from fakemedia.manifest.validate import TrustSettings, validate_store
+
+Source = bytes | bytearray | memoryview | str | os.PathLike | IO[bytes]
+
+__all__ = [
+    "AnnotateOptions", "VerificationReport", "annotate", "annotate_bytes", "annotate_file",
+    "history", "read_source", "strip_manifest", "verify", "verify_bytes", "write_atomic",
+]
+
+
+@dataclass(frozen=True)
+class AnnotateOptions:
+    compress: bool = False
+    title: str | None = None
+    when: datetime | None = None
+
+
+def read_source(source: Source) -> tuple[bytes, str | None]:
+    """Bytes and a display name from a path, a bytes object or a binary stream (bounded)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data, name = bytes(source), None
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+            if size > limits.MAX_FILE_BYTES:
+                raise LimitExceeded(f"{path.name}: {size} bytes exceeds the {limits.MAX_FILE_BYTES} limit")
+            data, name = path.read_bytes(), path.name
+        except IsADirectoryError as exc:
+            raise UnsupportedFormat(f"{path}: is a directory, not a JPEG file") from exc
+        except OSError as exc:
+            raise UnsupportedFormat(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    else:
+        data = source.read(limits.MAX_FILE_BYTES + 1)
+        if len(data) > limits.MAX_FILE_BYTES:
+            raise LimitExceeded(f"stream exceeds the {limits.MAX_FILE_BYTES}-byte limit")
+        name = getattr(source, "name", None)
+        name = Path(name).name if isinstance(name, str) else None
+    return data, name
+
+
+def _trust(anchors: bytes | Sequence[bytes] | None, now: datetime | None) -> TrustSettings:
+    pems = [anchors] if isinstance(anchors, (bytes, bytearray)) else list(anchors or [])
+    loaded = [cert for pem in pems for cert in certs.load_certificates(bytes(pem))]
+    return TrustSettings(loaded, now) if now else TrustSettings(loaded)
+
+
+def verify_bytes(data: bytes, *, trust_anchors: bytes | Sequence[bytes] | None = None,
+                 now: datetime | None = None, source: str | None = None) -> VerificationReport:
+    """Validate the C2PA manifest store embedded in JPEG bytes."""
+    jpeg.parse_jpeg(data)  # a clear format error before anything else
+    return read_report(data, _trust(trust_anchors, now), source)
+
+
+def verify(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = None,
+           now: datetime | None = None) -> VerificationReport:
+    data, name = read_source(source)
+    return verify_bytes(data, trust_anchors=trust_anchors, now=now, source=name)
+
+
+def history(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = None,
+            now: datetime | None = None) -> dict[str, Any]:
+    """The provenance chain (oldest first) and tree of an asset, each link validated."""
+    return verify(source, trust_anchors=trust_anchors, now=now).history()
+
+
+def strip_manifest(data: bytes) -> bytes:
+    """The JPEG without its C2PA store (the bytes the data hash covers)."""
+    return app11.remove_c2pa_store(data)[0]
+
+
+def annotate_bytes(data: bytes, annotation: Annotation | Mapping[str, Any] | None, signer: Signer,
+                   options: AnnotateOptions | None = None, *, source: str | None = None) -> bytes:
+    """Sign ``annotation`` into JPEG ``data``; an existing manifest becomes the parent."""
+    options = options or AnnotateOptions()
+    if annotation is None:
+        annotation = Annotation.from_dict({"modification_types": ["original"]})
+    elif not isinstance(annotation, Annotation):
+        annotation = Annotation.from_dict(annotation)
+    jpeg.parse_jpeg(data)
+    title = options.title or source
+    specs = _assertions(data, annotation, title, options.when)
+    request = builder.BuildRequest(data, specs, signer, title=title,
+                                   generator_version=__version__, compress=options.compress)
+    existing = _existing_store(data)
+    return builder.build(request, existing)
+
+
+def _existing_store(data: bytes):  # type: ignore[no-untyped-def]
+    location = app11.find_c2pa_store(data)
+    return parse_store(location.jumbf) if location else None
+
+
+def _assertions(data: bytes, annotation: Annotation, title: str | None,
+                when: datetime | None) -> list[builder.AssertionSpec]:
+    """Ingredient (when continuing), actions (opening + modifications), our annotation."""
+    agent = {"name": "fakemedia", "version": __version__}
+    stamp = builder.tagged_time(when)
+    specs: list[builder.AssertionSpec] = []
+    parent = _parent_ingredient(data, title)
+    dst = annotation_c2pa.creation_source_type(annotation)
+    if parent is None and dst is not None:
+        opening: dict[str, Any] = {"action": "c2pa.created", "digitalSourceType": dst,
+                                   "softwareAgent": agent, "when": stamp}
+    else:
+        if parent is None:  # an edit of an image with no provenance of its own
+            parent = {"relationship": "parentOf", "dc:format": "image/jpeg"}
+            if title:
+                parent["dc:title"] = title
+        ingredient = builder.AssertionSpec(labels.INGREDIENT_V3, parent, salted=False)
+        specs.append(ingredient)
+        ref = HashedURI(labels.relative_assertion_uri(ingredient.label),
+                        builder.assertion_hash(ingredient))
+        opening = {"action": "c2pa.opened", "softwareAgent": agent, "when": stamp,
+                   "parameters": {"ingredients": [ref.to_cbor()]}}
+    actions = [opening]
+    for action in annotation_c2pa.modification_actions(annotation, software_agent=agent):
+        action = dict(action)
+        action["when"] = builder.tagged_time(_parse_when(action.get("when")) or when)
+        actions.append(action)
+    specs.append(builder.AssertionSpec(labels.ACTIONS_V2, {"actions": actions}))
+    specs.append(builder.AssertionSpec(annotation_c2pa.CUSTOM_LABEL,
+                                       annotation_c2pa.custom_assertion(annotation)))
+    return specs
+
+
+def _parse_when(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _parent_ingredient(data: bytes, title: str | None) -> dict[str, Any] | None:
+    location = app11.find_c2pa_store(data)
+    if location is None:
+        return None
+    store = parse_store(location.jumbf)
+    if store.active is None:
+        raise ManifestError("the existing C2PA store holds no manifest to continue")
+    results = validate_store(store, data, location)
+    parent = builder.ParentInfo(store.active, results.to_dict(), title)
+    return builder.ingredient_assertion(parent)
+
+
+def annotate(source: Source, annotation: Annotation | Mapping[str, Any] | None, signer: Signer,
+             options: AnnotateOptions | None = None) -> bytes:
+    data, name = read_source(source)
+    return annotate_bytes(data, annotation, signer, options, source=name)
+
+
+def annotate_file(path: str | os.PathLike, annotation: Annotation | Mapping[str, Any] | None,
+                  signer: Signer, *, output: str | os.PathLike | None = None,
+                  in_place: bool = False, options: AnnotateOptions | None = None) -> Path:
+    """Annotate a file; writes ``output`` (default ``<stem>.signed.jpg``) atomically and never
+    touches the input unless ``in_place``."""
+    src = Path(path)
+    data, name = read_source(src)
+    signed = annotate_bytes(data, annotation, signer, options, source=name)
+    target = src if in_place else Path(output) if output else src.with_name(f"{src.stem}.signed.jpg")
+    if not in_place and target.resolve() == src.resolve():
+        raise FakemediaError(f"{target}: output would overwrite the input; use --in-place")
+    write_atomic(target, signed)
+    return target
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

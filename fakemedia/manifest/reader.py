@@ -1,0 +1,206 @@
+"""Reading an asset's provenance: the verification report and the history built from it.
+
+Both are plain data (``to_dict()`` gives the JSON the command line prints, described by
+``schemas/report.schema.json``); rendering for people lives in the command line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography import x509
+
+from fakemedia.annotation import c2pa as annotation_c2pa
+from fakemedia.cose import certs, sign1
+from fakemedia.errors import FakemediaError
+from fakemedia.formats import app11, xmp
+from fakemedia.manifest import labels
+from fakemedia.manifest.report import StatusList, ValidationResults
+from fakemedia.manifest.store import HashedURI, Manifest, ManifestStore, parse_store
+from fakemedia.manifest.validate import TrustSettings, validate_one, validate_store
+
+_CUSTOM = "org.fakemedia.annotation"
+
+
+@dataclass
+class IngredientView:
+    label: str
+    relationship: str | None
+    title: str | None
+    manifest: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"assertion": self.label, "relationship": self.relationship, "title": self.title,
+                "manifest": self.manifest}
+
+
+@dataclass
+class ManifestView:
+    """What a person wants to know about one manifest, plus its own validation."""
+
+    label: str
+    kind: str
+    compressed: bool
+    claim_version: int
+    title: str | None
+    generator: dict[str, Any]
+    signer: dict[str, Any] | None
+    algorithm: str | None
+    annotation: dict[str, Any]
+    ingredients: list[IngredientView]
+    statuses: StatusList
+
+    @property
+    def state(self) -> str:
+        return ValidationResults(self.statuses).state
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label, "kind": self.kind, "compressed": self.compressed,
+            "claim_version": self.claim_version, "title": self.title,
+            "generator": self.generator, "signer": self.signer, "algorithm": self.algorithm,
+            "annotation": self.annotation,
+            "ingredients": [i.to_dict() for i in self.ingredients],
+            "state": self.state, "validation": self.statuses.to_dict(),
+        }
+
+
+@dataclass
+class VerificationReport:
+    manifest_found: bool
+    state: str | None = None
+    active_manifest: str | None = None
+    results: ValidationResults | None = None
+    manifests: list[ManifestView] = field(default_factory=list)
+    remote_url: str | None = None
+    source: str | None = None
+
+    def failures(self) -> list[str]:
+        if self.results is None:
+            return ["manifest.inaccessible"] if self.remote_url else []
+        return self.results.failures()
+
+    def manifest(self, label: str | None) -> ManifestView | None:
+        return next((m for m in self.manifests if m.label == label), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "manifest_found": self.manifest_found, "state": self.state,
+            "active_manifest": self.active_manifest, "remote_manifest": self.remote_url,
+            "failures": self.failures(),
+            "validation_results": self.results.to_dict() if self.results else None,
+            "manifests": [m.to_dict() for m in self.manifests],
+        }
+
+    def history(self) -> dict[str, Any]:
+        """The provenance tree from the active manifest down its ingredients, and the chain of
+        parentOf links oldest first (what most users read as "the history")."""
+        seen: set[str] = set()
+
+        def node(label: str) -> dict[str, Any]:
+            view = self.manifest(label)
+            if view is None or label in seen:
+                return {"label": label, "missing": view is None, "ingredients": []}
+            seen.add(label)
+            out = view.to_dict()
+            out["ingredients"] = [
+                {**i.to_dict(), "node": node(i.manifest) if i.manifest else None}
+                for i in view.ingredients]
+            return out
+
+        chain: list[dict[str, Any]] = []
+        label, guard = self.active_manifest, 0
+        while label and guard < len(self.manifests) + 1:
+            view = self.manifest(label)
+            if view is None:
+                break
+            chain.append(_chain_entry(view))
+            parent = next((i for i in view.ingredients if i.relationship == "parentOf"), None)
+            label, guard = (parent.manifest if parent else None), guard + 1
+        chain.reverse()
+        probabilities = [c["probability"] for c in chain]
+        return {
+            "source": self.source, "manifest_found": self.manifest_found, "state": self.state,
+            "active_manifest": self.active_manifest, "remote_manifest": self.remote_url,
+            "chain": chain,
+            "probability_trend": probabilities,
+            "tree": node(self.active_manifest) if self.active_manifest else None,
+        }
+
+
+def _chain_entry(view: ManifestView) -> dict[str, Any]:
+    ann = view.annotation
+    prob = ann.get("probability")
+    return {
+        "label": view.label, "state": view.state, "title": view.title,
+        "signer": (view.signer or {}).get("organization") or (view.signer or {}).get("common_name"),
+        "generator": view.generator, "when": ann.get("when"),
+        "modification_types": ann.get("modification_types", []),
+        "actions": ann.get("actions", []), "purpose": ann.get("purpose"),
+        "probability": prob.get("value") if isinstance(prob, dict) else None,
+        "regions": len(ann.get("regions") or []),
+        "ingredients": len(view.ingredients),
+    }
+
+
+def read_report(data: bytes, trust: TrustSettings | None = None,
+                source: str | None = None) -> VerificationReport:
+    """Locate, parse and validate the manifest store of a JPEG."""
+    trust = trust or TrustSettings()
+    location = app11.find_c2pa_store(data)
+    if location is None:
+        return VerificationReport(False, remote_url=xmp.provenance_url(data), source=source,
+                                  state="Invalid" if xmp.provenance_url(data) else None)
+    store = parse_store(location.jumbf)
+    results = validate_store(store, data, location, trust)
+    views = [_view(store, m, trust) for m in store.manifests]
+    active = store.active
+    return VerificationReport(True, results.state, active.label if active else None, results,
+                              views, source=source)
+
+
+def _view(store: ManifestStore, m: Manifest, trust: TrustSettings) -> ManifestView:
+    signer, algorithm = _signer(m)
+    actions = custom = None
+    ingredients = []
+    for assertion in m.assertions():
+        base = labels.base_label(assertion.label)
+        if base in (labels.ACTIONS_V2, labels.ACTIONS_V1) and actions is None:
+            actions = assertion.try_content()
+        elif base == _CUSTOM:
+            custom = assertion.try_content()
+        elif base in labels.INGREDIENT_LABELS:
+            ingredients.append(_ingredient(store, m, assertion.label, assertion.try_content()))
+    return ManifestView(
+        label=m.label, kind=m.kind, compressed=m.compressed, claim_version=m.claim_version,
+        title=_text((m.claim or {}).get("dc:title")), generator=m.generator, signer=signer,
+        algorithm=algorithm,
+        annotation=annotation_c2pa.summarize(actions if isinstance(actions, dict) else None,
+                                             custom if isinstance(custom, dict) else None),
+        ingredients=ingredients, statuses=validate_one(store, m, trust))
+
+
+def _ingredient(store: ManifestStore, m: Manifest, label: str, content: Any) -> IngredientView:
+    if not isinstance(content, dict):
+        return IngredientView(label, None, None, None)
+    ref = HashedURI.from_cbor(content.get("activeManifest") or content.get("c2pa_manifest"))
+    target = store.resolve(ref.url, m) if ref else None
+    return IngredientView(label, _text(content.get("relationship")), _text(content.get("dc:title")),
+                          target[0].label if target else None)
+
+
+def _signer(m: Manifest) -> tuple[dict[str, Any] | None, str | None]:
+    if m.signature_bytes is None:
+        return None, None
+    try:
+        cose = sign1.decode_sign1(m.signature_bytes)
+        alg = cose.algorithm.label if cose.algorithm else None
+        chain = cose.x5chain
+        return (certs.describe(x509.load_der_x509_certificate(chain[0])) if chain else None), alg
+    except (FakemediaError, ValueError):
+        return None, None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
