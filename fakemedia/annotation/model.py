@@ -101,9 +101,7 @@ def _set(obj: object, name: str, value: Any) -> None:
 
 
 def _check_def(obj: Any, definition: str) -> None:
-    raise_issues(
-        def_issues(obj.to_dict(), definition) + _def_semantics(obj, definition), definition
-    )
+    raise_issues(def_issues(obj.to_dict(), definition) + _def_semantics(obj, definition), definition)
 
 
 def _def_semantics(obj: Any, definition: str) -> list[str]:
@@ -468,8 +466,7 @@ def semantic_issues(d: Mapping[str, Any]) -> list[str]:
     source_type = (d.get("origin") or {}).get("source_type")
     if "original" in types and source_type and source_type not in CAPTURE_SOURCE_TYPES:
         issues.append(
-            f"origin/source_type: '{source_type}' is not a capture source, so the image "
-            "cannot be 'original'"
+            f"origin/source_type: '{source_type}' is not a capture source, so the image cannot be 'original'"
         )
     seen: set[str] = set()
     for i, region in enumerate(d.get("regions", ())):

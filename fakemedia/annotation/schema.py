@@ -24,9 +24,7 @@ from fakemedia.errors import AnnotationInvalid
 __all__ = ["def_issues", "is_rfc3339", "issues_of", "load_schema", "raise_issues", "validate"]
 
 # RFC 3339 §5.6 date-time: a full date, 'T', a time and a mandatory offset.
-_RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_RFC3339 = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -111,11 +109,7 @@ def _message(error: ValidationError) -> str:
         return "unknown key(s): " + ", ".join(map(str, extra))
     if error.validator == "not":
         # Our schema only uses "not" as {"not": {"required": [key]}}: name the key.
-        keys = (
-            error.validator_value.get("required")
-            if isinstance(error.validator_value, dict)
-            else None
-        )
+        keys = error.validator_value.get("required") if isinstance(error.validator_value, dict) else None
         if keys:
             return "key not allowed here: " + ", ".join(map(str, keys))
         return "value matches a forbidden pattern"
