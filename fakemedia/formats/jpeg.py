@@ -158,6 +158,8 @@ def iter_segments(data: bytes) -> Iterator[Segment]:
     if len(data) < 2 or data[0] != 0xFF or data[1] != Marker.SOI:
         head = bytes(data[:2]).hex() or "nothing"
         raise UnsupportedFormat(f"not a JPEG file (offset 0: {head}, expected ffd8)")
+    if len(data) > limits.MAX_FILE_BYTES:
+        raise LimitExceeded(f"JPEG of {len(data)} bytes exceeds {limits.MAX_FILE_BYTES}")
     yield Segment(int(Marker.SOI), 0, bytes(data[:2]))
     pos = 2
     count = 1

@@ -96,3 +96,10 @@ def test_segment_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     parse_jpeg(SOI + com * 7 + SOS)  # 9 segments: fine
     with pytest.raises(LimitExceeded, match="more than 10"):
         parse_jpeg(SOI + com * 20 + SOS)
+
+
+def test_file_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = mini_jpeg()
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", len(data) - 1)
+    with pytest.raises(LimitExceeded, match="exceeds"):
+        parse_jpeg(data)
