@@ -121,9 +121,7 @@ def issue_certificate(
     if ekus is not None:
         builder = builder.add_extension(x509.ExtendedKeyUsage(list(ekus)), critical=False)
     if ski:
-        builder = builder.add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False
-        )
+        builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
     if aki:
         issuer_public = issuer_key.public_key()
         builder = builder.add_extension(

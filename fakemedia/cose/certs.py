@@ -122,17 +122,23 @@ def _basics(cert: x509.Certificate) -> Iterable[str]:
         yield f"certificate signature algorithm {oid.dotted_string} is not allowed"
     elif oid == SignatureAlgorithmOID.RSASSA_PSS and not _pss_params_ok(cert):
         yield "RSASSA-PSS certificate signature must use one SHA-2 hash for both digest and MGF1"
-    yield from _key_problems(cert.public_key())
+    try:
+        key = cert.public_key()
+    except Exception:  # unknown or malformed SubjectPublicKeyInfo
+        yield "public key type is not supported"
+        return
+    yield from _key_problems(key)
 
 
 def _pss_params_ok(cert: x509.Certificate) -> bool:
-    digest = cert.signature_hash_algorithm
-    params: Any = cert.signature_algorithm_parameters
+    try:
+        digest = cert.signature_hash_algorithm
+        params: Any = cert.signature_algorithm_parameters
+    except Exception:  # unsupported hash or malformed parameters
+        return False
     # cryptography exposes the MGF1 hash only as a private attribute; absent -> cannot tell.
     mgf_hash = getattr(getattr(params, "mgf", None), "_algorithm", digest)
-    return (
-        isinstance(digest, _PSS_HASHES) and mgf_hash is not None and type(mgf_hash) is type(digest)
-    )
+    return isinstance(digest, _PSS_HASHES) and mgf_hash is not None and type(mgf_hash) is type(digest)
 
 
 def _key_problems(key: Any) -> Iterable[str]:
@@ -149,7 +155,7 @@ def _key_problems(key: Any) -> Iterable[str]:
 def _extension_problems(cert: x509.Certificate, accepted: frozenset[Any]) -> Iterable[str]:
     try:
         exts = cert.extensions
-    except ValueError:
+    except Exception:  # malformed or duplicate extensions
         yield "extensions cannot be parsed"
         return
 

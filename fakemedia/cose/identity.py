@@ -102,9 +102,7 @@ def _key_pem(key: Any, passphrase: bytes | None) -> bytes:
         if passphrase is not None
         else serialization.NoEncryption()
     )
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-    )
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
 
 
 def _cert_pem(cert: x509.Certificate) -> bytes:

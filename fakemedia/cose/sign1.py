@@ -19,7 +19,7 @@ from fakemedia import limits
 from fakemedia.cose import algorithms
 from fakemedia.cose.algorithms import Algorithm
 from fakemedia.cose.signer import Signer
-from fakemedia.errors import LimitExceeded, ManifestError, SignatureInvalid
+from fakemedia.errors import LimitExceeded, ManifestError, SignatureInvalid, SigningError
 
 COSE_SIGN1_TAG = 18
 HEADER_ALG = 1
@@ -94,9 +94,7 @@ def _chain_list(value: Any) -> list[bytes]:
     else:
         raise ManifestError("COSE x5chain is neither a bstr nor a non-empty array")
     if len(certs) > limits.MAX_CHAIN_CERTS:
-        raise LimitExceeded(
-            f"COSE x5chain has {len(certs)} certificates (limit {limits.MAX_CHAIN_CERTS})"
-        )
+        raise LimitExceeded(f"COSE x5chain has {len(certs)} certificates (limit {limits.MAX_CHAIN_CERTS})")
     if not all(isinstance(c, bytes) and c for c in certs):
         raise ManifestError("COSE x5chain holds an entry that is not a certificate bstr")
     return certs
@@ -143,6 +141,13 @@ def encode_sign1(payload: bytes, signer: Signer, *, pad_to: int | None = None) -
     """Sign ``payload`` (detached) and return COSE_Sign1_Tagged bytes, ``pad_to`` long if given."""
     protected = _protected_header(signer)
     signature = bytes(signer.sign(sig_structure(protected, payload)))
+    alg = signer.algorithm
+    # Cheap guard for third-party signers: the classic mistake is a DER ECDSA signature (§6.3).
+    if not alg.is_pss and len(signature) != alg.max_signature_size():
+        raise SigningError(
+            f"signer returned {len(signature)} bytes for {alg.name}, expected "
+            f"{alg.max_signature_size()} (ECDSA must be raw r‖s, not DER)"
+        )
     if pad_to is None:
         return _assemble(protected, signature, 0, None)
     return _padded(protected, signature, pad_to)
@@ -213,6 +218,4 @@ def verify_sign1(sign1: Sign1, payload: bytes) -> None:
         raise SignatureInvalid("signing certificate is unreadable") from None
     if public_key is None:
         raise SignatureInvalid("COSE_Sign1 carries no signing certificate")
-    algorithms.verify(
-        alg, public_key, sign1.signature, sig_structure(sign1.protected_bytes, payload)
-    )
+    algorithms.verify(alg, public_key, sign1.signature, sig_structure(sign1.protected_bytes, payload))

@@ -37,9 +37,7 @@ class Signer(Protocol):
 
 
 def _public_bytes(key: Any) -> bytes:
-    return key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 class LocalSigner:

@@ -25,7 +25,7 @@ from fakemedia.cose.sign1 import (
     verify_sign1,
 )
 from fakemedia.cose.signer import LocalSigner, Signer
-from fakemedia.errors import LimitExceeded, ManifestError, SignatureInvalid
+from fakemedia.errors import LimitExceeded, ManifestError, SignatureInvalid, SigningError
 
 CLAIM = cbor2.dumps({"claim_generator_info": [{"name": "fakemedia"}], "alg": "sha256"})
 
@@ -310,6 +310,14 @@ def test_pad_to_exact(extra: int) -> None:
 def test_pad_to_every_size_near_the_jumps() -> None:
     for extra in [*range(0, 300), *range(65_500, 65_560)]:
         assert len(encode_sign1(CLAIM, ED_STUB, pad_to=ED_MIN + extra)) == ED_MIN + extra
+
+
+@pytest.mark.parametrize("alg", [Algorithm.ES256, Algorithm.ES512, Algorithm.ED25519])
+def test_wrong_signature_length_from_signer(alg: Algorithm, keys: dict[Algorithm, Any]) -> None:
+    # A third-party signer returning DER ECDSA is caught before anything is written.
+    der_sig = keys[Algorithm.ES256].sign(b"x", ec.ECDSA(hashes.SHA256()))
+    with pytest.raises(SigningError, match="r‖s"):
+        encode_sign1(CLAIM, StubSigner(alg, [FAKE_CERT], der_sig))
 
 
 def test_pad_to_too_small() -> None:
