@@ -81,12 +81,16 @@ def _format_checker() -> FormatChecker:
     return checker
 
 
-@functools.cache
 def load_schema(name: str = "annotation") -> dict[str, Any]:
     """The schema ``schemas/<name>.schema.json`` shipped as ``fakemedia._schemas``.
 
     Cached: treat the result as read-only.
     """
+    return _load(name)
+
+
+@functools.cache  # keyed by the resolved name, so load_schema() and load_schema("annotation") agree
+def _load(name: str) -> dict[str, Any]:
     resource = importlib.resources.files("fakemedia._schemas") / f"{name}.schema.json"
     result: dict[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
     return result
