@@ -260,3 +260,43 @@ def test_c2pa_rs_root_bundle() -> None:
     )
     assert len(bundle) >= 1
     assert all(certs.describe(c)["serial_number"].isdigit() for c in bundle)
+
+
+# --- issuerUniqueID / subjectUniqueID (not exposed by cryptography; built by hand) -------------
+
+
+def _tlv(tag: int, content: bytes) -> bytes:
+    n = len(content)
+    length = bytes([n]) if n < 0x80 else bytes([0x80 | 2]) + n.to_bytes(2, "big")
+    return bytes([tag]) + length + content
+
+
+def _elements(der_bytes: bytes) -> list[bytes]:
+    """Top-level TLVs inside the outer SEQUENCE, each as its full encoding."""
+
+    def span(pos: int) -> tuple[int, int]:
+        first = der_bytes[pos + 1]
+        if first < 0x80:
+            return pos + 2, first
+        k = first & 0x7F
+        return pos + 2 + k, int.from_bytes(der_bytes[pos + 2 : pos + 2 + k], "big")
+
+    pos, _ = span(0)
+    out = []
+    while pos < len(der_bytes):
+        start, length = span(pos)
+        out.append(der_bytes[pos : start + length])
+        pos = start + length
+    return out
+
+
+def test_unique_ids_rejected(make_leaf: Leaf, ec_key: Any) -> None:
+    leaf = make_leaf(ec_key.public_key())
+    tbs, sig_alg, sig = _elements(der(leaf))
+    parts = _elements(tbs)
+    assert parts[-1][0] == 0xA3  # extensions [3]
+    # issuerUniqueID [1] IMPLICIT BIT STRING, placed before the extensions as RFC 5280 orders it.
+    tbs_uid = _tlv(0x30, b"".join([*parts[:-1], _tlv(0x81, b"\x00\x01"), parts[-1]]))
+    cert = x509.load_der_x509_certificate(_tlv(0x30, tbs_uid + sig_alg + sig))
+    assert certs.profile_problems(leaf) == []
+    assert certs.profile_problems(cert) == ["carries issuerUniqueID or subjectUniqueID"]
