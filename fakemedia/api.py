@@ -125,7 +125,7 @@ def _assertions(data: bytes, annotation: Annotation, title: str | None,
     stamp = builder.tagged_time(when)
     specs: list[builder.AssertionSpec] = []
     parent = _parent_ingredient(data, title)
-    dst = annotation_c2pa.creation_source_type(annotation)
+    dst = annotation_c2pa.creation_source_type(annotation, parent=parent is not None)
     if parent is None and dst is not None:
         opening: dict[str, Any] = {"action": "c2pa.created", "digitalSourceType": dst,
                                    "softwareAgent": agent, "when": stamp}
@@ -141,7 +141,9 @@ def _assertions(data: bytes, annotation: Annotation, title: str | None,
         opening = {"action": "c2pa.opened", "softwareAgent": agent, "when": stamp,
                    "parameters": {"ingredients": [ref.to_cbor()]}}
     actions = [opening]
-    for action in annotation_c2pa.modification_actions(annotation, software_agent=agent):
+    has_parent = opening["action"] == "c2pa.opened"
+    for action in annotation_c2pa.modification_actions(annotation, software_agent=agent,
+                                                       parent=has_parent):
         action = dict(action)
         action["when"] = builder.tagged_time(_parse_when(action.get("when")) or when)
         actions.append(action)
