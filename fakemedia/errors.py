@@ -89,6 +89,12 @@ class IdentityError(SigningError):
     """A signing identity is missing, unreadable or does not meet the certificate profile."""
 
 
+class DecryptionError(FakemediaError):
+    """Restricted metadata cannot be decrypted: no matching recipient, wrong key, tampered."""
+
+    exit_code = 5
+
+
 class VerificationError(FakemediaError):
     """A verification step failed (used inside validation; reported as status codes)."""
 
