@@ -22,9 +22,9 @@ from fakemedia.cose import certs
 from fakemedia.cose.signer import Signer
 from fakemedia.errors import FakemediaError, LimitExceeded, ManifestError, UnsupportedFormat
 from fakemedia.formats import app11, jpeg
-from fakemedia.manifest import builder, labels
+from fakemedia.manifest import builder, labels, redact
 from fakemedia.manifest.reader import VerificationReport, read_report
-from fakemedia.manifest.store import HashedURI, parse_store
+from fakemedia.manifest.store import HashedURI, ManifestStore, parse_store
 from fakemedia.manifest.validate import TrustSettings, validate_store
 
 Source = bytes | bytearray | memoryview | str | os.PathLike | IO[bytes]
@@ -40,6 +40,10 @@ class AnnotateOptions:
     compress: bool = False
     title: str | None = None
     when: datetime | None = None
+    #: Assertions of earlier manifests to redact: ``LABEL`` (of the image's active manifest),
+    #: ``MANIFEST/LABEL`` or a JUMBF URI.
+    redact: tuple[str, ...] = ()
+    redaction_reason: str = "c2pa.PII.present"
 
 
 def read_source(source: Source) -> tuple[bytes, str | None]:
@@ -106,25 +110,38 @@ def annotate_bytes(data: bytes, annotation: Annotation | Mapping[str, Any] | Non
         annotation = Annotation.from_dict(annotation)
     jpeg.parse_jpeg(data)
     title = options.title or source
-    specs = _assertions(data, annotation, title, options.when)
-    request = builder.BuildRequest(data, specs, signer, title=title,
-                                   generator_version=__version__, compress=options.compress)
-    existing = _existing_store(data)
-    return builder.build(request, existing)
-
-
-def _existing_store(data: bytes):  # type: ignore[no-untyped-def]
     location = app11.find_c2pa_store(data)
-    return parse_store(location.jumbf) if location else None
+    store = parse_store(location.jumbf) if location else None
+    redactions = [redact.parse_redaction(spec, store) for spec in options.redact] if store else []
+    if options.redact and not store:
+        raise ManifestError("nothing to redact: the image has no manifest")
+    parent = _parent_ingredient(data, store, location, redactions, title)
+    if redactions and store is not None:
+        store = redact.redact_store(store, redactions)
+    specs = _assertions(parent, annotation, title, options.when)
+    if redactions:
+        _add_redaction_actions(specs, redactions, options.redaction_reason)
+    request = builder.BuildRequest(data, specs, signer, title=title,
+                                   generator_version=__version__, compress=options.compress,
+                                   redacted_assertions=[r.uri for r in redactions])
+    return builder.build(request, store)
 
 
-def _assertions(data: bytes, annotation: Annotation, title: str | None,
+def _add_redaction_actions(specs: list[builder.AssertionSpec], redactions: Sequence[redact.Redaction],
+                           reason: str) -> None:
+    """C2PA asks for a ``c2pa.redacted`` action naming each redacted URI and a reason."""
+    actions = next(s for s in specs if s.label == labels.ACTIONS_V2)
+    for r in redactions:
+        actions.content["actions"].append({"action": "c2pa.redacted", "reason": reason,
+                                           "parameters": {"redacted": r.uri}})
+
+
+def _assertions(parent: dict[str, Any] | None, annotation: Annotation, title: str | None,
                 when: datetime | None) -> list[builder.AssertionSpec]:
     """Ingredient (when continuing), actions (opening + modifications), our annotation."""
     agent = {"name": "fakemedia", "version": __version__}
     stamp = builder.tagged_time(when)
     specs: list[builder.AssertionSpec] = []
-    parent = _parent_ingredient(data, title)
     dst = annotation_c2pa.creation_source_type(annotation, parent=parent is not None)
     if parent is None and dst is not None:
         opening: dict[str, Any] = {"action": "c2pa.created", "digitalSourceType": dst,
@@ -162,16 +179,19 @@ def _parse_when(value: Any) -> datetime | None:
         return None
 
 
-def _parent_ingredient(data: bytes, title: str | None) -> dict[str, Any] | None:
-    location = app11.find_c2pa_store(data)
-    if location is None:
+def _parent_ingredient(data: bytes, store: ManifestStore | None, location: app11.StoreLocation | None,
+                       redactions: Sequence[redact.Redaction], title: str | None) -> dict[str, Any] | None:
+    """The parentOf ingredient for the image's active manifest (validated as found; hashed as
+    it will be stored, i.e. after any redaction)."""
+    if store is None or location is None:
         return None
-    store = parse_store(location.jumbf)
     if store.active is None:
         raise ManifestError("the existing C2PA store holds no manifest to continue")
     results = validate_store(store, data, location)
-    parent = builder.ParentInfo(store.active, results.to_dict(), title)
-    return builder.ingredient_assertion(parent)
+    stored = redact.redact_store(store, redactions) if redactions else store
+    active = stored.active
+    assert active is not None
+    return builder.ingredient_assertion(builder.ParentInfo(active, results.to_dict(), title))
 
 
 def annotate(source: Source, annotation: Annotation | Mapping[str, Any] | None, signer: Signer,

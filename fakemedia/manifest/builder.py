@@ -58,6 +58,7 @@ class BuildRequest:
     title: str | None = None
     generator_version: str = "0"
     compress: bool = False
+    redacted_assertions: Sequence[str] = ()
     instance_id: str = field(default_factory=lambda: f"xmp:iid:{uuid.uuid4()}")
     manifest_label: str = field(default_factory=labels.new_manifest_label)
 
@@ -167,6 +168,8 @@ def _claim(request: BuildRequest, specs: Sequence[AssertionSpec],
     }
     if gathered:
         claim["gathered_assertions"] = gathered
+    if request.redacted_assertions:
+        claim["redacted_assertions"] = list(request.redacted_assertions)
     if request.title:
         claim["dc:title"] = request.title
     return cbor2.dumps(claim, canonical=True)

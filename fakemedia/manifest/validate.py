@@ -165,6 +165,10 @@ def _claim_alg(ctx: _Context, m: Manifest, out: StatusList) -> str | None:
     elif not isinstance(claim.get("assertions"), list):
         out.add("claim.malformed", url, "claim v1 lacks its assertion list")
         return None
+    own = labels.absolute_uri(m.label) + "/"
+    for uri in claim.get("redacted_assertions") or []:
+        if isinstance(uri, str) and _absolute(uri, m).startswith(own):
+            out.add("assertion.selfRedacted", _absolute(uri, m), "a claim may not redact its own assertions")
     alg = claim.get("alg", "sha256" if m.claim_version == 1 else None)
     if alg not in HASH_ALGS:
         out.add("algorithm.unsupported", url, f"claim hash algorithm {alg!r} is not supported")
@@ -230,6 +234,8 @@ def _check_assertions(ctx: _Context, m: Manifest, out: StatusList,
     for ref, is_created in [(r, True) for r in created] + [(r, False) for r in gathered]:
         target = ctx.store.resolve(ref.url, m)
         abs_url = _absolute(ref.url, m)
+        if abs_url in ctx.redacted and target is None:
+            continue  # removed by a later manifest's redaction
         if target is None:
             out.add("assertion.missing", abs_url, f"assertion not found: {ref.url}")
             continue
@@ -402,7 +408,7 @@ def _check_ingredients(ctx: _Context, m: Manifest, out: StatusList, results: Val
             out.add("ingredient.manifest.missing", a_url, f"ingredient manifest not found: {ref.url}")
             continue
         child = target[0]
-        if not _hash_matches(ref, child.hash_input(), alg):
+        if not _ingredient_hash_ok(ctx, child, content, ref, alg):
             out.add("ingredient.manifest.mismatch", a_url, "ingredient manifest hash mismatch")
             continue
         if child.label in seen:
@@ -416,6 +422,20 @@ def _check_ingredients(ctx: _Context, m: Manifest, out: StatusList, results: Val
     if parents > 1:
         out.add("manifest.multipleParents", labels.absolute_uri(m.label),
                 "more than one parentOf ingredient")
+
+
+def _ingredient_hash_ok(ctx: _Context, child: Manifest, content: dict[str, Any], ref: HashedURI,
+                        alg: str) -> bool:
+    """The manifest hash; once assertions of ``child`` were redacted its bytes changed, so the
+    untouched signature box is checked through ``claimSignature`` instead (§8.3)."""
+    if _hash_matches(ref, child.hash_input(), alg):
+        return True
+    prefix = labels.absolute_uri(child.label, labels.ASSERTIONS) + "/"
+    if not any(uri.startswith(prefix) for uri in ctx.redacted):
+        return False
+    sig_ref = HashedURI.from_cbor(content.get("claimSignature"))
+    sig_box = child.box.find(labels.SIGNATURE)
+    return sig_ref is not None and sig_box is not None and _hash_matches(sig_ref, sig_box.hash_input(), alg)
 
 
 def _drop_recorded_failures(delta: StatusList, ingredient: dict[str, Any]) -> None:
