@@ -1,0 +1,276 @@
+"""Human-readable text for verification reports and histories (the JSON is the API's)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from fakemedia.manifest.reader import ManifestView, VerificationReport
+
+OK, BAD = "✔", "✘"
+
+#: Plain-language meaning of the C2PA failure codes a person is likely to meet.
+EXPLANATIONS: Mapping[str, str] = {
+    "assertion.dataHash.mismatch": "the image was changed after signing",
+    "assertion.dataHash.malformed": "the image hash in the manifest is unreadable",
+    "assertion.hashedURI.mismatch": "a statement in the manifest was altered after signing",
+    "assertion.missing": "a statement the manifest refers to is missing",
+    "assertion.undeclared": "the manifest holds a statement its claim does not list",
+    "assertion.outsideManifest": "the manifest refers to a statement outside itself",
+    "assertion.multipleHardBindings": "the manifest binds to the image more than once",
+    "assertion.action.malformed": "the list of edits is malformed",
+    "assertion.action.ingredientMismatch": "an edit refers to an ingredient that is not there",
+    "assertion.ingredient.malformed": "an ingredient description is malformed",
+    "claim.missing": "the manifest has no claim",
+    "claim.malformed": "the manifest's claim is malformed",
+    "claim.hardBindings.missing": "the manifest is not bound to the image bytes",
+    "claimSignature.missing": "the manifest is not signed",
+    "claimSignature.mismatch": "the signature does not match the manifest (the manifest was altered)",
+    "signingCredential.invalid": "the signing certificate is not acceptable for C2PA",
+    "signingCredential.expired": "the signing certificate was not valid at signing time",
+    "signingCredential.revoked": "the signing certificate was revoked",
+    "signingCredential.untrusted": "the signer is not in your trust list",
+    "algorithm.unsupported": "the signature uses an unsupported algorithm",
+    "ingredient.manifest.missing": "the manifest of an earlier version is missing",
+    "ingredient.manifest.mismatch": "an earlier version's manifest does not match its reference",
+    "ingredient.claimSignature.mismatch": "an earlier version's signature does not match",
+    "ingredient.hashedURI.mismatch": "an earlier version's manifest was altered",
+    "manifest.inaccessible": "the manifest could not be read (it is stored elsewhere)",
+    "manifest.multipleParents": "the manifest claims more than one parent",
+    "manifest.update.wrongParents": "an update manifest does not have exactly one parent",
+    "com.adobe.prerelease": "written by a pre-release tool that predates the C2PA standard",
+}
+
+
+def explain(code: str) -> str:
+    return EXPLANATIONS.get(code, "a C2PA check failed")
+
+
+def signer_name(signer: Mapping[str, Any] | None) -> str:
+    if not signer:
+        return "an unknown signer"
+    org, cn = signer.get("organization"), signer.get("common_name")
+    if org and cn and org != cn:
+        return f"{org} ({cn})"
+    return str(org or cn or "an unnamed signer")
+
+
+def tool_name(generator: Mapping[str, Any] | None) -> str | None:
+    if not generator or not generator.get("name"):
+        return None
+    version = generator.get("version")
+    return f"{generator['name']} {version}" if version else str(generator["name"])
+
+
+def _state_mark(state: str | None) -> str:
+    return f"{OK} {state}" if state in ("Valid", "Trusted") else f"{BAD} {state or 'unknown'}"
+
+
+def _probability(prob: Mapping[str, Any] | None) -> str | None:
+    if not prob or prob.get("value") is None:
+        return None
+    text = f"{float(prob['value']):.2f} that it is {prob.get('of', 'synthetic')}"
+    if prob.get("method") == "human":
+        text += f", judged by {prob.get('assessor') or 'a person'}"
+    else:
+        name = " ".join(str(p) for p in (prob.get("name"), prob.get("version")) if p)
+        text += f", estimated by {name or 'a detector'}"
+        if prob.get("calibrated") is False:
+            text += " (uncalibrated score)"
+    return text
+
+
+def _region(region: Mapping[str, Any]) -> str:
+    unit = "%" if region.get("unit") == "percent" else "px"
+    shape = region.get("shape", "region")
+    if shape == "polygon":
+        text = f"polygon of {len(region.get('vertices') or [])} points"
+    else:
+        dims = [f"{region.get(k, 0):g}" for k in ("x", "y", "width", "height") if k in region]
+        text = f"{shape} {','.join(dims)} {unit}"
+    if region.get("description") or region.get("name"):
+        text += f" ({region.get('description') or region.get('name')})"
+    return text
+
+
+def manifest_lines(view: ManifestView, *, active: bool, state: str | None = None) -> list[str]:
+    """The facts of one manifest, indented under its heading. ``state`` overrides the view's
+    own (the active manifest's covers the image bytes only in the report's overall state)."""
+    ann = view.annotation
+    title = f" — {view.title}" if view.title else ""
+    mark = _state_mark(state or view.state)
+    lines = [f"{'Active manifest' if active else 'Earlier manifest'}{title} [{mark}]",
+             f"  label:        {view.label}"]
+    facts: list[tuple[str, str | None]] = [
+        ("signed by", signer_name(view.signer)),
+        ("when", ann.get("when")),
+        ("tool", tool_name(view.generator)),
+        ("modification", ", ".join(ann.get("modification_types") or []) or "none declared"),
+        ("purpose", _purpose(ann)),
+        ("probability", _probability(ann.get("probability"))),
+        ("author", ann.get("author")),
+        ("description", ann.get("description")),
+    ]
+    lines += [f"  {k + ':':<13} {v}" for k, v in facts if v]
+    for region in ann.get("regions") or []:
+        lines.append(f"  {'region:':<13} {_region(region)}")
+    for ref in ann.get("references") or []:
+        lines.append(f"  {'reference:':<13} {ref.get('url')}")
+    for ing in view.ingredients:
+        what = ing.title or "untitled"
+        where = "with its own manifest" if ing.manifest else "no manifest"
+        lines.append(f"  {'ingredient:':<13} {what} ({ing.relationship or 'unknown relation'}, {where})")
+    return lines
+
+
+def _purpose(ann: Mapping[str, Any]) -> str | None:
+    purpose, text = ann.get("purpose"), ann.get("purpose_text")
+    if purpose and text:
+        return f"{purpose}: {text}"
+    return purpose or text
+
+
+def verdict(report: VerificationReport) -> str:
+    """The first line: what a reader should conclude."""
+    if not report.manifest_found:
+        if report.remote_url:
+            return (f"{BAD} Content Credentials are stored elsewhere ({report.remote_url}); "
+                    "remote manifests are not fetched")
+        return "No Content Credentials found"
+    active = report.manifest(report.active_manifest)
+    who = signer_name(active.signer if active else None)
+    if report.state == "Trusted":
+        return f"{OK} Trusted: signed by {who}, content unchanged since signing"
+    if report.state == "Valid":
+        return f"{OK} Valid (signer not in your trust list): signed by {who}, content unchanged since signing"
+    failures = [c for c in report.failures() if c != "signingCredential.untrusted"] or ["unknown"]
+    return f"{BAD} Invalid: {explain(failures[0])} ({failures[0]})"
+
+
+def report_text(report: VerificationReport, *, local_anchor: str | None = None) -> str:
+    """The full human summary of ``fakemedia verify``. ``local_anchor``: the trust-anchor file of
+    the local identity when it signed the active manifest (to say how to trust it)."""
+    lines = [verdict(report)]
+    if report.source:
+        lines.append(f"  file: {report.source}")
+    if report.state == "Valid":
+        if local_anchor:
+            lines.append("  The signer is your local test identity; to trust it: "
+                         f"fakemedia verify --trust-anchors {local_anchor} IMG")
+        else:
+            lines.append("  To trust a signer, give its root certificate: "
+                         "--trust-anchors ROOT.pem (or set FAKEMEDIA_TRUST_ANCHORS)")
+    for view in newest_first(report):
+        active = view.label == report.active_manifest
+        lines.append("")
+        lines += manifest_lines(view, active=active, state=report.state if active else None)
+    lines += _problems(report)
+    return "\n".join(lines)
+
+
+def newest_first(report: VerificationReport) -> list[ManifestView]:
+    """The active manifest, then its parents down the chain, then any others in store order."""
+    order: list[str] = []
+    label: str | None = report.active_manifest
+    while label and label not in order:
+        order.append(label)
+        view = report.manifest(label)
+        parent = next((i for i in view.ingredients if i.relationship == "parentOf"), None) if view else None
+        label = parent.manifest if parent else None
+    rank = {label: i for i, label in enumerate(order)}
+    return sorted(report.manifests, key=lambda m: rank.get(m.label, len(rank)))
+
+
+def _problems(report: VerificationReport) -> list[str]:
+    """Failure codes with their meaning; 'untrusted' is said by the verdict already."""
+    codes = [c for c in _unique(report.failures()) if c != "signingCredential.untrusted"]
+    return ["", "Problems found:", *(f"  {c}: {explain(c)}" for c in codes)] if codes else []
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+def _fmt_prob(value: Any) -> str:
+    return "—" if value is None else f"{float(value):.2f}"
+
+
+def history_text(report: VerificationReport, history: Mapping[str, Any], *, tree: bool) -> str:
+    chain = history.get("chain") or []
+    if not report.manifest_found:
+        return verdict(report)
+    source = f" of {report.source}" if report.source else ""
+    lines = [f"Provenance{source}: {len(chain)} step{'s' if len(chain) != 1 else ''}, oldest first "
+             f"(overall: {_state_mark(report.state)})"]
+    previous: Any = None
+    for number, entry in enumerate(chain, 1):
+        view = report.manifest(entry["label"])
+        ann = view.annotation if view else {}
+        lines.append("")
+        state = report.state if entry["label"] == report.active_manifest else entry["state"]
+        lines.append(f"{number}. {entry.get('title') or entry['label']}  [{_state_mark(state)}]")
+        who = signer_name(view.signer if view else None)
+        when = f" on {entry['when']}" if entry.get("when") else ""
+        tool = tool_name(entry.get("generator"))
+        lines.append(f"   signed by {who}{when}{f' with {tool}' if tool else ''}")
+        types = ", ".join(entry.get("modification_types") or []) or "none declared"
+        lines.append(f"   modification: {types}")
+        purpose = _purpose(ann)
+        if purpose:
+            lines.append(f"   purpose: {purpose}")
+        prob = _probability(ann.get("probability"))
+        if prob:
+            change = ""
+            if previous is not None and entry.get("probability") is not None:
+                delta = float(entry["probability"]) - float(previous)
+                change = f" ({'+' if delta >= 0 else '−'}{abs(delta):.2f} from the previous step)"
+            lines.append(f"   probability: {prob}{change}")
+        if entry.get("regions"):
+            lines.append(f"   regions: {entry['regions']}")
+        if entry.get("probability") is not None:
+            previous = entry["probability"]
+    trend = history.get("probability_trend") or []
+    if any(v is not None for v in trend):
+        lines += ["", "Probability along the chain: " + " → ".join(_fmt_prob(v) for v in trend)]
+    lines += _problems(report)
+    if tree and history.get("tree"):
+        lines += ["", "Ingredient tree:", *tree_lines(history["tree"], report.state)]
+    return "\n".join(lines)
+
+
+def _node_title(node: Mapping[str, Any], state: str | None = None) -> str:
+    if node.get("missing"):
+        return f"{node.get('label')} (manifest missing)"
+    title = node.get("title") or node.get("label")
+    signer = signer_name(node.get("signer"))
+    types = ", ".join((node.get("annotation") or {}).get("modification_types") or [])
+    mark = _state_mark(state or node.get("state"))
+    return f"{title} [{mark}] by {signer}" + (f": {types}" if types else "")
+
+
+def tree_lines(root: Mapping[str, Any], root_state: str | None = None) -> list[str]:
+    """The ingredient tree drawn with box-drawing characters, the active manifest on top."""
+    lines = [_node_title(root, root_state)]
+
+    def walk(node: Mapping[str, Any], prefix: str) -> None:
+        ingredients = node.get("ingredients") or []
+        for i, ing in enumerate(ingredients):
+            last = i == len(ingredients) - 1
+            branch, indent = ("└── ", "    ") if last else ("├── ", "│   ")
+            child = ing.get("node")
+            relation = ing.get("relationship") or "ingredient"
+            if child:
+                lines.append(f"{prefix}{branch}{relation}: {_node_title(child)}")
+                walk(child, prefix + indent)
+            else:
+                lines.append(f"{prefix}{branch}{relation}: {ing.get('title') or 'untitled'} (no manifest)")
+
+    walk(root, "")
+    return lines
+
+
+def needs_tree(report: VerificationReport) -> bool:
+    return any(len(m.ingredients) > 1 for m in report.manifests)

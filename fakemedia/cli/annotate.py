@@ -1,0 +1,255 @@
+"""``fakemedia annotate``: sign a JPEG Fake Media annotation into JPEGs."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from fakemedia.annotation.model import MODIFICATION_TYPES, PURPOSES, Annotation
+from fakemedia.cli import _render
+from fakemedia.cli._batch import raise_if_failed, run_batch
+from fakemedia.cli._common import (
+    emit_json,
+    identity_option,
+    json_option,
+    load_signer,
+    naming,
+    read_trust_anchors,
+    trust_anchors_option,
+)
+
+_EPILOG = """\b
+Examples:
+  fakemedia annotate photo.jpg --type edited --purpose journalism --region 10,20,200,150
+  fakemedia annotate fake.jpg --type synthetic --probability 0.97 --method-name mydetector
+  fakemedia annotate *.jpg --annotation ann.json -o signed/
+
+\b
+Exit codes: 0 written, 2 usage or invalid annotation, 3 unreadable input (missing file, not a
+JPEG, truncated), 5 signing or identity problem (e.g. wrong passphrase), 7 several files given
+and some failed (the others were written).
+"""
+
+
+_OUT = "-o/--output"
+
+
+class RegionType(click.ParamType):
+    """``x,y,w,h``: a rectangle in pixels or percent of the image size."""
+
+    name = "x,y,w,h"
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, dict):
+            return value
+        parts = str(value).split(",")
+        try:
+            nums = [float(p) for p in parts]
+        except ValueError:
+            nums = []
+        if len(nums) != 4 or not all(math.isfinite(n) for n in nums):
+            self.fail(f"{value!r} is not four numbers x,y,width,height", param, ctx)
+        x, y, w, h = nums
+        if x < 0 or y < 0 or w <= 0 or h <= 0:
+            self.fail(f"{value!r}: x and y must be >= 0, width and height > 0", param, ctx)
+        if self.unit == "percent" and (x + w > 100 or y + h > 100):
+            self.fail(f"{value!r}: a percent rectangle must lie within 0..100", param, ctx)
+        return {"shape": "rectangle", "unit": self.unit, "x": x, "y": y, "width": w, "height": h}
+
+
+def _load_annotation_file(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    hint = "--annotation"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read {path} ({exc.strerror or exc})", param_hint=hint) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise click.BadParameter(f"{path} is not valid JSON ({exc})", param_hint=hint) from None
+    if not isinstance(data, dict):
+        raise click.BadParameter(f"{path} must hold a JSON object", param_hint=hint)
+    return data
+
+
+def _probability(base: dict[str, Any], value: float | None, method: str | None,
+                 name: str | None, assessor: str | None) -> dict[str, Any] | None:
+    """The probability dict: the flags laid over the file's, or None when neither sets one."""
+    if value is None and not (method or name or assessor):
+        return base.get("probability")
+    prob = dict(base.get("probability") or {})
+    if value is None and not prob:
+        raise click.UsageError("--method, --method-name and --assessor need --probability")
+    if value is not None:
+        prob["value"] = value
+    if method is None and (name or assessor):
+        method = "human" if assessor else "algorithmic"
+    if method and method != prob.get("method"):
+        # Switching method drops the other method's fields.
+        keep = {"value", "of"}
+        prob = {k: v for k, v in prob.items() if k in keep}
+        prob["method"] = method
+    prob.setdefault("method", "algorithmic")
+    if name:
+        prob["name"] = name
+    if assessor:
+        prob["assessor"] = assessor
+    return prob
+
+
+def build_annotation(options: dict[str, Any]) -> Annotation:
+    """The annotation from --annotation FILE with the command-line fields laid over it."""
+    data = _load_annotation_file(options["annotation_file"])
+    if options["types"]:
+        data["modification_types"] = list(options["types"])
+    for key in ("purpose", "purpose_text", "author", "description"):
+        if options[key] is not None:
+            data[key] = options[key]
+    prob = _probability(data, options["probability"], options["method"],
+                        options["method_name"], options["assessor"])
+    if prob is not None:
+        data["probability"] = prob
+    regions = [*options["regions"], *options["regions_percent"]]
+    if regions:
+        data["regions"] = regions
+    refs, digests = options["references"], options["reference_sha256"]
+    if len(digests) > len(refs):
+        raise click.UsageError("more --reference-sha256 values than --reference URLs")
+    if refs:
+        data["references"] = [
+            {"url": url, **({"hash_alg": "sha256", "hash": digests[i].lower()} if i < len(digests) else {})}
+            for i, url in enumerate(refs)]
+    return Annotation.from_dict(data)
+
+
+def plan_outputs(images: Sequence[Path], output: Path | None, in_place: bool) -> list[Path]:
+    """Where each image's signed copy goes; every check happens before anything is written."""
+    if in_place and output is not None:
+        raise click.UsageError("use either -o/--output or --in-place, not both")
+    if in_place:
+        return list(images)
+    if len(images) > 1 and output is not None and not output.is_dir():
+        raise click.BadParameter(f"{output} must be an existing directory when several images are given",
+                                 param_hint=_OUT)
+    targets = []
+    for src in images:
+        if output is None:
+            target = src.with_name(f"{src.stem}.signed.jpg")
+        elif output.is_dir():
+            target = output / src.name
+        else:
+            target = output
+            if not target.parent.is_dir():
+                raise click.BadParameter(f"directory {target.parent} does not exist", param_hint=_OUT)
+        if target.resolve() == src.resolve():
+            raise click.BadParameter(f"{target} would overwrite the input; use --in-place for that",
+                                     param_hint=_OUT)
+        targets.append(target)
+    seen: set[Path] = set()
+    for target in targets:
+        if target.resolve() in seen:
+            raise click.BadParameter(f"two inputs would both be written to {target}", param_hint=_OUT)
+        seen.add(target.resolve())
+    return targets
+
+
+@click.command("annotate", epilog=_EPILOG)
+@click.argument("images", nargs=-1, required=True, metavar="IMG...",
+                type=click.Path(dir_okay=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), metavar="OUT",
+              help="Output file (or existing directory). Default: <stem>.signed.jpg beside the input.")
+@click.option("--in-place", is_flag=True, help="Replace the input file itself (atomically).")
+@click.option("--type", "types", multiple=True, type=click.Choice(MODIFICATION_TYPES),
+              help="Modification type (repeatable).")
+@click.option("--purpose", type=click.Choice(PURPOSES), help="Why the image was modified.")
+@click.option("--purpose-text", metavar="TEXT", help="Purpose in free text (needed for 'other').")
+@click.option("--probability", type=click.FloatRange(0, 1), metavar="P",
+              help="Probability (0..1) that the image is synthetic/modified.")
+@click.option("--method", type=click.Choice(["algorithmic", "human"]),
+              help="How the probability was estimated (default: algorithmic).")
+@click.option("--method-name", metavar="NAME", help="Detector name (algorithmic method).")
+@click.option("--assessor", metavar="WHO", help="Who judged the probability (human method).")
+@click.option("--region", "regions", multiple=True, type=RegionType("pixel"),
+              help="Modified rectangle in pixels, x,y,width,height (repeatable).")
+@click.option("--region-percent", "regions_percent", multiple=True, type=RegionType("percent"),
+              help="Modified rectangle in percent of the image size (repeatable).")
+@click.option("--author", metavar="NAME", help="Who made the modification or annotation.")
+@click.option("--description", metavar="TEXT", help="Free-text description of the modification.")
+@click.option("--reference", "references", multiple=True, metavar="URL",
+              help="URL of an external description (repeatable).")
+@click.option("--reference-sha256", "reference_sha256", multiple=True, metavar="HEX",
+              help="SHA-256 of the n-th --reference's content (paired by order).")
+@click.option("--annotation", "annotation_file", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE.json",
+              help="Annotation JSON (see 'fakemedia schema'); flags override its fields.")
+@identity_option
+@click.option("--compress", is_flag=True, help="Store the manifest Brotli-compressed (C2PA 2.x).")
+@click.option("--title", metavar="TITLE", help="Title recorded in the manifest (default: file name).")
+@trust_anchors_option
+@json_option
+def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, identity: Path | None,
+                 compress: bool, title: str | None, trust_anchors: tuple[Path, ...], as_json: bool,
+                 **fields: Any) -> None:
+    """Sign an annotation into JPEG images as a C2PA manifest.
+
+    An existing manifest becomes the parent of the new one, so the history is kept. The input
+    is never modified unless --in-place; outputs are written atomically. Without --identity a
+    local, untrusted test identity is created on first use (see 'fakemedia keys').
+    """
+    from fakemedia import api
+
+    annotation = build_annotation(fields)
+    targets = plan_outputs(list(images), output, in_place)
+    anchors = read_trust_anchors(trust_anchors)
+    signer = load_signer(identity)
+    options = api.AnnotateOptions(compress=compress, title=title)
+    where = dict(zip(images, targets, strict=True))
+
+    def one(src: Path) -> dict[str, Any]:
+        with naming(src):
+            mode = src.stat().st_mode & 0o777 if src.is_file() else None
+            written = api.annotate_file(src, annotation, signer, output=where[src], in_place=in_place,
+                                        options=options)
+        if mode is not None:
+            written.chmod(mode)  # the atomic write leaves a 0600 temp file's mode behind
+        report = api.verify(written, trust_anchors=anchors)
+        active = report.manifest(report.active_manifest)
+        return {"input": str(src), "output": str(written), "manifest": report.active_manifest,
+                "annotation": annotation.to_dict(), "signer": active.signer if active else None,
+                "state": report.state, "failures": report.failures()}
+
+    if len(images) == 1:
+        results = [one(images[0])]
+        failed = []
+    else:
+        done, failed = run_batch(list(images), "Annotating", one)
+        results = [r for _, r in done]
+    if as_json:
+        emit_json(results[0] if len(images) == 1 else
+                  results + [{"input": str(p), "error": str(e), "exit_code": e.exit_code} for p, e in failed])
+    else:
+        for result in results:
+            click.echo(_summary(result))
+    raise_if_failed(len(images), [(p, str(e)) for p, e in failed])
+
+
+def _summary(result: dict[str, Any]) -> str:
+    types = ", ".join(result["annotation"].get("modification_types") or []) or "none declared"
+    state = result["state"]
+    mark = _render.OK if state in ("Valid", "Trusted") else _render.BAD
+    note = " (signer not in your trust list)" if state == "Valid" else ""
+    return "\n".join([
+        f"Wrote {result['output']}",
+        f"  manifest: {result['manifest']}",
+        f"  types:    {types}",
+        f"  signer:   {_render.signer_name(result['signer'])}",
+        f"  check:    {mark} {state}{note}",
+    ])
