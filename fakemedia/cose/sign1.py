@@ -14,6 +14,8 @@ from typing import Any
 
 import cbor2
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm as CryptographyUnsupported
+from cryptography.x509 import InvalidVersion
 
 from fakemedia import limits
 from fakemedia.cose import algorithms
@@ -214,7 +216,8 @@ def verify_sign1(sign1: Sign1, payload: bytes) -> None:
         chain = sign1.x5chain
         leaf = x509.load_der_x509_certificate(chain[0]) if chain else None
         public_key = leaf.public_key() if leaf else None
-    except (ManifestError, LimitExceeded, ValueError):
+    except (ManifestError, LimitExceeded, ValueError, CryptographyUnsupported, InvalidVersion):
+        # A tampered certificate can carry an unknown version or key type: still just invalid.
         raise SignatureInvalid("signing certificate is unreadable") from None
     if public_key is None:
         raise SignatureInvalid("COSE_Sign1 carries no signing certificate")
