@@ -1,0 +1,116 @@
+"""Layering: provenance never pulls in the detector's heavy stack, and each package imports only
+the layers below it (checked statically with ``ast``)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import fakemedia
+
+PACKAGE = Path(fakemedia.__file__).resolve().parent
+BASE = {"fakemedia", "fakemedia.errors", "fakemedia.limits"}  # cross-cutting, not layers
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> Iterator[str]:
+    """Absolute names of everything ``path`` imports (relative imports resolved)."""
+    module = _module_name(path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module or ""
+            yield target
+            # "from fakemedia import detect" imports the subpackage fakemedia.detect.
+            for alias in node.names:
+                candidate = PACKAGE.parent / Path(*f"{target}.{alias.name}".split("."))
+                if candidate.is_dir() or candidate.with_suffix(".py").is_file():
+                    yield f"{target}.{alias.name}"
+
+
+def _files(sub: str) -> list[Path]:
+    root = PACKAGE / sub
+    return sorted(root.rglob("*.py")) if root.is_dir() else [root.with_suffix(".py")]
+
+
+def _inside(name: str, *packages: str) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def _violations(sub: str, forbidden: tuple[str, ...]) -> list[str]:
+    return [f"{f.relative_to(PACKAGE.parent)} imports {name}"
+            for f in _files(sub) for name in _imports(f) if _inside(name, *forbidden)]
+
+
+def test_layering_formats_imports_only_stdlib_brotli_and_base() -> None:
+    bad = []
+    for f in _files("formats"):
+        for name in _imports(f):
+            top = name.split(".")[0]
+            if top == "fakemedia":
+                if name not in BASE and not _inside(name, "fakemedia.formats"):
+                    bad.append(f"{f.name} imports {name}")
+            elif top not in sys.stdlib_module_names and top not in ("brotli", "__future__"):
+                bad.append(f"{f.name} imports third-party {name}")
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("sub", ["cose", "annotation"])
+def test_layering_cose_and_annotation_do_not_import_upper_layers(sub: str) -> None:
+    forbidden = ("fakemedia.manifest", "fakemedia.formats", "fakemedia.detect", "fakemedia.api",
+                 "fakemedia.cli")
+    assert not _violations(sub, forbidden)
+
+
+def test_layering_detect_imports_no_provenance_layer() -> None:
+    forbidden = ("fakemedia.formats", "fakemedia.cose", "fakemedia.manifest",
+                 "fakemedia.annotation", "fakemedia.api", "fakemedia.cli")
+    assert not _violations("detect", forbidden)
+
+
+def test_layering_only_api_and_cli_import_detect() -> None:
+    importers = {str(f.relative_to(PACKAGE)) for f in sorted(PACKAGE.rglob("*.py"))
+                 if not _inside(_module_name(f), "fakemedia.detect")
+                 and any(_inside(n, "fakemedia.detect") for n in _imports(f))}
+    assert all(p == "api.py" or p.startswith("cli/") for p in importers), importers
+
+
+def test_layering_import_checker_sees_relative_and_from_imports() -> None:
+    # The checker must not pass vacuously: api.py imports formats via "from fakemedia import".
+    assert "fakemedia.formats" in set(_imports(PACKAGE / "api.py"))
+    assert "fakemedia.manifest.labels" in set(_imports(PACKAGE / "manifest" / "builder.py"))
+
+
+def test_layering_verify_and_history_do_not_load_torch_or_sklearn(
+        tmp_path: Path, signed_jpeg: bytes) -> None:
+    target = tmp_path / "signed.jpg"
+    target.write_bytes(signed_jpeg)
+    script = textwrap.dedent(f"""
+        import json, sys
+        import fakemedia.api as api
+        report = api.verify({str(target)!r})
+        chain = api.history({str(target)!r})["chain"]
+        heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "sklearn"))
+        print(json.dumps({{"state": report.state, "links": len(chain), "heavy": heavy}}))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"state": "Valid", "links": 1, "heavy": []}
