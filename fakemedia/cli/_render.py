@@ -97,7 +97,7 @@ def manifest_lines(view: ManifestView, *, active: bool, state: str | None = None
     """The facts of one manifest, indented under its heading. ``state`` overrides the view's
     own (the active manifest's covers the image bytes only in the report's overall state)."""
     ann = view.annotation
-    title = f" — {view.title}" if view.title else ""
+    title = f' "{view.title}"' if view.title else ""
     mark = _state_mark(state or view.state)
     lines = [f"{'Active manifest' if active else 'Earlier manifest'}{title} [{mark}]",
              f"  label:        {view.label}"]
