@@ -105,7 +105,7 @@ def annotate_bytes(data: bytes, annotation: Annotation | Mapping[str, Any] | Non
     """Sign ``annotation`` into JPEG ``data``; an existing manifest becomes the parent."""
     options = options or AnnotateOptions()
     if annotation is None:
-        annotation = Annotation.from_dict({"modification_types": ["original"]})
+        annotation = Annotation.from_dict({})  # declares nothing: the image is opened and signed
     elif not isinstance(annotation, Annotation):
         annotation = Annotation.from_dict(annotation)
     jpeg.parse_jpeg(data)
@@ -220,6 +220,8 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
+        # mkstemp makes 0600 files; a signed image should be as readable as any new file.
+        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -228,3 +230,9 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

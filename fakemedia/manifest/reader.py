@@ -13,7 +13,6 @@ from cryptography import x509
 
 from fakemedia.annotation import c2pa as annotation_c2pa
 from fakemedia.cose import certs, sign1
-from fakemedia.errors import FakemediaError
 from fakemedia.formats import app11, xmp
 from fakemedia.manifest import labels
 from fakemedia.manifest.report import StatusList, ValidationResults
@@ -110,14 +109,16 @@ class VerificationReport:
             return out
 
         chain: list[dict[str, Any]] = []
-        label, guard = self.active_manifest, 0
-        while label and guard < len(self.manifests) + 1:
+        visited: set[str] = set()
+        label = self.active_manifest
+        while label and label not in visited:  # a self-referencing ingredient ends the walk
             view = self.manifest(label)
             if view is None:
                 break
+            visited.add(label)
             chain.append(_chain_entry(view))
             parent = next((i for i in view.ingredients if i.relationship == "parentOf"), None)
-            label, guard = (parent.manifest if parent else None), guard + 1
+            label = parent.manifest if parent else None
         chain.reverse()
         probabilities = [c["probability"] for c in chain]
         return {
@@ -156,6 +157,10 @@ def read_report(data: bytes, trust: TrustSettings | None = None,
     results = validate_store(store, data, location, trust)
     views = [_view(store, m, trust) for m in store.manifests]
     active = store.active
+    if views and active is not None:
+        # The active manifest's own view includes what only it is checked for: the binding
+        # to the image bytes.
+        views[-1].statuses = results.active_manifest
     return VerificationReport(True, results.state, active.label if active else None, results,
                               views, source=source)
 

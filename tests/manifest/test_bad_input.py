@@ -180,8 +180,6 @@ def test_verify_ingredient_referencing_itself_is_invalid_and_terminates(source_j
     assert tree["ingredients"][0]["node"]["ingredients"] == []  # the cycle is cut
 
 
-@pytest.mark.xfail(strict=True, reason="library bug: VerificationReport.history() follows a "
-                   "self-referencing parentOf ingredient and lists the same manifest twice")
 def test_history_ingredient_referencing_itself_lists_manifest_once(source_jpeg: bytes,
                                                                    es256) -> None:  # type: ignore[no-untyped-def]
     data = _self_ingredient_file(source_jpeg, es256.signer)
