@@ -27,18 +27,31 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from fakemedia import limits
-from fakemedia.cose.recipients import MAX_RSA_BITS, Recipient, key_id_of, key_problem
+from fakemedia.cose.recipients import (
+    MAX_RSA_BITS,
+    Recipient,
+    generate_recipient_key,
+    key_id_of,
+    key_problem,
+    load_private_key,
+    write_recipient_key,
+)
 from fakemedia.errors import DecryptionError, LimitExceeded, SigningError
 
 __all__ = [
     "COSE_ENCRYPT_TAG",
     "MAX_RECIPIENTS",
+    "Recipient",
     "decrypt",
     "describe",
     "enc_structure",
     "encrypt",
+    "generate_recipient_key",
     "kdf_context",
+    "key_id_of",
+    "load_private_key",
     "recipient_ids",
+    "write_recipient_key",
 ]
 
 COSE_ENCRYPT_TAG = 96
