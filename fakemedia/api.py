@@ -19,10 +19,17 @@ from fakemedia import __version__, limits
 from fakemedia.annotation import c2pa as annotation_c2pa
 from fakemedia.annotation.model import Annotation
 from fakemedia.cose import certs
+from fakemedia.cose.recipients import load_private_key as load_recipient_key
 from fakemedia.cose.signer import Signer
-from fakemedia.errors import FakemediaError, LimitExceeded, ManifestError, UnsupportedFormat
+from fakemedia.errors import (
+    AnnotationInvalid,
+    FakemediaError,
+    LimitExceeded,
+    ManifestError,
+    UnsupportedFormat,
+)
 from fakemedia.formats import app11, jpeg
-from fakemedia.manifest import builder, labels, redact
+from fakemedia.manifest import builder, labels, redact, restricted
 from fakemedia.manifest.reader import VerificationReport, read_report
 from fakemedia.manifest.store import HashedURI, ManifestStore, parse_store
 from fakemedia.manifest.validate import TrustSettings, validate_store
@@ -31,7 +38,7 @@ Source = bytes | bytearray | memoryview | str | os.PathLike | IO[bytes]
 
 __all__ = [
     "AnnotateOptions", "VerificationReport", "annotate", "annotate_bytes", "annotate_file",
-    "history", "read_source", "strip_manifest", "verify", "verify_bytes", "write_atomic",
+    "history", "load_decrypt_key", "read_source", "strip_manifest", "verify", "verify_bytes", "write_atomic",
 ]
 
 
@@ -44,6 +51,9 @@ class AnnotateOptions:
     #: ``MANIFEST/LABEL`` or a JUMBF URI.
     redact: tuple[str, ...] = ()
     redaction_reason: str = "c2pa.PII.present"
+    #: Annotation fields to encrypt, and the recipients (PEM public keys or certificates).
+    restrict: tuple[str, ...] = ()
+    recipients: tuple[bytes, ...] = ()
 
 
 def read_source(source: Source) -> tuple[bytes, str | None]:
@@ -77,22 +87,30 @@ def _trust(anchors: bytes | Sequence[bytes] | None, now: datetime | None) -> Tru
 
 
 def verify_bytes(data: bytes, *, trust_anchors: bytes | Sequence[bytes] | None = None,
-                 now: datetime | None = None, source: str | None = None) -> VerificationReport:
-    """Validate the C2PA manifest store embedded in JPEG bytes."""
+                 now: datetime | None = None, source: str | None = None,
+                 decrypt_keys: Sequence[Any] = ()) -> VerificationReport:
+    """Validate the C2PA manifest store embedded in JPEG bytes; restricted annotation fields
+    are shown decrypted when one of ``decrypt_keys`` (see :func:`load_decrypt_key`) fits."""
     jpeg.parse_jpeg(data)  # a clear format error before anything else
-    return read_report(data, _trust(trust_anchors, now), source)
+    return read_report(data, _trust(trust_anchors, now), source, decrypt_keys)
 
 
 def verify(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = None,
-           now: datetime | None = None) -> VerificationReport:
+           now: datetime | None = None, decrypt_keys: Sequence[Any] = ()) -> VerificationReport:
     data, name = read_source(source)
-    return verify_bytes(data, trust_anchors=trust_anchors, now=now, source=name)
+    return verify_bytes(data, trust_anchors=trust_anchors, now=now, source=name,
+                        decrypt_keys=decrypt_keys)
 
 
 def history(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = None,
-            now: datetime | None = None) -> dict[str, Any]:
+            now: datetime | None = None, decrypt_keys: Sequence[Any] = ()) -> dict[str, Any]:
     """The provenance chain (oldest first) and tree of an asset, each link validated."""
-    return verify(source, trust_anchors=trust_anchors, now=now).history()
+    return verify(source, trust_anchors=trust_anchors, now=now, decrypt_keys=decrypt_keys).history()
+
+
+def load_decrypt_key(pem: bytes, passphrase: bytes | None = None) -> Any:
+    """A recipient private key (PKCS#8 PEM, optionally encrypted) for ``decrypt_keys``."""
+    return load_recipient_key(pem, passphrase)
 
 
 def strip_manifest(data: bytes) -> bytes:
@@ -118,7 +136,15 @@ def annotate_bytes(data: bytes, annotation: Annotation | Mapping[str, Any] | Non
     parent = _parent_ingredient(data, store, location, redactions, title)
     if redactions and store is not None:
         store = redact.redact_store(store, redactions)
+    secret: dict[str, Any] = {}
+    if options.restrict:
+        annotation, secret = restricted.split(annotation, options.restrict)
+        if not secret:
+            raise AnnotationInvalid(f"nothing to restrict: {', '.join(options.restrict)} not set")
     specs = _assertions(parent, annotation, title, options.when)
+    if secret:
+        custom = next(s for s in specs if s.label == annotation_c2pa.CUSTOM_LABEL)
+        custom.content["restricted"] = restricted.seal(secret, options.recipients)
     if redactions:
         _add_redaction_actions(specs, redactions, options.redaction_reason)
     request = builder.BuildRequest(data, specs, signer, title=title,

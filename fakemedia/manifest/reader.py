@@ -6,6 +6,7 @@ Both are plain data (``to_dict()`` gives the JSON the command line prints, descr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from cryptography import x509
 from fakemedia.annotation import c2pa as annotation_c2pa
 from fakemedia.cose import certs, sign1
 from fakemedia.formats import app11, xmp
-from fakemedia.manifest import labels
+from fakemedia.manifest import labels, restricted
 from fakemedia.manifest.report import StatusList, ValidationResults
 from fakemedia.manifest.store import HashedURI, Manifest, ManifestStore, parse_store
 from fakemedia.manifest.validate import TrustSettings, validate_one, validate_store
@@ -145,8 +146,8 @@ def _chain_entry(view: ManifestView) -> dict[str, Any]:
     }
 
 
-def read_report(data: bytes, trust: TrustSettings | None = None,
-                source: str | None = None) -> VerificationReport:
+def read_report(data: bytes, trust: TrustSettings | None = None, source: str | None = None,
+                decrypt_keys: Sequence[Any] = ()) -> VerificationReport:
     """Locate, parse and validate the manifest store of a JPEG."""
     trust = trust or TrustSettings()
     location = app11.find_c2pa_store(data)
@@ -155,7 +156,7 @@ def read_report(data: bytes, trust: TrustSettings | None = None,
                                   state="Invalid" if xmp.provenance_url(data) else None)
     store = parse_store(location.jumbf)
     results = validate_store(store, data, location, trust)
-    views = [_view(store, m, trust) for m in store.manifests]
+    views = [_view(store, m, trust, decrypt_keys) for m in store.manifests]
     active = store.active
     if views and active is not None:
         # The active manifest's own view includes what only it is checked for: the binding
@@ -165,7 +166,8 @@ def read_report(data: bytes, trust: TrustSettings | None = None,
                               views, source=source)
 
 
-def _view(store: ManifestStore, m: Manifest, trust: TrustSettings) -> ManifestView:
+def _view(store: ManifestStore, m: Manifest, trust: TrustSettings,
+          decrypt_keys: Sequence[Any] = ()) -> ManifestView:
     signer, algorithm = _signer(m)
     actions = custom = None
     ingredients = []
@@ -181,9 +183,27 @@ def _view(store: ManifestStore, m: Manifest, trust: TrustSettings) -> ManifestVi
         label=m.label, kind=m.kind, compressed=m.compressed, claim_version=m.claim_version,
         title=_text((m.claim or {}).get("dc:title")), generator=m.generator, signer=signer,
         algorithm=algorithm,
-        annotation=annotation_c2pa.summarize(actions if isinstance(actions, dict) else None,
-                                             custom if isinstance(custom, dict) else None),
+        annotation=_annotation(actions if isinstance(actions, dict) else None,
+                               custom if isinstance(custom, dict) else None, decrypt_keys),
         ingredients=ingredients, statuses=validate_one(store, m, trust))
+
+
+def _annotation(actions: dict[str, Any] | None, custom: dict[str, Any] | None,
+                keys: Sequence[Any]) -> dict[str, Any]:
+    """The annotation summary; restricted fields decrypted when a key fits, else described."""
+    sealed = custom.get("restricted") if custom else None
+    if sealed is None:
+        return annotation_c2pa.summarize(actions, custom)
+    info: dict[str, Any] = {**restricted.describe(sealed), "decrypted": False}
+    values, why = restricted.open_restricted(sealed, keys) if keys else (None, "")
+    if values is not None:
+        custom = {**(custom or {}), **values}
+        info["decrypted"] = True
+    elif why:
+        info["error"] = why
+    summary = annotation_c2pa.summarize(actions, custom)
+    summary["restricted"] = info
+    return summary
 
 
 def _ingredient(store: ManifestStore, m: Manifest, label: str, content: Any) -> IngredientView:
