@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import cbor2
 from cryptography import x509
 
 from fakemedia import limits
@@ -140,6 +141,7 @@ def _validate_manifest(ctx: _Context, m: Manifest, out: StatusList,
     _check_signature(ctx, m, out, sig_url)
     # Step 4: assertions.
     refs = _check_assertions(ctx, m, out, alg)
+    _check_identities(m, out, refs)
     # Step 5: hard binding.
     _check_binding(ctx, m, out, refs, alg, binding)
     # Step 6: actions.
@@ -203,6 +205,11 @@ def _check_signature(ctx: _Context, m: Manifest, out: StatusList, url: str) -> N
         return
     if problems:
         out.add("signingCredential.invalid", url, "; ".join(problems))
+    # Trust is judged even when the signature fails, as c2pa-rs reports both (E-sig-CA.jpg).
+    if certs.chain_to_anchor(chain, ctx.trust.anchors):
+        out.add("signingCredential.trusted", url, "signing certificate chains to a trust anchor")
+    else:
+        out.add("signingCredential.untrusted", url, "signing certificate is not from a trust anchor")
     try:
         sign1.verify_sign1(cose, m.claim_bytes or b"")
     except sign1.UnsupportedAlgorithm:
@@ -211,10 +218,6 @@ def _check_signature(ctx: _Context, m: Manifest, out: StatusList, url: str) -> N
     except FakemediaError:
         out.add("claimSignature.mismatch", url, "claim signature does not verify")
         return
-    if certs.chain_to_anchor(chain, ctx.trust.anchors):
-        out.add("signingCredential.trusted", url, "signing certificate chains to a trust anchor")
-    else:
-        out.add("signingCredential.untrusted", url, "signing certificate is not from a trust anchor")
     out.add("claimSignature.validated", url, "claim signature valid")
     if certs.is_valid_at(leaf, ctx.trust.now):
         out.add("claimSignature.insideValidity", url, "signing certificate valid at validation time")
@@ -282,6 +285,33 @@ def _redacted_uris(store: ManifestStore) -> set[str]:
             if isinstance(uri, str):
                 out.add(_absolute(uri, m))
     return out
+
+
+def _check_identities(m: Manifest, out: StatusList,
+                      refs: dict[str, tuple[HashedURI, Assertion, bool]]) -> None:
+    """CAWG X.509 identity assertions (digest §8.7): the COSE signature over the signer
+    payload is checked; the credential is never trusted, since no CAWG trust list is configured
+    (a tolerated failure, as in c2pa-rs). Identity-claims-aggregation (DID) types are skipped:
+    they need network resolution."""
+    for label, (_, assertion, _c) in refs.items():
+        if labels.base_label(label) != "cawg.identity":
+            continue
+        content = assertion.try_content()
+        payload = content.get("signer_payload") if isinstance(content, dict) else None
+        if not isinstance(payload, dict) or payload.get("sig_type") != "cawg.x509.cose":
+            continue
+        url = labels.absolute_uri(m.label, labels.ASSERTIONS, label)
+        try:
+            cose = sign1.decode_sign1(content.get("signature") or b"")
+            sign1.verify_sign1(cose, cbor2.dumps(payload))
+        except sign1.UnsupportedAlgorithm:
+            out.add("cawg.x509.algorithm.unsupported", url, "identity signature algorithm unsupported")
+            continue
+        except FakemediaError:
+            out.add("cawg.x509.signature.mismatch", url, "identity signature does not verify")
+            continue
+        out.add("cawg.x509.credential.untrusted", url,
+                "identity credential not checked against a CAWG trust list")
 
 
 # Step 5 ------------------------------------------------------------------------------------

@@ -82,14 +82,7 @@ C2PA_RS_TABLE: dict[str, Expect] = {
 }
 
 #: Where fakemedia differs from c2pa-python today (see the report of the acceptance suite).
-KNOWN_DIFFERENCES: dict[tuple[str, bool], str] = {
-    ("E-sig-CA.jpg", False): "validate._check_signature returns on claimSignature.mismatch "
-                             "before the trust check, so signingCredential.untrusted is missing",
-    ("C_with_CAWG_data.jpg", False): "CAWG identity assertions are not validated: "
-                                     "cawg.x509.credential.untrusted is missing",
-    ("C_with_CAWG_data.jpg", True): "CAWG identity assertions are not validated: Trusted "
-                                    "instead of Valid with cawg.x509.credential.untrusted",
-}
+KNOWN_DIFFERENCES: dict[tuple[str, bool], str] = {}
 
 #: Multi-manifest files: number of manifests and length of the parentOf chain.
 HISTORY_TABLE: dict[str, tuple[int, int]] = {
