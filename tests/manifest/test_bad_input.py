@@ -31,6 +31,7 @@ from fakemedia.errors import (
 from fakemedia.formats import app11
 from fakemedia.formats.jumbf import ContentBox, DescriptionBox, SuperBox, box_header, c2pa_uuid
 from fakemedia.manifest import builder, labels
+from fakemedia.manifest.store import parse_store
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -185,6 +186,48 @@ def test_history_ingredient_referencing_itself_lists_manifest_once(source_jpeg: 
     data = _self_ingredient_file(source_jpeg, es256.signer)
     chain = api.history(data, trust_anchors=es256.anchors)["chain"]
     assert [link["label"] for link in chain] == [api.verify_bytes(data).active_manifest]
+
+
+def _parent_with_results(source: bytes, signer: LocalSigner, stored: dict[str, Any]) -> bytes:
+    """A two-step chain whose parentOf ingredient carries ``stored`` (merged into the content
+    the builder would write) in place of well-formed validation results."""
+    first = api.annotate_bytes(source, None, signer)
+    loc = app11.find_c2pa_store(first)
+    assert loc is not None
+    parent = parse_store(loc.jumbf).active
+    assert parent is not None
+    content = {**builder.ingredient_assertion(builder.ParentInfo(parent, {})), **stored}
+    ingredient = builder.AssertionSpec(labels.INGREDIENT_V3, content, salted=False)
+    ref = {"url": labels.relative_assertion_uri(labels.INGREDIENT_V3),
+           "hash": builder.assertion_hash(ingredient)}
+    actions = builder.AssertionSpec(labels.ACTIONS_V2, {"actions": [
+        {"action": "c2pa.opened", "parameters": {"ingredients": [ref]}}]})
+    request = builder.BuildRequest(first, [ingredient, actions], signer)
+    return builder.build(request, parse_store(loc.jumbf))
+
+
+_RECORDED_CRASH = pytest.mark.xfail(strict=True, raises=TypeError, reason=(
+    "library bug: validate._drop_recorded_failures iterates a non-list "
+    "validationResults.activeManifest.failure / validationStatus (TypeError escapes)"))
+
+
+@pytest.mark.parametrize("stored", [
+    pytest.param({"validationResults": {"activeManifest": {"failure": 5}}},
+                 marks=_RECORDED_CRASH, id="failure-int"),
+    pytest.param({"validationResults": {"activeManifest": {"success": [], "failure": "x"}}},
+                 id="failure-str"),
+    pytest.param({"validationStatus": 7}, marks=_RECORDED_CRASH, id="validationStatus-int"),
+])
+def test_verify_ingredient_with_malformed_recorded_results_gives_report(
+        source_jpeg: bytes, es256, stored: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    data = _parent_with_results(source_jpeg, es256.signer, stored)
+    try:
+        report = api.verify_bytes(data, trust_anchors=es256.anchors)
+    except FakemediaError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert report.state in ("Invalid", "Valid", "Trusted")
+    assert len(api.history(data, trust_anchors=es256.anchors)["chain"]) == 2
 
 
 # --- identities and certificates ---------------------------------------------------------------
