@@ -42,9 +42,10 @@ Exit codes:
 
 \b
 Environment:
-  FAKEMEDIA_HOME            where the default identity lives (<home>/identity)
-  FAKEMEDIA_KEY_PASSPHRASE  passphrase of an encrypted signing key
-  FAKEMEDIA_TRUST_ANCHORS   PEM file of trusted roots used when --trust-anchors is absent
+  FAKEMEDIA_HOME                where the default identity lives (<home>/identity)
+  FAKEMEDIA_KEY_PASSPHRASE      passphrase of an encrypted signing key
+  FAKEMEDIA_DECRYPT_PASSPHRASE  passphrase of an encrypted --decrypt-key recipient key
+  FAKEMEDIA_TRUST_ANCHORS       PEM file of trusted roots used when --trust-anchors is absent
 """
 
 

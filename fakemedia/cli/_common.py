@@ -17,6 +17,7 @@ from fakemedia.errors import CertificateError, FakemediaError, SigningError
 F = TypeVar("F", bound=Callable[..., Any])
 
 ENV_PASSPHRASE = "FAKEMEDIA_KEY_PASSPHRASE"
+ENV_DECRYPT_PASSPHRASE = "FAKEMEDIA_DECRYPT_PASSPHRASE"
 ENV_TRUST_ANCHORS = "FAKEMEDIA_TRUST_ANCHORS"
 ANCHORS_FILE = "trust-anchors.pem"
 
@@ -121,6 +122,62 @@ def load_signer(identity: Path | None) -> Any:
             warn("its manifests verify as Valid, not Trusted; to make them Trusted run: "
                  f"fakemedia verify --trust-anchors {paths.trust_anchors} IMG")
     return ident.load_identity(directory, passphrase_for(directory))
+
+
+# --- recipient keys for restricted annotation fields -----------------------------------------
+
+
+def decrypt_key_option(func: F) -> F:
+    return click.option(
+        "--decrypt-key", "decrypt_keys", multiple=True, metavar="KEY.pem",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Recipient private key that reads restricted annotation fields (repeatable; see "
+             f"'fakemedia keys recipient'). An encrypted key's passphrase: ${ENV_DECRYPT_PASSPHRASE}, "
+             "else a prompt on a terminal.",
+    )(func)
+
+
+def on_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _decrypt_passphrase(path: Path, pem: bytes) -> bytes | None:
+    """$FAKEMEDIA_DECRYPT_PASSPHRASE, else a hidden prompt on a terminal, for an encrypted key."""
+    if b"ENCRYPTED" not in pem:
+        return None
+    env = os.environ.get(ENV_DECRYPT_PASSPHRASE)
+    if env:
+        return env.encode()
+    if on_terminal():
+        value = click.prompt(f"Passphrase for {path}", hide_input=True, err=True)
+        return str(value).encode()
+    raise SigningError(f"{path}: the decryption key is encrypted: set {ENV_DECRYPT_PASSPHRASE} "
+                       "or run on a terminal to be prompted")
+
+
+def load_decrypt_keys(paths: Sequence[Path]) -> list[Any]:
+    """The recipient private keys of --decrypt-key: unreadable file exit 2, bad key or
+    passphrase exit 5 (the message names the file, never the key or the passphrase)."""
+    from fakemedia import api
+    from fakemedia.cose.recipients import MAX_KEY_FILE_BYTES
+
+    keys = []
+    for path in paths:
+        try:
+            with path.open("rb") as handle:
+                pem = handle.read(MAX_KEY_FILE_BYTES + 1)
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {path} ({exc.strerror or exc})",
+                                     param_hint="--decrypt-key") from None
+        if len(pem) > MAX_KEY_FILE_BYTES:
+            raise click.BadParameter(f"{path} is larger than any key file",
+                                     param_hint="--decrypt-key")
+        passphrase = _decrypt_passphrase(path, pem)
+        try:
+            keys.append(api.load_decrypt_key(pem, passphrase))
+        except SigningError as exc:
+            raise SigningError(f"{path}: {exc}") from None
+    return keys
 
 
 @contextmanager

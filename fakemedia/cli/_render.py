@@ -111,16 +111,61 @@ def manifest_lines(view: ManifestView, *, active: bool, state: str | None = None
         ("author", ann.get("author")),
         ("description", ann.get("description")),
     ]
-    lines += [f"  {k + ':':<13} {v}" for k, v in facts if v]
-    for region in ann.get("regions") or []:
-        lines.append(f"  {'region:':<13} {_region(region)}")
-    for ref in ann.get("references") or []:
-        lines.append(f"  {'reference:':<13} {ref.get('url')}")
+    hidden = hidden_labels(ann)
+    lines += [f"  {k + ':':<13} {v or LOCKED}" for k, v in facts if v or k in hidden]
+    regions = [_region(r) for r in ann.get("regions") or []] or _locked("region", hidden)
+    lines += [f"  {'region:':<13} {r}" for r in regions]
+    refs = [str(r.get("url")) for r in ann.get("references") or []] or _locked("reference", hidden)
+    lines += [f"  {'reference:':<13} {r}" for r in refs]
+    note = restricted_note(ann)
+    if note:
+        lines.append(f"  {'restricted:':<13} {note}")
     for ing in view.ingredients:
         what = ing.title or "untitled"
         where = "with its own manifest" if ing.manifest else "no manifest"
         lines.append(f"  {'ingredient:':<13} {what} ({ing.relationship or 'unknown relation'}, {where})")
     return lines
+
+
+LOCKED = "(restricted)"
+#: The line each restrictable field is shown on.
+_FIELD_LINES: Mapping[str, str] = {
+    "author": "author", "description": "description", "purpose": "purpose",
+    "purpose_text": "purpose", "probability": "probability", "when": "when",
+    "regions": "region", "references": "reference",
+}
+
+
+def hidden_labels(ann: Mapping[str, Any]) -> set[str]:
+    """The lines whose fields are restricted and were not decrypted."""
+    info = ann.get("restricted")
+    if not isinstance(info, Mapping) or info.get("decrypted"):
+        return set()
+    return {_FIELD_LINES[f] for f in info.get("fields") or [] if f in _FIELD_LINES}
+
+
+def _locked(label: str, hidden: set[str]) -> list[str]:
+    return [LOCKED] if label in hidden else []
+
+
+def restricted_note(ann: Mapping[str, Any]) -> str | None:
+    """'N fields, for K recipients: names [state]', or None when nothing is restricted."""
+    info = ann.get("restricted")
+    if not isinstance(info, Mapping):
+        return None
+    fields = [str(f) for f in info.get("fields") or []]
+    count, recipients = len(fields), int(info.get("recipients") or 0)
+    head = (f"{count} field{'s' if count != 1 else ''}, for {recipients} "
+            f"recipient{'s' if recipients != 1 else ''}: {', '.join(fields) or 'none named'}")
+    if info.get("decrypted"):
+        return f"{head} [decrypted]"
+    if info.get("error"):
+        return f"{head} [not decrypted: {_one_line(str(info['error']))}]"
+    return f"{head} [encrypted; a recipient reads them with --decrypt-key]"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _purpose(ann: Mapping[str, Any]) -> str | None:
@@ -218,6 +263,9 @@ def history_text(report: VerificationReport, history: Mapping[str, Any], *, tree
         lines.append(f"   signed by {who}{when}{f' with {tool}' if tool else ''}")
         types = ", ".join(entry.get("modification_types") or []) or "none declared"
         lines.append(f"   modification: {types}")
+        note = restricted_note(ann)
+        if note:
+            lines.append(f"   restricted: {note}")
         purpose = _purpose(ann)
         if purpose:
             lines.append(f"   purpose: {purpose}")

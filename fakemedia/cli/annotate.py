@@ -22,18 +22,27 @@ from fakemedia.cli._common import (
     read_trust_anchors,
     trust_anchors_option,
 )
+from fakemedia.errors import ManifestError, ManifestNotFound, SigningError
 
 _EPILOG = """\b
 Examples:
   fakemedia annotate photo.jpg --type edited --purpose journalism --region 10,20,200,150
   fakemedia annotate fake.jpg --type synthetic --probability 0.97 --method-name mydetector
   fakemedia annotate *.jpg --annotation ann.json -o signed/
+  fakemedia annotate a.jpg --author "J. Doe" --restrict author --recipient editor.pub.pem
+  fakemedia annotate a.signed.jpg --type edited --redact org.fakemedia.annotation
 
 \b
-Exit codes: 0 written, 2 usage or invalid annotation, 3 unreadable input (missing file, not a
-JPEG, truncated), 5 signing or identity problem (e.g. wrong passphrase), 7 several files given
-and some failed (the others were written).
+Exit codes: 0 written, 2 usage or invalid annotation (also: a --recipient file that is no
+public key, a --redact naming an assertion that is not there or one that may never be
+redacted: actions, hard bindings), 3 unreadable input (missing file, not a JPEG, truncated),
+4 --redact on an image without a manifest, 5 signing or identity problem (e.g. wrong
+passphrase), 7 several files given and some failed (the others were written). On any error
+nothing is written for that file.
 """
+
+REDACTION_REASONS = ("c2pa.PII.present", "c2pa.invalid.data", "c2pa.trade-secret.present",
+                     "c2pa.government.confidential")
 
 
 _OUT = "-o/--output"
@@ -63,6 +72,90 @@ class RegionType(click.ParamType):
         if self.unit == "percent" and (x + w > 100 or y + h > 100):
             self.fail(f"{value!r}: a percent rectangle must lie within 0..100", param, ctx)
         return {"shape": "rectangle", "unit": self.unit, "x": x, "y": y, "width": w, "height": h}
+
+
+class FieldListType(click.ParamType):
+    """``FIELD[,FIELD...]``: annotation fields that may be restricted."""
+
+    name = "FIELD[,FIELD]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from fakemedia.manifest.restricted import RESTRICTABLE
+
+        if isinstance(value, tuple):
+            return value
+        names = tuple(n.strip() for n in str(value).split(",") if n.strip())
+        unknown = [n for n in names if n not in RESTRICTABLE]
+        if not names or unknown:
+            self.fail(f"{', '.join(unknown) or repr(value)} cannot be restricted; choose from "
+                      f"{', '.join(RESTRICTABLE)}", param, ctx)
+        return names
+
+
+class RedactionRefused(ManifestError):
+    """A --redact that names nothing redactable in this image: a usage error for that file."""
+
+    exit_code = 2
+
+
+def _read_recipients(paths: Sequence[Path]) -> tuple[bytes, ...]:
+    """The PEM (or DER) bytes of every --recipient, each checked to be a usable public key."""
+    from fakemedia.cose.recipients import MAX_KEY_FILE_BYTES, Recipient
+
+    out = []
+    for path in paths:
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_KEY_FILE_BYTES + 1)
+            Recipient.from_pem(data)
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {path} ({exc.strerror or exc})",
+                                     param_hint="--recipient") from None
+        except SigningError as exc:
+            raise click.BadParameter(f"{path}: {exc}", param_hint="--recipient") from None
+        out.append(data)
+    return tuple(out)
+
+
+def restriction_options(restrict: Sequence[tuple[str, ...]], recipients: Sequence[Path],
+                        redact: Sequence[str], reason: str | None) -> dict[str, Any]:
+    """The restriction and redaction fields of AnnotateOptions; usage errors before any work."""
+    fields = tuple(dict.fromkeys(name for group in restrict for name in group))
+    if fields and not recipients:
+        raise click.UsageError("--restrict needs at least one --recipient (a public key or certificate)")
+    if recipients and not fields:
+        raise click.UsageError("--recipient is only used with --restrict FIELD")
+    if reason and not redact:
+        raise click.UsageError("--redaction-reason is only used with --redact")
+    options: dict[str, Any] = {"restrict": fields, "recipients": _read_recipients(recipients),
+                               "redact": tuple(redact)}
+    if reason:
+        options["redaction_reason"] = reason
+    return options
+
+
+def check_redactions(src: Path, specs: Sequence[str]) -> list[str]:
+    """The URIs ``specs`` redact in this image, checked before anything is signed: no
+    manifest exits 4, an absent or forbidden assertion exits 2."""
+    from fakemedia import api
+    from fakemedia.formats import app11
+    from fakemedia.manifest import redact
+    from fakemedia.manifest.store import parse_store
+
+    if not specs:
+        return []
+    data, _ = api.read_source(src)
+    location = app11.find_c2pa_store(data)
+    if location is None:
+        raise ManifestNotFound(f"{src}: nothing to redact: the image has no C2PA manifest")
+    store = parse_store(location.jumbf)
+    uris = []
+    for spec in specs:
+        try:
+            uris.append(redact.parse_redaction(spec, store).uri)
+        except ManifestError as exc:
+            raise RedactionRefused(f"{src}: {exc}") from None
+    return uris
 
 
 def _load_annotation_file(path: Path | None) -> dict[str, Any]:
@@ -193,11 +286,25 @@ def plan_outputs(images: Sequence[Path], output: Path | None, in_place: bool) ->
 @identity_option
 @click.option("--compress", is_flag=True, help="Store the manifest Brotli-compressed (C2PA 2.x).")
 @click.option("--title", metavar="TITLE", help="Title recorded in the manifest (default: file name).")
+@click.option("--restrict", "restrict", multiple=True, type=FieldListType(),
+              help="Encrypt these annotation fields for the --recipient keys only (repeatable, "
+                   "comma-separated; e.g. author,regions). The modification type stays public.")
+@click.option("--recipient", "recipients", multiple=True, metavar="PUB.pem",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Public key or certificate (PEM/DER) of who may read --restrict fields "
+                   "(repeatable; see 'fakemedia keys recipient').")
+@click.option("--redact", "redact", multiple=True, metavar="LABEL",
+              help="Remove an assertion of the image's manifest (LABEL), of an earlier one "
+                   "(MANIFEST/LABEL) or by JUMBF URI; recorded as a c2pa.redacted action "
+                   "(repeatable).")
+@click.option("--redaction-reason", type=click.Choice(REDACTION_REASONS),
+              help="Why --redact removed it (default: c2pa.PII.present).")
 @trust_anchors_option
 @json_option
 def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, identity: Path | None,
-                 compress: bool, title: str | None, trust_anchors: tuple[Path, ...], as_json: bool,
-                 **fields: Any) -> None:
+                 compress: bool, title: str | None, restrict: tuple[tuple[str, ...], ...],
+                 recipients: tuple[Path, ...], redact: tuple[str, ...], redaction_reason: str | None,
+                 trust_anchors: tuple[Path, ...], as_json: bool, **fields: Any) -> None:
     """Sign an annotation into JPEG images as a C2PA manifest.
 
     An existing manifest becomes the parent of the new one, so the history is kept. The input
@@ -209,12 +316,14 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     annotation = build_annotation(fields)
     targets = plan_outputs(list(images), output, in_place)
     anchors = read_trust_anchors(trust_anchors)
+    private = restriction_options(restrict, recipients, redact, redaction_reason)
     signer = load_signer(identity)
-    options = api.AnnotateOptions(compress=compress, title=title)
+    options = api.AnnotateOptions(compress=compress, title=title, **private)
     where = dict(zip(images, targets, strict=True))
 
     def one(src: Path) -> dict[str, Any]:
         with naming(src):
+            redacted = check_redactions(src, options.redact)
             mode = src.stat().st_mode & 0o777 if src.is_file() else None
             written = api.annotate_file(src, annotation, signer, output=where[src], in_place=in_place,
                                         options=options)
@@ -224,6 +333,8 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
         active = report.manifest(report.active_manifest)
         return {"input": str(src), "output": str(written), "manifest": report.active_manifest,
                 "annotation": annotation.to_dict(), "signer": active.signer if active else None,
+                "restricted": active.annotation.get("restricted") if active else None,
+                "redacted": redacted,
                 "state": report.state, "failures": report.failures()}
 
     if len(images) == 1:
@@ -251,5 +362,14 @@ def _summary(result: dict[str, Any]) -> str:
         f"  manifest: {result['manifest']}",
         f"  types:    {types}",
         f"  signer:   {_render.signer_name(result['signer'])}",
+        *_private_lines(result),
         f"  check:    {mark} {state}{note}",
     ])
+
+
+def _private_lines(result: dict[str, Any]) -> list[str]:
+    lines = [f"  redacted: {uri}" for uri in result.get("redacted") or []]
+    note = _render.restricted_note({"restricted": result.get("restricted")})
+    if note:
+        lines.append(f"  restricted: {note}")
+    return lines

@@ -1,4 +1,4 @@
-"""``fakemedia keys``: create and inspect local signing identities."""
+"""``fakemedia keys``: create and inspect local signing identities and recipient keys."""
 
 from __future__ import annotations
 
@@ -12,18 +12,20 @@ import click
 from fakemedia.cli._common import emit_json, json_option
 from fakemedia.errors import IdentityError
 
+RECIPIENT_KINDS = ("x25519", "p256", "p384", "rsa")
 ALGORITHMS = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
 
 _EPILOG = """\b
 A local identity is a private root CA plus a C2PA signing certificate it issued. Its manifests
 verify as Valid everywhere, and as Trusted where its trust-anchors.pem is given to
-'fakemedia verify --trust-anchors'. Exit codes: 0 ok, 2 usage, 5 identity problem.
+'fakemedia verify --trust-anchors'. A recipient key pair ('keys recipient') lets its holder
+read restricted annotation fields. Exit codes: 0 ok, 2 usage, 5 identity or key problem.
 """
 
 
 @click.group("keys", epilog=_EPILOG)
 def keys_group() -> None:
-    """Create and inspect local signing identities."""
+    """Create and inspect local signing identities and recipient keys."""
 
 
 def _describe(directory: Path) -> dict[str, Any]:
@@ -69,6 +71,17 @@ def _show_text(info: dict[str, Any]) -> str:
     ])
 
 
+def _env_passphrase(variable: str | None) -> bytes | None:
+    """The passphrase in environment variable ``variable`` (a usage error when unset)."""
+    if not variable:
+        return None
+    value = os.environ.get(variable)
+    if not value:
+        raise click.BadParameter(f"environment variable {variable} is unset or empty",
+                                 param_hint="--passphrase-env")
+    return value.encode()
+
+
 @keys_group.command("init")
 @click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--algorithm", type=click.Choice(ALGORITHMS), default="es256", show_default=True,
@@ -86,13 +99,7 @@ def init_cmd(directory: Path, algorithm: str, passphrase_env: str | None, force:
     """Create a local signing identity (root CA + signer) in DIR."""
     from fakemedia.cose.identity import create_identity
 
-    passphrase = None
-    if passphrase_env:
-        value = os.environ.get(passphrase_env)
-        if not value:
-            raise click.BadParameter(f"environment variable {passphrase_env} is unset or empty",
-                                     param_hint="--passphrase-env")
-        passphrase = value.encode()
+    passphrase = _env_passphrase(passphrase_env)
     create_identity(directory, algorithm=algorithm, passphrase=passphrase, organization=organization,
                     common_name=common_name, force=force)
     info = _describe(directory)
@@ -115,3 +122,41 @@ def show_cmd(directory: Path | None, as_json: bool) -> None:
         emit_json(info)
     else:
         click.echo(_show_text(info))
+
+
+@keys_group.command("recipient")
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(RECIPIENT_KINDS), default="x25519", show_default=True,
+              help="Key type: X25519 or EC P-256/P-384 (ECDH-ES + A256KW), or RSA-3072 (RSA-OAEP-256).")
+@click.option("--name", default="recipient", show_default=True, metavar="NAME",
+              help="File names: NAME.key.pem (private, 0600) and NAME.pub.pem (public).")
+@click.option("--passphrase-env", metavar="VAR",
+              help="Encrypt the private key with the passphrase in environment variable VAR.")
+@click.option("--force", is_flag=True, help="Replace existing key files of that name.")
+@json_option
+def recipient_cmd(directory: Path, kind: str, name: str, passphrase_env: str | None, force: bool,
+                  as_json: bool) -> None:
+    """Create a key pair for reading restricted annotation fields.
+
+    Give NAME.pub.pem to whoever annotates ('annotate --restrict FIELD --recipient
+    NAME.pub.pem'); keep NAME.key.pem to read them ('verify --decrypt-key NAME.key.pem').
+    """
+    from fakemedia.cose.recipients import Recipient, write_recipient_key
+
+    passphrase = _env_passphrase(passphrase_env)
+    key_path, pub_path = write_recipient_key(directory, kind=kind, passphrase=passphrase, name=name,
+                                             force=force)
+    key_id = Recipient.from_pem(pub_path.read_bytes()).key_id.hex()
+    info = {"kind": kind, "key_id": key_id, "private_key": str(key_path), "public_key": str(pub_path),
+            "encrypted": passphrase is not None}
+    if as_json:
+        emit_json(info)
+        return
+    click.echo("\n".join([
+        f"Created {kind} recipient key {key_id}",
+        f"  private key: {key_path} ({'encrypted; ' if passphrase else ''}keep it secret)",
+        f"  public key:  {pub_path}",
+        f"  to restrict: fakemedia annotate IMG --restrict author --recipient {pub_path}",
+        f"  to read:     {'FAKEMEDIA_DECRYPT_PASSPHRASE=... ' if passphrase else ''}"
+        f"fakemedia verify IMG --decrypt-key {key_path}",
+    ]))
