@@ -1,0 +1,558 @@
+"""Detector model: a safe file format, numpy-only inference and :func:`score_image`.
+
+**Format** (never pickle): one ``.safetensors`` file. The tensors are plain arrays (tree nodes,
+coefficients, calibration tables); the safetensors header's metadata holds one JSON document
+under the key ``"fakemedia"`` describing how the arrays combine, the feature configuration,
+the encoder's SHA-256, the training data, measured metrics and the scikit-learn version that
+fitted it. Loading parses JSON and arrays only, checks every reference, index and tree link,
+and evaluates the trees with numpy: nothing in the file is ever executed. A corrupt or foreign
+file raises :class:`~fakemedia.errors.DetectorError` with one line.
+
+Supported fitted estimators (compiled by :func:`compile_estimator`): ``CalibratedClassifierCV``
+(isotonic or sigmoid) around ``HistGradientBoostingClassifier``, ``RandomForestClassifier`` or a
+``StandardScaler`` + ``LogisticRegression`` pipeline, and those estimators bare.
+
+A model has an *image* classifier (features per :class:`~fakemedia.detect.features.FeatureConfig`)
+and optionally a *patch* classifier on single latent positions, which draws the probability map.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fakemedia.detect.features import FeatureConfig, all_patch_vectors, image_features, latent_block
+from fakemedia.errors import DetectorError, WeightsMismatch
+
+FORMAT = "fakemedia-detector"
+FORMAT_VERSION = 1
+MAX_MODEL_BYTES = 256 * 1024 * 1024
+
+#: The shipped default model and its pinned SHA-256.
+DEFAULT_MODEL_FILE = "default.safetensors"
+DEFAULT_MODEL_SHA256 = ""
+
+
+# --------------------------------------------------------------------------------------------
+# Compilation: fitted scikit-learn estimator -> (JSON spec, arrays)
+
+
+class _Arrays:
+    def __init__(self) -> None:
+        self.data: dict[str, np.ndarray] = {}
+
+    def add(self, key: str, arr: np.ndarray) -> str:
+        if key in self.data:
+            raise DetectorError(f"internal: duplicate array key {key}")
+        self.data[key] = np.ascontiguousarray(arr)
+        return key
+
+
+def _compile_trees(
+    kind: str, trees: list[dict[str, np.ndarray]], store: _Arrays, prefix: str
+) -> dict[str, Any]:
+    offs, cols = 0, {k: [] for k in ("feature", "threshold", "left", "right", "value", "leaf", "nan_left")}
+    roots = []
+    for t in trees:
+        n = len(t["feature"])
+        roots.append(offs)
+        leaf = t["leaf"].astype(bool)
+        cols["feature"].append(np.where(leaf, 0, t["feature"]).astype(np.int32))
+        cols["threshold"].append(t["threshold"].astype(np.float64))
+        cols["left"].append(np.where(leaf, -1, t["left"] + offs).astype(np.int32))
+        cols["right"].append(np.where(leaf, -1, t["right"] + offs).astype(np.int32))
+        cols["value"].append(t["value"].astype(np.float64))
+        cols["leaf"].append(leaf.astype(np.uint8))
+        cols["nan_left"].append(t["nan_left"].astype(np.uint8))
+        offs += n
+    spec: dict[str, Any] = {
+        "type": kind,
+        "roots": store.add(f"{prefix}.roots", np.asarray(roots, dtype=np.int32)),
+    }
+    for k, v in cols.items():
+        spec[k] = store.add(f"{prefix}.{k}", np.concatenate(v))
+    return spec
+
+
+def compile_estimator(est: Any, store: _Arrays, prefix: str) -> dict[str, Any]:
+    """Describe a fitted estimator as JSON + arrays; raises DetectorError for unsupported types."""
+    name = type(est).__name__
+    if name == "CalibratedClassifierCV":
+        members = []
+        for i, cc in enumerate(est.calibrated_classifiers_):
+            inner = compile_estimator(cc.estimator, store, f"{prefix}.m{i}")
+            cal = cc.calibrators[0]
+            cname = type(cal).__name__
+            if cname == "IsotonicRegression":
+                c = {
+                    "type": "isotonic",
+                    "x": store.add(f"{prefix}.m{i}.iso_x", np.asarray(cal.X_thresholds_, np.float64)),
+                    "y": store.add(f"{prefix}.m{i}.iso_y", np.asarray(cal.y_thresholds_, np.float64)),
+                }
+            elif cname == "_SigmoidCalibration":
+                c = {"type": "sigmoid", "a": float(cal.a_), "b": float(cal.b_)}
+            else:
+                raise DetectorError(f"unsupported calibrator {cname}")
+            members.append({"estimator": inner, "calibrator": c})
+        return {"type": "calibrated", "members": members}
+    if name == "Pipeline":
+        steps = [s for _, s in est.steps]
+        if len(steps) == 2 and type(steps[0]).__name__ == "StandardScaler":
+            inner = compile_estimator(steps[1], store, f"{prefix}.clf")
+            sc = steps[0]
+            return {
+                "type": "scaled",
+                "mean": store.add(f"{prefix}.mean", np.asarray(sc.mean_, np.float64)),
+                "scale": store.add(f"{prefix}.scale", np.asarray(sc.scale_, np.float64)),
+                "inner": inner,
+            }
+        raise DetectorError("only StandardScaler + classifier pipelines are supported")
+    if name == "LogisticRegression":
+        return {"type": "linear", "coef": store.add(f"{prefix}.coef", np.asarray(est.coef_[0], np.float64)),
+                "intercept": float(est.intercept_[0])}  # fmt: skip
+    if name == "HistGradientBoostingClassifier":
+        trees = []
+        for (pred,) in est._predictors:
+            nd = pred.nodes
+            if nd["is_categorical"].any():
+                raise DetectorError("categorical HGB splits are not supported")
+            trees.append({"feature": nd["feature_idx"], "threshold": nd["num_threshold"], "left": nd["left"],
+                          "right": nd["right"], "value": nd["value"], "leaf": nd["is_leaf"],
+                          "nan_left": nd["missing_go_to_left"]})  # fmt: skip
+        spec = _compile_trees("gbdt", trees, store, prefix)
+        spec["baseline"] = float(np.ravel(est._baseline_prediction)[0])
+        spec["n_features"] = int(est.n_features_in_)
+        return spec
+    if name == "RandomForestClassifier":
+        trees = []
+        for t in est.estimators_:
+            tr = t.tree_
+            val = tr.value[:, 0, :]
+            p1 = val[:, 1] / np.maximum(val.sum(axis=1), 1e-300)
+            leaf = tr.children_left == -1
+            trees.append({"feature": tr.feature, "threshold": tr.threshold, "left": tr.children_left,
+                          "right": tr.children_right, "value": p1, "leaf": leaf,
+                          "nan_left": np.zeros(len(leaf), np.uint8)})  # fmt: skip
+        spec = _compile_trees("forest", trees, store, prefix)
+        spec["n_features"] = int(est.n_features_in_)
+        return spec
+    raise DetectorError(f"cannot store estimator type {name}")
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation of a compiled spec (numpy only)
+
+
+def _eval_trees(X: np.ndarray, spec: dict[str, Any], A: dict[str, np.ndarray]) -> np.ndarray:
+    roots = A[spec["roots"]]
+    feat, thr = A[spec["feature"]], A[spec["threshold"]]
+    left, right, leaf, nan_left = (
+        A[spec["left"]],
+        A[spec["right"]],
+        A[spec["leaf"]].astype(bool),
+        A[spec["nan_left"]].astype(bool),
+    )
+    value = A[spec["value"]]
+    out = np.zeros((X.shape[0], len(roots)), dtype=np.float64)
+    rows = np.arange(X.shape[0])[:, None]
+    # Chunked over samples to bound memory (n × trees index arrays).
+    step = max(1, 200_000 // max(1, len(roots)))
+    for s in range(0, X.shape[0], step):
+        xs = X[s : s + step]
+        node = np.broadcast_to(roots, (xs.shape[0], len(roots))).copy()
+        r = rows[: xs.shape[0]]
+        # Children always have larger indices than parents (checked at load), so this ends.
+        for _ in range(len(feat) + 1):
+            is_leaf = leaf[node]
+            if is_leaf.all():
+                break
+            x = xs[r, feat[node]]
+            go_left = np.where(np.isnan(x), nan_left[node], x <= thr[node])
+            node = np.where(is_leaf, node, np.where(go_left, left[node], right[node]))
+        out[s : s + step] = value[node]
+    return out
+
+
+def _decision(X: np.ndarray, spec: dict[str, Any], A: dict[str, np.ndarray]) -> np.ndarray:
+    """The response CalibratedClassifierCV calibrates: decision_function, or P(class 1) for forests."""
+    t = spec["type"]
+    if t == "scaled":
+        return _decision((X - A[spec["mean"]]) / A[spec["scale"]], spec["inner"], A)
+    if t == "linear":
+        return X @ A[spec["coef"]] + spec["intercept"]
+    if t == "gbdt":
+        return spec["baseline"] + _eval_trees(X, spec, A).sum(axis=1)
+    if t == "forest":
+        # sklearn trees compare in float32.
+        return _eval_trees(X.astype(np.float32).astype(np.float64), spec, A).mean(axis=1)
+    raise DetectorError(f"model file: unknown estimator type {t!r}")
+
+
+def predict_proba(X: np.ndarray, spec: dict[str, Any], A: dict[str, np.ndarray]) -> np.ndarray:
+    """P(synthetic) for each row of X."""
+    X = np.asarray(X, dtype=np.float64)
+    if spec["type"] == "calibrated":
+        probs = []
+        for m in spec["members"]:
+            f = _decision(X, m["estimator"], A)
+            c = m["calibrator"]
+            if c["type"] == "isotonic":
+                p = np.interp(f, A[c["x"]], A[c["y"]])
+            else:
+                p = 1.0 / (1.0 + np.exp(c["a"] * f + c["b"]))
+            probs.append(np.clip(p, 0.0, 1.0))
+        return np.mean(probs, axis=0)
+    f = _decision(X, spec, A)
+    if spec["type"] == "forest":
+        return f
+    return 1.0 / (1.0 + np.exp(-f))
+
+
+def _validate(spec: Any, A: dict[str, np.ndarray], n_features: int, depth: int = 0) -> None:
+    """Check a spec against the arrays so evaluation cannot index out of range or loop."""
+    if depth > 4 or not isinstance(spec, dict) or "type" not in spec:
+        raise DetectorError("model file: malformed estimator description")
+
+    def arr(key: Any, n: int | None = None) -> np.ndarray:
+        if not isinstance(key, str) or key not in A:
+            raise DetectorError(f"model file: missing array {key!r}")
+        a = A[key]
+        if a.ndim != 1 or (n is not None and len(a) != n):
+            raise DetectorError(f"model file: array {key!r} has the wrong shape")
+        return a
+
+    t = spec["type"]
+    if t == "calibrated":
+        if not spec.get("members"):
+            raise DetectorError("model file: calibrated model without members")
+        for m in spec["members"]:
+            _validate(m.get("estimator"), A, n_features, depth + 1)
+            c = m.get("calibrator", {})
+            if c.get("type") == "isotonic":
+                x = arr(c.get("x"))
+                arr(c.get("y"), len(x))
+            elif c.get("type") == "sigmoid":
+                float(c["a"]), float(c["b"])
+            else:
+                raise DetectorError("model file: unknown calibrator")
+    elif t == "scaled":
+        arr(spec.get("mean"), n_features)
+        arr(spec.get("scale"), n_features)
+        _validate(spec.get("inner"), A, n_features, depth + 1)
+    elif t == "linear":
+        arr(spec.get("coef"), n_features)
+        float(spec["intercept"])
+    elif t in ("gbdt", "forest"):
+        feat = arr(spec.get("feature"))
+        n = len(feat)
+        for k in ("threshold", "left", "right", "value", "leaf", "nan_left"):
+            arr(spec.get(k), n)
+        roots = arr(spec.get("roots"))
+        leaf = A[spec["leaf"]].astype(bool)
+        idx = np.arange(n)
+        left, right = A[spec["left"]], A[spec["right"]]
+        inner = ~leaf
+        if (
+            len(roots) == 0 or roots.min() < 0 or roots.max() >= n
+            or (feat[inner] < 0).any() or (feat[inner] >= n_features).any()
+            or (left[inner] <= idx[inner]).any() or (right[inner] <= idx[inner]).any()
+            or (left[inner] >= n).any() or (right[inner] >= n).any()
+        ):  # fmt: skip
+            raise DetectorError("model file: inconsistent tree arrays")
+        if t == "gbdt":
+            float(spec["baseline"])
+    else:
+        raise DetectorError(f"model file: unknown estimator type {t!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# The model object, save and load
+
+
+@dataclass
+class DetectorModel:
+    features: FeatureConfig
+    image_spec: dict[str, Any]
+    n_features: int
+    arrays: dict[str, np.ndarray]
+    patch_spec: dict[str, Any] | None = None
+    patch_features: FeatureConfig | None = None
+    n_patch_features: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+    sha256: str = ""
+    path: str = ""
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name", "fakemedia-detector"))
+
+    @property
+    def version(self) -> str:
+        return str(self.meta.get("version", "0"))
+
+    @property
+    def image_size(self) -> int:
+        return int(self.meta.get("image_size", 256))
+
+    @property
+    def encoder_sha256(self) -> str | None:
+        return self.meta.get("encoder_sha256")
+
+    def predict_image(self, X: np.ndarray) -> np.ndarray:
+        if X.shape[1] != self.n_features:
+            raise DetectorError(f"model expects {self.n_features} features, got {X.shape[1]}")
+        return predict_proba(X, self.image_spec, self.arrays)
+
+    def predict_patches(self, V: np.ndarray) -> np.ndarray:
+        if self.patch_spec is None:
+            raise DetectorError("this model has no patch classifier")
+        return predict_proba(V, self.patch_spec, self.arrays)
+
+    def header(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "features": self.features.to_dict(),
+            "n_features": self.n_features,
+            "image_model": self.image_spec,
+            "patch_features": None if self.patch_features is None else self.patch_features.to_dict(),
+            "n_patch_features": self.n_patch_features,
+            "patch_model": self.patch_spec,
+            "meta": self.meta,
+        }
+
+
+def build_model(
+    features: FeatureConfig,
+    image_estimator: Any,
+    n_features: int,
+    *,
+    patch_estimator: Any = None,
+    patch_features: FeatureConfig | None = None,
+    n_patch_features: int = 0,
+    meta: dict[str, Any] | None = None,
+) -> DetectorModel:
+    """Compile fitted estimators into a :class:`DetectorModel`."""
+    store = _Arrays()
+    img = compile_estimator(image_estimator, store, "image")
+    patch = compile_estimator(patch_estimator, store, "patch") if patch_estimator is not None else None
+    return DetectorModel(
+        features, img, n_features, store.data, patch, patch_features, n_patch_features, dict(meta or {})
+    )
+
+
+def save_model(model: DetectorModel, path: str | Path) -> str:
+    """Write the model; returns the file's SHA-256."""
+    from safetensors.numpy import save_file
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = json.dumps(model.header(), sort_keys=True, separators=(",", ":"))
+    save_file(model.arrays, str(path), metadata={"fakemedia": header})
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    model.sha256, model.path = digest, str(path)
+    return digest
+
+
+def load_model(path: str | Path, *, expected_sha256: str | None = None) -> DetectorModel:
+    """Read and check a model file; any problem → DetectorError (WeightsMismatch for a pin)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_MODEL_BYTES:
+            raise DetectorError(f"model file {path.name} is {size} bytes; larger than {MAX_MODEL_BYTES}")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DetectorError(f"model file not found: {path}") from None
+    except IsADirectoryError:
+        raise DetectorError(f"model path is a directory, not a file: {path}") from None
+    except OSError as exc:
+        raise DetectorError(f"cannot read model file {path}: {exc.strerror}") from None
+    digest = hashlib.sha256(raw).hexdigest()
+    if expected_sha256 and digest != expected_sha256:
+        raise WeightsMismatch(
+            f"model file {path.name}: sha256 {digest[:16]}… does not match pinned {expected_sha256[:16]}…"
+        )
+    try:
+        from safetensors import safe_open
+        from safetensors.numpy import load as st_load
+
+        arrays = st_load(raw)
+        with safe_open(str(path), framework="numpy") as f:
+            meta = f.metadata() or {}
+    except Exception:  # safetensors raises several types on foreign bytes; none is ours to show
+        raise DetectorError(f"{path.name}: not a fakemedia detector model (unreadable safetensors)") from None
+    if "fakemedia" not in meta:
+        raise DetectorError(f"{path.name}: not a fakemedia detector model (no fakemedia header)")
+    try:
+        h = json.loads(meta["fakemedia"])
+        if h.get("format") != FORMAT:
+            raise DetectorError(f"{path.name}: not a fakemedia detector model")
+        if h.get("format_version") != FORMAT_VERSION:
+            raise DetectorError(f"{path.name}: unsupported model format version {h.get('format_version')}")
+        feats = FeatureConfig.from_dict(h["features"])
+        n_feat = int(h["n_features"])
+        _validate(h["image_model"], arrays, n_feat)
+        patch_spec = h.get("patch_model")
+        patch_feats = None
+        n_patch = int(h.get("n_patch_features") or 0)
+        if patch_spec is not None:
+            patch_feats = FeatureConfig.from_dict(h["patch_features"])
+            _validate(patch_spec, arrays, n_patch)
+    except DetectorError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise DetectorError(f"{path.name}: malformed model header ({type(exc).__name__})") from None
+    return DetectorModel(feats, h["image_model"], n_feat, arrays, patch_spec, patch_feats, n_patch,
+                         dict(h.get("meta") or {}), digest, str(path))  # fmt: skip
+
+
+def default_model_path() -> Path:
+    return Path(str(resources.files("fakemedia.detect") / "models" / DEFAULT_MODEL_FILE))
+
+
+def load_default_model() -> DetectorModel:
+    p = default_model_path()
+    if not p.is_file():
+        raise DetectorError("the default detector model is not installed; pass --model PATH")
+    return load_model(p, expected_sha256=DEFAULT_MODEL_SHA256 or None)
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring
+
+
+@dataclass
+class DetectionResult:
+    """Outcome of :func:`score_image`.
+
+    ``probability`` is the calibrated P(synthetic) of the whole image. ``patch_map`` is an h×w
+    array of per-position P(synthetic), one cell per 16×16 block of the analysed image; cell
+    (i, j) covers original pixels ``offset + (i, j) * cell_size`` … ``+ cell_size`` (y, x).
+    """
+
+    probability: float
+    patch_map: np.ndarray | None
+    cell_size: float
+    offset: tuple[float, float]
+    image_size: tuple[int, int]  # original (width, height)
+    model_name: str
+    model_version: str
+    model_sha256: str
+    features: str
+
+    @property
+    def label(self) -> str:
+        return "synthetic" if self.probability > 0.5 else "real"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "probability_synthetic": round(float(self.probability), 6),
+            "label": self.label,
+            "patch_map_shape": None if self.patch_map is None else list(self.patch_map.shape),
+            "cell_size": self.cell_size,
+            "offset": list(self.offset),
+            "image_size": list(self.image_size),
+            "model": {"name": self.model_name, "version": self.model_version, "sha256": self.model_sha256},
+            "features": self.features,
+        }
+
+
+def analysis_image(rgb: np.ndarray, short_side: int) -> tuple[np.ndarray, float, tuple[float, float]]:
+    """Resize so the shorter side is ``short_side`` (the training scale), crop to multiples of 16.
+
+    Returns the analysed image, the original pixels per analysed pixel and the crop offset in
+    original pixels.
+    """
+    from fakemedia.detect.imageio import crop_to_16
+
+    h, w = rgb.shape[:2]
+    scale = short_side / min(h, w)
+    nh, nw = max(16, round(h * scale)), max(16, round(w * scale))
+    if (nh, nw) != (h, w):
+        from PIL import Image
+
+        rgb = np.asarray(Image.fromarray(rgb).resize((nw, nh), Image.Resampling.BICUBIC), dtype=np.uint8)
+    cropped, (top, left) = crop_to_16(rgb)
+    inv = 1.0 / scale
+    return cropped, inv, (top * inv, left * inv)
+
+
+def _check_encoder(model: DetectorModel, encoder: Any) -> None:
+    want = model.encoder_sha256
+    have = getattr(encoder, "weights_sha256", None)
+    if have is None:
+        from fakemedia.detect.encoder import encoder_sha256
+
+        have = encoder_sha256(None)
+    if want and have != want:
+        raise WeightsMismatch(
+            f"model {model.name} was trained on encoder {want[:16]}…, the installed encoder is {have[:16]}…"
+        )
+
+
+def score_images(
+    rgbs: list[np.ndarray], model: DetectorModel | None = None, *, encoder: Any = None
+) -> list[DetectionResult]:
+    """Score several images (each H×W×3 uint8); see :func:`score_image`."""
+    model = model or load_default_model()
+    cfg = model.features
+    needs_latents = cfg.uses_latents or model.patch_spec is not None
+    if needs_latents and encoder is None:
+        from fakemedia.detect.encoder import load_encoder
+
+        encoder = load_encoder(None)
+    if needs_latents:
+        _check_encoder(model, encoder)
+    results = []
+    for rgb in rgbs:
+        img, cell_scale, offset = analysis_image(np.asarray(rgb, dtype=np.uint8), model.image_size)
+        lat = None
+        if needs_latents:
+            import torch
+
+            from fakemedia.detect.encoder import encode_latents
+
+            torch.set_num_threads(min(2, torch.get_num_threads()))
+            lat = encode_latents(img[None], encoder=encoder, rate=cfg.rate)
+        spec = None
+        if cfg.uses_spectrum:
+            from fakemedia.detect.spectral import spectral_features
+
+            spec = spectral_features(img[None])
+        if cfg.kind == "patches":
+            v = all_patch_vectors(latent_block(lat, cfg))[0]  # type: ignore[arg-type]
+            prob = float(model.predict_image(v).mean())
+        else:
+            prob = float(model.predict_image(image_features(cfg, lat, spec))[0])
+        pmap = None
+        if model.patch_spec is not None and model.patch_features is not None and lat is not None:
+            block = latent_block(lat, model.patch_features)
+            pmap = model.predict_patches(all_patch_vectors(block)[0]).reshape(block.shape[2:])
+        results.append(DetectionResult(
+            prob, pmap, 16 * cell_scale, offset, (int(rgb.shape[1]), int(rgb.shape[0])),
+            model.name, model.version, model.sha256, cfg.label(),
+        ))  # fmt: skip
+    return results
+
+
+def score_image(
+    rgb: np.ndarray, model: DetectorModel | None = None, *, encoder: Any = None
+) -> DetectionResult:
+    """Calibrated P(synthetic) of one RGB uint8 image, its per-patch map and the model identity.
+
+    The image is resized so its shorter side equals the model's training size (256 for the
+    default), keeping the aspect ratio, then centre-cropped to multiples of 16; the map covers
+    that analysed area at one cell per 16×16 analysed pixels.
+    """
+    if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 16:
+        from fakemedia.errors import InputImageError
+
+        raise InputImageError("score_image needs an H×W×3 uint8 array of at least 16×16 pixels")
+    return score_images([rgb], model, encoder=encoder)[0]
