@@ -28,7 +28,8 @@ from fakemedia.manifest.store import HashedURI, Manifest, ManifestStore
 
 GENERATOR = "fakemedia"
 _SALT_BYTES = 16
-_MAX_SIZE_ROUNDS = 64
+_MAX_SIZE_ROUNDS = 8
+_MAX_PAD_TRIES = 256
 
 
 @dataclass
@@ -128,21 +129,30 @@ def build(request: BuildRequest, existing: ManifestStore | None = None) -> bytes
 
     # Uncompressed, the padded signature has a fixed size, so a zero placeholder sizes the
     # store exactly and we sign once at the end. Compressed, the signature's bytes change the
-    # compressed size, so every round signs for real.
-    length, pad = 0, 0
-    for _ in range(_MAX_SIZE_ROUNDS):
-        _, claim = assemble(length, pad, None)
-        signature = sign1.encode_sign1(claim, request.signer, pad_to=reserve) \
-            if request.compress else None
-        store_bytes, _ = assemble(length, pad, signature)
-        needed = app11.app11_run_length(len(store_bytes))
-        if needed == length:
+    # compressed size, so every round signs for real; the exclusion length and the compressed
+    # size can then chase each other in a cycle. A cycle is broken by another amount of zero
+    # padding in the data-hash assertion, which shifts the compressed size.
+    settled = None
+    for pad in range(_MAX_PAD_TRIES if request.compress else 1):
+        length, seen = 0, set()
+        for _ in range(_MAX_SIZE_ROUNDS):
+            _, claim = assemble(length, pad, None)
+            signature = sign1.encode_sign1(claim, request.signer, pad_to=reserve) \
+                if request.compress else None
+            store_bytes, _ = assemble(length, pad, signature)
+            needed = app11.app11_run_length(len(store_bytes))
+            if needed == length:
+                settled = (length, pad, claim, signature, store_bytes)
+                break
+            if needed in seen:
+                break  # a cycle: try the next padding
+            seen.add(needed)
+            length = needed
+        if settled:
             break
-        if request.compress and needed < length:
-            pad += 1  # zero padding nudges an oscillating size to a fixed point
-        length = needed
-    else:
+    if settled is None:
         raise SigningError("could not settle the manifest size; try without --compress")
+    length, pad, claim, signature, store_bytes = settled
     if signature is None:
         signature = sign1.encode_sign1(claim, request.signer, pad_to=reserve)
         store_bytes, final_claim = assemble(length, pad, signature)

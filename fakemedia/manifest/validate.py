@@ -470,13 +470,13 @@ def _ingredient_hash_ok(ctx: _Context, child: Manifest, content: dict[str, Any],
 def _drop_recorded_failures(delta: StatusList, ingredient: dict[str, Any]) -> None:
     """Failures the ingredient assertion already recorded are known, not new (c2pa-rs does
     the same, which is why CIE-sig-CA.jpg stays Trusted)."""
-    recorded: set[str] = set()
+    recorded: set[Any] = set()
     stored = ingredient.get("validationResults")
-    if isinstance(stored, dict):
-        active = stored.get("activeManifest")
-        if isinstance(active, dict):
-            recorded |= {s.get("code") for s in active.get("failure") or [] if isinstance(s, dict)}
-    for status in ingredient.get("validationStatus") or []:
+    active = stored.get("activeManifest") if isinstance(stored, dict) else None
+    failures = active.get("failure") if isinstance(active, dict) else None
+    statuses = ingredient.get("validationStatus")
+    for status in (failures if isinstance(failures, list) else []) + \
+            (statuses if isinstance(statuses, list) else []):
         if isinstance(status, dict):
             recorded.add(status.get("code"))
     delta.statuses = [s for s in delta.statuses

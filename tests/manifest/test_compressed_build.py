@@ -2,8 +2,8 @@
 
 The builder re-signs every round when compressing, and the compressed size depends on the
 signature, so it can oscillate. With a fixed Ed25519 identity (deterministic signatures) from
-``tests/assets``, fixed time and seeded salts and UUIDs, the build is reproducible: seed 7 is a
-known case where the second compressed step gives up ("could not settle the manifest size").
+``tests/assets``, fixed time and seeded salts and UUIDs, the build is reproducible: seed 7 once made
+the second compressed step give up ("could not settle the manifest size"); it must settle.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import pytest
 
 from fakemedia import api
 from fakemedia.cose.signer import LocalSigner
-from fakemedia.errors import SigningError
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 WHEN = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -75,9 +74,6 @@ def test_annotate_seeded_two_steps_uncompressed_verifies(monkeypatch: pytest.Mon
     assert api.verify_bytes(data, trust_anchors=anchors).state == "Trusted"
 
 
-@pytest.mark.xfail(strict=True, raises=SigningError, reason=(
-    "library bug: builder.build with compress=True cannot settle the store size for some "
-    "inputs (64 rounds of re-signing oscillate) and raises SigningError"))
 def test_annotate_seeded_two_steps_compressed_settles_size(monkeypatch: pytest.MonkeyPatch) -> None:
     data = _two_steps(monkeypatch, 7, compress=True)
     monkeypatch.undo()
