@@ -13,13 +13,14 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
-
 from fakemedia.errors import AnnotationInvalid
+
+if TYPE_CHECKING:  # jsonschema costs ~80 ms to import: verify/history must start fast
+    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["def_issues", "is_rfc3339", "issues_of", "load_schema", "raise_issues", "validate"]
 
@@ -74,6 +75,8 @@ def _is_uri(value: str) -> bool:
 
 
 def _format_checker() -> FormatChecker:
+    from jsonschema import FormatChecker
+
     checker = FormatChecker(formats=())
     for name, func in (("date-time", is_rfc3339), ("date", _is_full_date), ("uri", _is_uri)):
         # Non-strings are the "type" keyword's business, as JSON Schema requires.
@@ -98,6 +101,8 @@ def _load(name: str) -> dict[str, Any]:
 
 @functools.cache
 def _validator(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(load_schema(name), format_checker=_format_checker())
 
 
@@ -142,6 +147,7 @@ def validate(instance: Any, name: str = "annotation") -> None:
 @functools.cache
 def _def_validator(definition: str, name: str) -> Draft202012Validator:
     # Validate against one $defs entry while resolving its internal $refs against the root.
+    from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 
     root = load_schema(name)

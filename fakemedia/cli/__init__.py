@@ -8,6 +8,7 @@ Nothing here imports torch or scikit-learn; detector commands load them when the
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
@@ -16,10 +17,6 @@ from typing import Any
 import click
 
 from fakemedia import __version__
-from fakemedia.cli.annotate import annotate_cmd
-from fakemedia.cli.keys import keys_group
-from fakemedia.cli.schema import schema_cmd, strip_cmd
-from fakemedia.cli.verify import history_cmd, verify_cmd
 from fakemedia.errors import FakemediaError
 
 __all__ = ["EXIT_INTERNAL", "EXIT_INTERRUPTED", "FakemediaGroup", "main"]
@@ -61,12 +58,58 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+#: Subcommands by name → (module, attribute). Modules load only when their command runs, so
+#: ``fakemedia verify`` never pays for what ``annotate`` needs (jsonschema, the annotation model).
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "annotate": ("fakemedia.cli.annotate", "annotate_cmd"),
+    "verify": ("fakemedia.cli.verify", "verify_cmd"),
+    "history": ("fakemedia.cli.verify", "history_cmd"),
+    "keys": ("fakemedia.cli.keys", "keys_group"),
+    "schema": ("fakemedia.cli.schema", "schema_cmd"),
+    "strip": ("fakemedia.cli.schema", "strip_cmd"),
+}
+#: Detector commands come from one module that exposes ``COMMANDS`` (it loads torch lazily).
+DETECT_MODULE = "fakemedia.cli.detect_commands"
+DETECT_COMMANDS = ("detect", "train", "evaluate", "experiment")
+
+
 class FakemediaGroup(click.Group):
-    """A click group whose subcommands share one error handler.
+    """A click group whose subcommands share one error handler and load lazily.
 
     ``main(standalone_mode=False)`` prints errors the same way but returns the exit code
     instead of calling ``sys.exit`` (handy for tests and embedding).
     """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(LAZY_COMMANDS) | set(self.commands)
+        names |= {n for n in DETECT_COMMANDS if self._detector(n) is not None}
+        return sorted(names)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        if cmd_name in LAZY_COMMANDS:
+            module, attr = LAZY_COMMANDS[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            self.add_command(command, cmd_name)
+            return command
+        if cmd_name in DETECT_COMMANDS:
+            return self._detector(cmd_name)
+        return None
+
+    def _detector(self, name: str) -> click.Command | None:
+        try:
+            module = importlib.import_module(DETECT_MODULE)
+        except Exception:  # optional dependencies missing: the commands are simply absent
+            return None
+        commands = getattr(module, "COMMANDS", ())
+        if isinstance(commands, Mapping):
+            commands = list(commands.values())
+        for command in commands:
+            if isinstance(command, click.Command) and command.name == name:
+                self.add_command(command)
+                return command
+        return None
 
     def invoke(self, ctx: click.Context) -> Any:
         verbose = bool(ctx.params.get("verbose"))
@@ -133,24 +176,3 @@ def main(verbose: bool) -> None:
       fakemedia verify photo.signed.jpg
       fakemedia history photo.signed.jpg
     """
-
-
-for _command in (annotate_cmd, verify_cmd, history_cmd, keys_group, schema_cmd, strip_cmd):
-    main.add_command(_command)
-
-
-def _register_detectors() -> None:
-    """Add the detector commands when their module imports (it loads torch lazily)."""
-    try:
-        from fakemedia.cli import detect_commands
-    except Exception:  # not written yet, or its optional dependencies are missing
-        return
-    commands = getattr(detect_commands, "COMMANDS", ())
-    if isinstance(commands, Mapping):
-        commands = list(commands.values())
-    for command in commands:
-        if isinstance(command, click.Command):
-            main.add_command(command)
-
-
-_register_detectors()

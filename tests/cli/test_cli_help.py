@@ -12,8 +12,11 @@ from .conftest import Run
 
 
 def _paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    # Through list_commands/get_command: the main group loads its commands lazily.
+    ctx = click.Context(group)
     out = []
-    for name, command in sorted(group.commands.items()):
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         out.append((*prefix, name))
         if isinstance(command, click.Group):
             out += _paths(command, (*prefix, name))
