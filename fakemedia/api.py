@@ -26,6 +26,7 @@ from fakemedia.errors import (
     FakemediaError,
     LimitExceeded,
     ManifestError,
+    ManifestNotFound,
     UnsupportedFormat,
 )
 from fakemedia.formats import app11, jpeg
@@ -132,7 +133,7 @@ def annotate_bytes(data: bytes, annotation: Annotation | Mapping[str, Any] | Non
     store = parse_store(location.jumbf) if location else None
     redactions = [redact.parse_redaction(spec, store) for spec in options.redact] if store else []
     if options.redact and not store:
-        raise ManifestError("nothing to redact: the image has no manifest")
+        raise ManifestNotFound("nothing to redact: the image has no manifest")
     parent = _parent_ingredient(data, store, location, redactions, title)
     if redactions and store is not None:
         store = redact.redact_store(store, redactions)

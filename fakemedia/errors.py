@@ -9,7 +9,7 @@ Exit codes (documented in ``fakemedia --help`` and README.md):
 ====  ==========================================================
  0    success; for verify: the manifest is Valid or Trusted
  1    verify: the manifest is Invalid (a check failed)
- 2    usage error (bad option or argument)
+ 2    usage error (bad option or argument, impossible request)
  3    unreadable input: not a JPEG, truncated, malformed container
  4    no manifest found where one was needed
  5    signing or identity problem (key, passphrase, certificate)
@@ -77,6 +77,13 @@ class AnnotationInvalid(FakemediaError):
     def __init__(self, message: str, issues: list[str] | None = None) -> None:
         super().__init__(message)
         self.issues = issues or []
+
+
+class InvalidRequest(FakemediaError):
+    """The request cannot be carried out as asked (e.g. redacting an assertion that is not
+    there, or one C2PA forbids redacting)."""
+
+    exit_code = 2
 
 
 class SigningError(FakemediaError):

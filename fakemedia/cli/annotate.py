@@ -332,7 +332,8 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
         report = api.verify(written, trust_anchors=anchors)
         active = report.manifest(report.active_manifest)
         return {"input": str(src), "output": str(written), "manifest": report.active_manifest,
-                "annotation": annotation.to_dict(), "signer": active.signer if active else None,
+                "annotation": _public(annotation.to_dict(), private.get("restrict", ())),
+                "signer": active.signer if active else None,
                 "restricted": active.annotation.get("restricted") if active else None,
                 "redacted": redacted,
                 "state": report.state, "failures": report.failures()}
@@ -373,3 +374,8 @@ def _private_lines(result: dict[str, Any]) -> list[str]:
     if note:
         lines.append(f"  restricted: {note}")
     return lines
+
+
+def _public(annotation: dict[str, Any], restricted: Sequence[str]) -> dict[str, Any]:
+    """The annotation as echoed on stdout: restricted values stay out of logs."""
+    return {k: ("(restricted)" if k in restricted else v) for k, v in annotation.items()}

@@ -18,7 +18,7 @@ from fakemedia.formats import app11, xmp
 from fakemedia.manifest import labels, restricted
 from fakemedia.manifest.report import StatusList, ValidationResults
 from fakemedia.manifest.store import HashedURI, Manifest, ManifestStore, parse_store
-from fakemedia.manifest.validate import TrustSettings, validate_one, validate_store
+from fakemedia.manifest.validate import TrustSettings, redacted_uris, validate_one, validate_store
 
 _CUSTOM = "org.fakemedia.annotation"
 
@@ -50,6 +50,8 @@ class ManifestView:
     annotation: dict[str, Any]
     ingredients: list[IngredientView]
     statuses: StatusList
+    #: Assertions of this manifest that a later manifest redacted (their content is gone).
+    redacted: list[str] = field(default_factory=list)
 
     @property
     def state(self) -> str:
@@ -63,6 +65,7 @@ class ManifestView:
             "annotation": self.annotation,
             "ingredients": [i.to_dict() for i in self.ingredients],
             "state": self.state, "validation": self.statuses.to_dict(),
+            "redacted": self.redacted,
         }
 
 
@@ -143,6 +146,7 @@ def _chain_entry(view: ManifestView) -> dict[str, Any]:
         "probability": prob.get("value") if isinstance(prob, dict) else None,
         "regions": len(ann.get("regions") or []),
         "ingredients": len(view.ingredients),
+        "redacted": view.redacted,
     }
 
 
@@ -185,7 +189,13 @@ def _view(store: ManifestStore, m: Manifest, trust: TrustSettings,
         algorithm=algorithm,
         annotation=_annotation(actions if isinstance(actions, dict) else None,
                                custom if isinstance(custom, dict) else None, decrypt_keys),
-        ingredients=ingredients, statuses=validate_one(store, m, trust))
+        ingredients=ingredients, statuses=validate_one(store, m, trust),
+        redacted=_redacted_here(store, m))
+
+
+def _redacted_here(store: ManifestStore, m: Manifest) -> list[str]:
+    prefix = labels.absolute_uri(m.label, labels.ASSERTIONS) + "/"
+    return sorted(uri[len(prefix):] for uri in redacted_uris(store) if uri.startswith(prefix))
 
 
 def _annotation(actions: dict[str, Any] | None, custom: dict[str, Any] | None,

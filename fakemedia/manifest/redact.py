@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fakemedia.errors import ManifestError
+from fakemedia.errors import InvalidRequest, ManifestNotFound
 from fakemedia.formats import jumbf
 from fakemedia.manifest import labels
 from fakemedia.manifest.store import Manifest, ManifestStore, parse_store
@@ -35,11 +35,11 @@ def parse_redaction(spec: str, store: ManifestStore) -> Redaction:
     """``LABEL`` (an assertion of the active manifest), ``MANIFEST/LABEL`` or a JUMBF URI."""
     active = store.active
     if active is None:
-        raise ManifestError("nothing to redact: the image has no manifest")
+        raise ManifestNotFound("nothing to redact: the image has no manifest")
     path = labels.uri_path(spec, active.label) if spec.startswith("self#jumbf=") else None
     if path is not None:
         if len(path) != 4 or path[2] != labels.ASSERTIONS:
-            raise ManifestError(f"--redact {spec}: not an assertion URI")
+            raise InvalidRequest(f"--redact {spec}: not an assertion URI")
         manifest, assertion = path[1], path[3]
     elif "/" in spec:
         manifest, _, assertion = spec.rpartition("/")
@@ -47,9 +47,9 @@ def parse_redaction(spec: str, store: ManifestStore) -> Redaction:
         manifest, assertion = active.label, spec
     target = store.get(manifest)
     if target is None or target.assertion(assertion) is None:
-        raise ManifestError(f"--redact {spec}: no such assertion in the image's manifests")
+        raise InvalidRequest(f"--redact {spec}: no such assertion in the image's manifests")
     if labels.base_label(assertion) in _NEVER:
-        raise ManifestError(f"--redact {spec}: actions and hard bindings cannot be redacted")
+        raise InvalidRequest(f"--redact {spec}: actions and hard bindings cannot be redacted")
     return Redaction(manifest, assertion)
 
 

@@ -63,7 +63,7 @@ def validate_store(store: ManifestStore, asset: bytes | None, location: StoreLoc
     if active is None:
         results.active_manifest.add("claim.missing", None, "the store holds no manifest")
         return results
-    ctx.redacted = _redacted_uris(store)
+    ctx.redacted = redacted_uris(store)
     _validate_manifest(ctx, active, results.active_manifest, results, binding=True,
                        seen={active.label}, depth=0)
     if active.kind == "update":
@@ -114,7 +114,7 @@ def _parent_manifest(store: ManifestStore, m: Manifest) -> Manifest | None:
 def validate_one(store: ManifestStore, manifest: Manifest,
                  trust: TrustSettings | None = None) -> StatusList:
     """Validate one manifest on its own (no binding, no ingredients): for per-link history."""
-    ctx = _Context(store, None, None, trust or TrustSettings(), _redacted_uris(store))
+    ctx = _Context(store, None, None, trust or TrustSettings(), redacted_uris(store))
     statuses = StatusList()
     _validate_manifest(ctx, manifest, statuses, None, binding=False, seen={manifest.label},
                        depth=limits.MAX_INGREDIENT_DEPTH)
@@ -278,7 +278,8 @@ def _absolute(uri: str, m: Manifest) -> str:
     return labels.absolute_uri(*path[1:]) if path and len(path) > 1 else uri
 
 
-def _redacted_uris(store: ManifestStore) -> set[str]:
+def redacted_uris(store: ManifestStore) -> set[str]:
+    """Absolute URIs of every assertion some claim in the store redacted."""
     out: set[str] = set()
     for m in store.manifests:
         for uri in (m.claim or {}).get("redacted_assertions") or []:

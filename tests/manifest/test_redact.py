@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from fakemedia import api
-from fakemedia.errors import ManifestError
+from fakemedia.errors import InvalidRequest, ManifestNotFound
 from fakemedia.formats import app11
 from fakemedia.manifest import labels
 from fakemedia.manifest.store import Manifest, ManifestStore, parse_store
@@ -95,10 +95,11 @@ def test_redact_by_manifest_and_label_and_by_uri(parent: bytes, es256: Any) -> N
     ("org.example.nothing", "no such assertion"),
 ])
 def test_refused_redactions(parent: bytes, es256: Any, spec: str, message: str) -> None:
-    with pytest.raises(ManifestError, match=message):
+    with pytest.raises(InvalidRequest, match=message) as info:
         api.annotate_bytes(parent, None, es256.signer, api.AnnotateOptions(redact=(spec,)))
+    assert info.value.exit_code == 2
 
 
 def test_nothing_to_redact_without_a_manifest(source_jpeg: bytes, es256: Any) -> None:
-    with pytest.raises(ManifestError, match="no manifest"):
+    with pytest.raises(ManifestNotFound, match="no manifest"):
         api.annotate_bytes(source_jpeg, None, es256.signer, api.AnnotateOptions(redact=(CUSTOM,)))
