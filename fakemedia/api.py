@@ -8,7 +8,6 @@ file renamed into place) so an interrupted run never leaves a half-written image
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from fakemedia import __version__, limits
+from fakemedia._io import write_atomic
 from fakemedia.annotation import c2pa as annotation_c2pa
 from fakemedia.annotation.model import Annotation
 from fakemedia.cose import certs
@@ -240,26 +240,3 @@ def annotate_file(path: str | os.PathLike, annotation: Annotation | Mapping[str,
         raise FakemediaError(f"{target}: output would overwrite the input; use --in-place")
     write_atomic(target, signed)
     return target
-
-
-def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    try:
-        # mkstemp makes 0600 files; a signed image should be as readable as any new file.
-        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from fakemedia._io import write_atomic
 from fakemedia.cose import _x509build
 from fakemedia.cose._x509build import generate_key, issue_certificate
 from fakemedia.cose.algorithms import Algorithm
@@ -110,18 +110,7 @@ def _cert_pem(cert: x509.Certificate) -> bytes:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Write via a 0600 temp file in the same directory, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data, 0o600)
 
 
 def _prepare_directory(paths: IdentityPaths, force: bool) -> None:

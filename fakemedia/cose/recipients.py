@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa, x25519
 
+from fakemedia._io import write_atomic
 from fakemedia.cose import signer as _signer
 from fakemedia.errors import SigningError
 
@@ -167,21 +167,6 @@ def generate_recipient_key(kind: str = "x25519") -> tuple[bytes, bytes]:
     return _private_pem(key, None), _public_pem(key)
 
 
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    """Write via a temp file created with ``mode`` in the same directory, then rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_recipient_key(
     directory: Path,
     *,
@@ -206,6 +191,6 @@ def write_recipient_key(
         raise SigningError(f"{directory} exists and is not a directory")
     key = _generate(kind)
     # The private key is serialised (and encrypted) in memory and only ever lands in the 0600 file.
-    _write_atomic(key_path, _private_pem(key, passphrase), 0o600)
-    _write_atomic(pub_path, _public_pem(key), 0o644)
+    write_atomic(key_path, _private_pem(key, passphrase), 0o600)
+    write_atomic(pub_path, _public_pem(key), 0o644)
     return key_path, pub_path

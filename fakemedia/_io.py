@@ -1,0 +1,40 @@
+"""Atomic file writes, shared by every layer (nothing is lost when a write is interrupted).
+
+Data goes to a temporary file in the target's directory, is flushed to disk, and is renamed over
+the target: readers see the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` atomically.
+
+    ``mode``: the file's permissions, set before any byte is written (0o600 for keys). None keeps
+    an existing file's mode, or gives a new one the usual ``0o666 & ~umask``; ``mkstemp``'s 0600
+    would otherwise make a signed image less readable than its input.
+    """
+    target = Path(path)
+    if mode is None:
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
