@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F  # noqa: N812
@@ -25,11 +27,18 @@ from torch import nn
 
 from fakemedia.detect.color import rgb_to_yuv709, subsample_420, upsample_420, yuv709_to_rgb
 from fakemedia.detect.encoder import (
+    DEFAULT_MODEL,
+    ZOO,
     EncoderConfig,
     JpegAIStyleEncoder,
     LatentBranch,
     check_size,
+    config_from_meta,
+    default_weights_path,
+    read_state,
+    sha256_file,
 )
+from fakemedia.errors import DetectorError, WeightsMismatch
 
 SIGMA_MIN = 0.11
 LIKELIHOOD_MIN = 1e-9
@@ -235,3 +244,28 @@ def chroma_420_psnr(crops: torch.Tensor) -> float:
     rgb = yuv709_to_rgb(torch.cat([yuv[:, 0:1], uv], 1)).clamp(0, 1)
     vals = [psnr(rgb[i], crops[i]) for i in range(crops.shape[0])]
     return sum(vals) / len(vals)
+
+
+def load_codec(path: str | os.PathLike[str] | None = None) -> JpegAIStyleCodec:
+    """The full codec (eval mode) from a codec weights file; None -> the shipped, pinned file."""
+    if path is None:
+        p = default_weights_path()
+        if p is None:
+            raise DetectorError("shipped codec weights are not installed")
+        digest = sha256_file(p)
+        pinned = ZOO[DEFAULT_MODEL]["sha256"]
+        if digest != pinned:
+            raise WeightsMismatch(f"{p.name}: sha256 {digest[:16]}… != pinned {pinned[:16]}…")
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise DetectorError(f"weights file not found: {p}")
+    state, meta = read_state(p)
+    cfg = config_from_meta(meta, p.name)
+    codec = JpegAIStyleCodec(cfg)
+    try:
+        codec.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
+    except RuntimeError as e:
+        first = str(e).splitlines()[0] if str(e) else "key/shape mismatch"
+        raise DetectorError(f"{p.name}: not a JpegAIStyleCodec file ({first})") from None
+    return codec.eval()

@@ -38,6 +38,9 @@ here, none claimed to match the VM bit-exactly):
 * **Sizes**: H and W must be multiples of 16. When the y grid is not a multiple of 4, the
   hyper path pads implicitly (stride-2 convs round up) and μ, σ are cropped to the y grid.
 
+Alternative backbone: :func:`load_compressai_analysis` / :func:`load_any_encoder` build a
+CompressAI bmshj2018-style ``g_a`` (conv5×5 s2 + GDN) from a user-supplied local checkpoint.
+
 Weights: ``load_encoder(None)`` loads the shipped, SHA-256-pinned file from ``weights/``
 (see ``ZOO``); if that file is absent it falls back to a deterministic seeded init, flagged
 by ``encoder.weights_id`` starting with ``"UNTRAINED"``.
@@ -72,8 +75,19 @@ DEFAULT_MODEL = "jpegai-style-ccs-v1"
 ZOO: dict[str, dict[str, Any]] = {
     DEFAULT_MODEL: {
         "file": "jpegai_style_ccs_v1.safetensors",
-        "sha256": "",  # filled when the trained weights are committed
-        "config": {},
+        "sha256": "7acd5d70ea1bb920913b818c483c846f2af8d5b572916264a5a486beb7f04310",
+        "config": {
+            "luma_channels": 160,
+            "chroma_channels": 96,
+            "hidden": 128,
+            "hyper_luma": 96,
+            "hyper_chroma": 64,
+            "activation": "leaky",
+            "n_rates": 2,
+            "skip_sigma": 0.15,
+        },
+        "dtype": "float16 (loaded as float32)",
+        "training": "train_codec, 2 stages, 739 iterations, see weights/README.md",
     },
 }
 
@@ -308,7 +322,7 @@ def _weights_dir() -> Path:
     return Path(str(resources.files("fakemedia.detect") / "weights"))
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -323,7 +337,7 @@ def default_weights_path() -> Path | None:
     return p if entry["sha256"] and p.is_file() else None
 
 
-def _read_state(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+def read_state(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Read a safetensors file or a torch state_dict (weights_only), without executing code."""
     try:
         with open(path, "rb") as f:
@@ -358,15 +372,18 @@ def encoder_state_from(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor
     return sub or state
 
 
-def build_from_state(
-    state: dict[str, torch.Tensor], meta: dict[str, str], source: str
-) -> JpegAIStyleEncoder:
-    cfg = EncoderConfig()
-    if "encoder_config" in meta:
-        try:
-            cfg = EncoderConfig.from_dict(json.loads(meta["encoder_config"]))
-        except (ValueError, TypeError):
-            raise DetectorError(f"{source}: unreadable encoder_config metadata") from None
+def config_from_meta(meta: dict[str, str], source: str) -> EncoderConfig:
+    """Architecture stored in safetensors metadata; the default config when there is none."""
+    if "encoder_config" not in meta:
+        return EncoderConfig()
+    try:
+        return EncoderConfig.from_dict(json.loads(meta["encoder_config"]))
+    except (ValueError, TypeError):
+        raise DetectorError(f"{source}: unreadable encoder_config metadata") from None
+
+
+def build_from_state(state: dict[str, torch.Tensor], meta: dict[str, str], source: str) -> JpegAIStyleEncoder:
+    cfg = config_from_meta(meta, source)
     enc = JpegAIStyleEncoder(cfg)
     sub = encoder_state_from(state)
     try:
@@ -403,20 +420,20 @@ def load_encoder(path: str | os.PathLike[str] | None = None) -> JpegAIStyleEncod
             msg = "fakemedia: shipped encoder weights missing, using an UNTRAINED seeded init"
             warnings.warn(msg, stacklevel=2)
             return seeded_encoder()
-        digest = _sha256_file(p)
+        digest = sha256_file(p)
         pinned = ZOO[DEFAULT_MODEL]["sha256"]
         if digest != pinned:
-            raise WeightsMismatch(
-                f"{p.name}: sha256 {digest[:16]}… does not match pinned {pinned[:16]}…"
-            )
+            raise WeightsMismatch(f"{p.name}: sha256 {digest[:16]}… does not match pinned {pinned[:16]}…")
         source = DEFAULT_MODEL
     else:
         p = Path(path)
         if not p.is_file():
             raise DetectorError(f"weights file not found: {p}")
-        digest = _sha256_file(p)
+        digest = sha256_file(p)
         source = p.name
-    state, meta = _read_state(p)
+    state, meta = read_state(p)
+    if is_compressai_state(state):
+        raise DetectorError(f"{source}: a CompressAI g_a checkpoint; use load_any_encoder")
     enc = build_from_state(state, meta, source)
     enc.weights_id = source
     enc.weights_sha256 = digest
@@ -427,8 +444,8 @@ def encoder_sha256(path: str | os.PathLike[str] | None = None) -> str:
     """SHA-256 of the weights file in use ("untrained-seed0" when the seeded fallback is in use)."""
     if path is None:
         p = default_weights_path()
-        return _sha256_file(p) if p is not None else "untrained-seed0"
-    return _sha256_file(Path(path))
+        return sha256_file(p) if p is not None else "untrained-seed0"
+    return sha256_file(Path(path))
 
 
 def encode_latents(
@@ -472,3 +489,71 @@ def encode_latents(
     if n == 0:
         raise DetectorError("no images to encode")
     return {k: np.concatenate(v, axis=0) for k, v in chunks.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# Alternative backbone: CompressAI bmshj2018 / mbt2018 analysis transform from a local checkpoint
+
+
+class CompressAIAnalysis(nn.Module):
+    """CompressAI ``g_a`` (conv5×5 s2 + GDN, ×3, then conv5×5 s2), re-implemented without compressai.
+
+    It works on RGB (no YUV split), so ``y_Y`` holds all M channels and ``y_UV`` is empty
+    (0 channels). ``ŷ = round(y)`` (the bmshj2018 quantiser); no rate points: ``rate`` is ignored.
+    """
+
+    def __init__(self, n: int, m: int) -> None:
+        super().__init__()
+        self.g_a = nn.Sequential(
+            nn.Conv2d(3, n, 5, 2, 2), GDN(n), nn.Conv2d(n, n, 5, 2, 2), GDN(n),
+            nn.Conv2d(n, n, 5, 2, 2), GDN(n), nn.Conv2d(n, m, 5, 2, 2),
+        )  # fmt: skip
+        self.weights_id = "compressai-g_a"
+        self.weights_sha256 = ""
+
+    def forward(self, x: torch.Tensor, rate: int = 0) -> dict[str, torch.Tensor]:
+        check_size(x)
+        y = self.g_a(x)
+        empty = y.new_zeros((y.shape[0], 0, y.shape[2], y.shape[3]))
+        return {"y_Y": y, "y_UV": empty, "yhat_Y": torch.round(y), "yhat_UV": empty}
+
+
+def is_compressai_state(state: dict[str, torch.Tensor]) -> bool:
+    return "g_a.0.weight" in state and "g_a.1.gamma" in state
+
+
+def load_compressai_analysis(path: str | os.PathLike[str]) -> CompressAIAnalysis:
+    """Build the ``g_a`` of a local CompressAI checkpoint (state_dict, loaded without pickle code).
+
+    CompressAI stores GDN β, γ reparametrised (effective = max(p, bound)² − pedestal, pedestal
+    2⁻³⁶); :class:`GDN` uses the same parametrisation, so the raw tensors are copied as they are.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DetectorError(f"weights file not found: {p}")
+    state, _ = read_state(p)
+    if not is_compressai_state(state):
+        raise DetectorError(f"{p.name}: no CompressAI g_a.* tensors (g_a.0.weight, g_a.1.gamma)")
+    try:
+        n = state["g_a.0.weight"].shape[0]
+        m = state["g_a.6.weight"].shape[0]
+        model = CompressAIAnalysis(n, m)
+        sub = {k[len("g_a.") :]: v.float() for k, v in state.items() if k.startswith("g_a.")}
+        sub = {k: v for k, v in sub.items() if "_reparam" not in k}  # constants, equal to ours
+        model.g_a.load_state_dict(sub, strict=True)
+    except (KeyError, RuntimeError, IndexError) as e:
+        raise DetectorError(f"{p.name}: CompressAI g_a does not fit ({type(e).__name__})") from None
+    model.weights_id = f"compressai:{p.name}"
+    model.weights_sha256 = sha256_file(p)
+    return model.eval()
+
+
+def load_any_encoder(
+    path: str | os.PathLike[str] | None = None,
+) -> JpegAIStyleEncoder | CompressAIAnalysis:
+    """:func:`load_encoder`, or the CompressAI backbone when the file holds ``g_a.*`` tensors."""
+    if path is not None and Path(path).is_file():
+        state, _ = read_state(Path(path))
+        if is_compressai_state(state):
+            return load_compressai_analysis(path)
+    return load_encoder(path)

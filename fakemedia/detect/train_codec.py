@@ -24,8 +24,10 @@ from fakemedia.detect.codec import (
     JpegAIStyleCodec,
     chroma_420_psnr,
     evaluate,
+    load_codec,
     mean_baseline_psnr,
 )
+from fakemedia.detect.encoder import read_state, sha256_file
 from fakemedia.detect.photos import available_photos
 
 
@@ -81,6 +83,8 @@ def train(
     seed: int = 0,
     threads: int = 2,
     progress: bool = True,
+    init: Path | None = None,
+    gain_lr: float = 1e-2,
 ) -> dict[str, object]:
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
@@ -89,9 +93,19 @@ def train(
     photos = [p for p in photos if min(p.shape[:2]) >= crop]
     if not photos:
         raise SystemExit("no bundled training photos available (install scikit-image)")
-    codec = JpegAIStyleCodec()
+    init_info: dict[str, object] = {}
+    if init is not None:
+        codec = load_codec(init)  # warm start (fp16 file -> fp32 parameters)
+        init_info = {"init_sha256": sha256_file(init),
+                     "init_training": json.loads(read_state(init)[1].get("training", "{}"))}  # fmt: skip
+    else:
+        codec = JpegAIStyleCodec()
     codec.train()
-    opt = torch.optim.Adam(codec.parameters(), lr=lr)
+    # The gains get their own, larger step: at the network's rate a few hundred Adam steps could
+    # only move log-gain by ~0.2, i.e. the rate points would stay at their initial 1 : 2 ratio.
+    gains = [p for n, p in codec.named_parameters() if n.endswith("log_gain")]
+    rest = [p for n, p in codec.named_parameters() if not n.endswith("log_gain")]
+    opt = torch.optim.Adam([{"params": rest, "base": lr}, {"params": gains, "base": gain_lr}])
     budget = minutes * 60.0
     t0 = time.monotonic()
     it = 0
@@ -105,7 +119,7 @@ def train(
     while (elapsed := time.monotonic() - t0) < budget:
         # Cosine-free schedule: drop the learning rate ×0.2 for the last 20 % of the budget.
         for group in opt.param_groups:
-            group["lr"] = lr if elapsed < 0.8 * budget else lr * 0.2
+            group["lr"] = group["base"] if elapsed < 0.8 * budget else group["base"] * 0.2
         rate = it % len(LAMBDAS)
         x = random_crops(photos, batch, crop, rng)
         terms = codec.loss(x, rate)
@@ -142,6 +156,10 @@ def train(
         "heldout_crops": f"{crops.shape[0]}x{crops.shape[2]}x{crops.shape[3]}",
         "baseline_mean_colour_psnr_rgb": round(mean_baseline_psnr(crops), 2),
         "yuv420_only_psnr_rgb": round(chroma_420_psnr(crops), 2),
+        "lr": lr,
+        "gain_lr": gain_lr,
+        "seed": seed,
+        **init_info,
     }
     for r in range(len(LAMBDAS)):
         ev = evaluate(codec, crops, r)
@@ -159,11 +177,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--gain-lr", type=float, default=1e-2, help="learning rate of the gains")
+    ap.add_argument("--init", type=Path, default=None, help="warm start from a codec file")
     ap.add_argument("--no-progress", action="store_true")
     a = ap.parse_args(argv)
     if a.crop % 64:
         ap.error("--crop must be a multiple of 64 (the hyper latent grid)")
-    res = train(a.out, a.minutes, a.crop, a.batch, a.lr, a.seed, a.threads, not a.no_progress)
+    res = train(a.out, a.minutes, a.crop, a.batch, a.lr, a.seed, a.threads, not a.no_progress,
+                a.init, a.gain_lr)  # fmt: skip
     print(json.dumps(res, indent=2, sort_keys=True))
     return 0
 
