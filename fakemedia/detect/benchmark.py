@@ -123,7 +123,7 @@ def build_benchmark(
     out = Path(out)
     per_source = per_source or (4 if small else 32)
     size = size or (64 if small else 256)
-    train_seconds = train_seconds if train_seconds is not None else (30.0 if small else 120.0)
+    train_seconds = train_seconds if train_seconds is not None else (60.0 if small else 900.0)
     max_steps = 10 if small else 200
     rng = np.random.default_rng(seed)
     t_start = time.perf_counter()

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from fakemedia.detect.classifier import binary_metrics, fit_classifier
+from fakemedia.detect.classifier import binary_metrics, fit_classifier, fit_stack
 from fakemedia.detect.data import Dataset
 from fakemedia.detect.features import (
     FeatureConfig,
@@ -29,10 +29,12 @@ from fakemedia.detect.features import (
     train_patch_vectors,
 )
 from fakemedia.detect.model import DetectorModel, build_model
+from fakemedia.detect.spectral import N_BINS
+from fakemedia.errors import DetectorError
 
 #: Features of the shipped default model (chosen by the measured grid, see models/README.md).
 DEFAULT_FEATURES = FeatureConfig(kind="pooled+spectral", components="YUV", latent="y", rate=0)
-DEFAULT_CLASSIFIER = "logreg"
+DEFAULT_CLASSIFIER = "stack"
 PATCH_FEATURES = FeatureConfig(kind="patches", components="YUV", latent="y", rate=0, n_patches=15)
 
 
@@ -151,7 +153,7 @@ def evaluate_cell(
     else:
         X, y, g = train.features(cfg), train.labels, train.groups
     row["dims"] = int(X.shape[1])
-    fit = fit_classifier(X, y, g, clf, search=search, quick=quick, calibration=calibration)
+    fit = _fit(cfg, clf, X, y, g, search=search, quick=quick, calibration=calibration)
     t0 = time.perf_counter()
     if cfg.kind == "patches":
         vt = all_patch_vectors(latent_block(test.latents(cfg.rate), cfg))
@@ -169,6 +171,15 @@ def evaluate_cell(
         "best_params": fit.best_params,
     })  # fmt: skip
     return row
+
+
+def _fit(cfg: FeatureConfig, clf: str, X: np.ndarray, y: np.ndarray, g: np.ndarray, **kw: Any) -> Any:
+    if clf == "stack":
+        if cfg.kind != "pooled+spectral":
+            raise DetectorError("the stack classifier needs pooled+spectral features")
+        n_spec = N_BINS  # the spectral block is last (see features.image_features)
+        return fit_stack(X, y, g, [(0, X.shape[1] - n_spec), (X.shape[1] - n_spec, X.shape[1])], **kw)
+    return fit_classifier(X, y, g, clf, **kw)
 
 
 def factor_grid(
@@ -255,7 +266,7 @@ def train_detector(
         y, g = train.labels[img], train.groups[img]
     else:
         X, y, g = train.features(features), train.labels, train.groups
-    fit = fit_classifier(X, y, g, classifier, search=search, quick=quick, calibration=calibration)
+    fit = _fit(features, classifier, X, y, g, search=search, quick=quick, calibration=calibration)
     info: dict[str, Any] = {"image_train_s": round(fit.train_seconds, 2), "best_params": fit.best_params,
                             "cv_accuracy": fit.cv_accuracy}  # fmt: skip
     patch_est, n_patch = None, 0

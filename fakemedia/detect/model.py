@@ -83,6 +83,12 @@ def _compile_trees(
 def compile_estimator(est: Any, store: _Arrays, prefix: str) -> dict[str, Any]:
     """Describe a fitted estimator as JSON + arrays; raises DetectorError for unsupported types."""
     name = type(est).__name__
+    if name == "StackedModel":
+        bases = [
+            {"start": int(s), "stop": int(e), "model": compile_estimator(b, store, f"{prefix}.b{i}")}
+            for i, ((s, e), b) in enumerate(zip(est.blocks, est.bases, strict=True))
+        ]
+        return {"type": "stack", "bases": bases, "meta": compile_estimator(est.meta, store, f"{prefix}.meta")}
     if name == "CalibratedClassifierCV":
         members = []
         for i, cc in enumerate(est.calibrated_classifiers_):
@@ -197,6 +203,9 @@ def _decision(X: np.ndarray, spec: dict[str, Any], A: dict[str, np.ndarray]) -> 
 def predict_proba(X: np.ndarray, spec: dict[str, Any], A: dict[str, np.ndarray]) -> np.ndarray:
     """P(synthetic) for each row of X."""
     X = np.asarray(X, dtype=np.float64)
+    if spec["type"] == "stack":
+        Z = np.column_stack([_decision(X[:, b["start"] : b["stop"]], b["model"], A) for b in spec["bases"]])
+        return predict_proba(Z, spec["meta"], A)
     if spec["type"] == "calibrated":
         probs = []
         for m in spec["members"]:
@@ -228,7 +237,17 @@ def _validate(spec: Any, A: dict[str, np.ndarray], n_features: int, depth: int =
         return a
 
     t = spec["type"]
-    if t == "calibrated":
+    if t == "stack":
+        bases = spec.get("bases") or []
+        if not bases:
+            raise DetectorError("model file: stacked model without bases")
+        for b in bases:
+            s, e = int(b["start"]), int(b["stop"])
+            if not 0 <= s < e <= n_features:
+                raise DetectorError("model file: stacked block outside the feature vector")
+            _validate(b.get("model"), A, e - s, depth + 1)
+        _validate(spec.get("meta"), A, len(bases), depth + 1)
+    elif t == "calibrated":
         if not spec.get("members"):
             raise DetectorError("model file: calibrated model without members")
         for m in spec["members"]:
