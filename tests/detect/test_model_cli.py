@@ -141,7 +141,7 @@ def test_experiment_prints_full_grid(tmp_path: Path, small_bench: Path, cli: cli
     assert any("spectral" in ln for ln in table)
     assert (tmp_path / "e.png").stat().st_size > 0 and len(
         (tmp_path / "e.csv").read_text().splitlines()
-    ) == 14
+    ) == 15
 
 
 def test_main_cli_maps_errors(tmp_path: Path, tiny_model: Path) -> None:
