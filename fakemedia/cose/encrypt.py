@@ -265,6 +265,10 @@ def describe(message: bytes) -> dict[str, Any]:
 
 def _peer_key(epk: Mapping[Any, Any], private_key: Any) -> Any:
     """The sender's ephemeral public key, if it fits ``private_key``'s type and curve; else None."""
+    # cbor2 decodes simple values as an int subclass that compares equal to the int: a flipped
+    # major type would otherwise pass for a COSE_Key label. Labels and kty/crv must be true ints.
+    if any(type(k) is not int for k in epk) or any(type(epk.get(k)) is not int for k in (K_KTY, K_CRV)):
+        return None
     x = epk.get(K_X)
     if not isinstance(x, bytes):
         return None

@@ -540,3 +540,14 @@ def test_load_private_key_rejects_signing_only_keys() -> None:
         load_private_key(pem)
     with pytest.raises(SigningError):
         load_private_key(b"not a key")
+
+
+def test_ephemeral_key_label_as_simple_value_is_rejected(
+    private_keys: dict[str, Any], x25519_message: bytes
+) -> None:
+    # Regression (found by test_any_flip_anywhere_fails): the epk map {1: 1, -1: 4, -2: x}
+    # with its kty label 0x01 flipped to 0xE1 (CBOR simple(1)) decoded to a key equal to 1,
+    # so the message still decrypted. Labels must be true integers.
+    at = x25519_message.index(b"\xa3\x01\x01\x20\x04") + 1
+    with pytest.raises(DecryptionError):
+        decrypt(_flip(x25519_message, at, 0xE0), private_keys["x25519"], external_aad=b"bound")
