@@ -15,7 +15,7 @@ from cryptography import x509
 from fakemedia.annotation import c2pa as annotation_c2pa
 from fakemedia.cose import certs, sign1
 from fakemedia.formats import app11, xmp
-from fakemedia.manifest import labels, restricted
+from fakemedia.manifest import labels
 from fakemedia.manifest.report import StatusList, ValidationResults
 from fakemedia.manifest.store import HashedURI, Manifest, ManifestStore, parse_store
 from fakemedia.manifest.validate import TrustSettings, redacted_uris, validate_one, validate_store
@@ -204,6 +204,8 @@ def _annotation(actions: dict[str, Any] | None, custom: dict[str, Any] | None,
     sealed = custom.get("restricted") if custom else None
     if sealed is None:
         return annotation_c2pa.summarize(actions, custom)
+    from fakemedia.manifest import restricted  # the encryption stack only when something is sealed
+
     info: dict[str, Any] = {**restricted.describe(sealed), "decrypted": False}
     values, why = restricted.open_restricted(sealed, keys) if keys else (None, "")
     if values is not None:
