@@ -19,7 +19,6 @@ from fakemedia._io import write_atomic
 from fakemedia.annotation import c2pa as annotation_c2pa
 from fakemedia.annotation.model import Annotation
 from fakemedia.cose import certs
-from fakemedia.cose.recipients import load_private_key as load_recipient_key
 from fakemedia.cose.signer import Signer
 from fakemedia.errors import (
     AnnotationInvalid,
@@ -30,7 +29,7 @@ from fakemedia.errors import (
     UnsupportedFormat,
 )
 from fakemedia.formats import app11, jpeg
-from fakemedia.manifest import builder, labels, redact, restricted
+from fakemedia.manifest import builder, labels, redact
 from fakemedia.manifest.reader import VerificationReport, read_report
 from fakemedia.manifest.store import HashedURI, ManifestStore, parse_store
 from fakemedia.manifest.validate import TrustSettings, validate_store
@@ -111,7 +110,9 @@ def history(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = N
 
 def load_decrypt_key(pem: bytes, passphrase: bytes | None = None) -> Any:
     """A recipient private key (PKCS#8 PEM, optionally encrypted) for ``decrypt_keys``."""
-    return load_recipient_key(pem, passphrase)
+    from fakemedia.cose.recipients import load_private_key
+
+    return load_private_key(pem, passphrase)
 
 
 def strip_manifest(data: bytes) -> bytes:
@@ -139,6 +140,8 @@ def annotate_bytes(data: bytes, annotation: Annotation | Mapping[str, Any] | Non
         store = redact.redact_store(store, redactions)
     secret: dict[str, Any] = {}
     if options.restrict:
+        from fakemedia.manifest import restricted  # encryption only when something is restricted
+
         annotation, secret = restricted.split(annotation, options.restrict)
         if not secret:
             raise AnnotationInvalid(f"nothing to restrict: {', '.join(options.restrict)} not set")

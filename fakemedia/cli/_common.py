@@ -158,6 +158,8 @@ def _decrypt_passphrase(path: Path, pem: bytes) -> bytes | None:
 def load_decrypt_keys(paths: Sequence[Path]) -> list[Any]:
     """The recipient private keys of --decrypt-key: unreadable file exit 2, bad key or
     passphrase exit 5 (the message names the file, never the key or the passphrase)."""
+    if not paths:
+        return []
     from fakemedia import api
     from fakemedia.cose.recipients import MAX_KEY_FILE_BYTES
 
