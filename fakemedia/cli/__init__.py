@@ -64,6 +64,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "annotate": ("fakemedia.cli.annotate", "annotate_cmd"),
     "verify": ("fakemedia.cli.verify", "verify_cmd"),
     "history": ("fakemedia.cli.verify", "history_cmd"),
+    "report": ("fakemedia.cli.report", "report_cmd"),
     "keys": ("fakemedia.cli.keys", "keys_group"),
     "schema": ("fakemedia.cli.schema", "schema_cmd"),
     "strip": ("fakemedia.cli.schema", "strip_cmd"),
