@@ -240,15 +240,16 @@ def _locked_or(field: str, hidden: set[str], value_html: str | None) -> str | No
 
 
 def _probability(prob: Any) -> str | None:
-    if not isinstance(prob, Mapping) or _num(prob.get("value")) is None:
+    """Said as a detector's (or assessor's) measurement, never as the signer's own claim."""
+    value = _num(prob.get("value")) if isinstance(prob, Mapping) else None
+    if value is None:
         return None
-    value = _num(prob.get("value"))
-    text = f"<strong>{value:.2f}</strong> that it is {_e(prob.get('of') or 'synthetic')}"
+    what = f"a <strong>{value:.2f}</strong> probability that it is {_e(prob.get('of') or 'synthetic')}"
     if prob.get("method") == "human":
-        return f"{text}, judged by {_e(prob.get('assessor') or 'a person')} (human assessment)"
-    name = " ".join(str(p) for p in (prob.get("name"), prob.get("version")) if p) or "a detector"
-    text += f", estimated by {_e(name)} (algorithmic"
-    text += ", calibrated probability)" if prob.get("calibrated") else ", uncalibrated score)"
+        return f"{_e(prob.get('assessor') or 'A person')} (human judgement) gives {what}"
+    name = " ".join(str(p) for p in (prob.get("name"), prob.get("version")) if p) or "(unnamed)"
+    text = f"Detector {_e(name)} estimates {what}"
+    text += " (calibrated)" if prob.get("calibrated") else " (uncalibrated score)"
     if isinstance(prob.get("model_sha256"), str):
         text += f'<br><span class="small">model SHA-256 <code>{_e(prob["model_sha256"])}</code></span>'
     return text
@@ -489,7 +490,7 @@ def render_report(report: VerificationReport, image: bytes, *, title: str | None
         types = ", ".join(str(t) for t in ann.get("modification_types") or []) or "none declared"
         parts.append(f"<p>Latest declared modification: <strong>{_e(types)}</strong>")
         prob = _probability(ann.get("probability"))
-        parts.append(f"; probability {prob}</p>" if prob else ".</p>")
+        parts.append(f". {prob}.</p>" if prob else ".</p>")
     parts.append("</section>")
 
     parts.append('<section aria-labelledby="image-h"><h2 id="image-h">The image</h2><figure>')
