@@ -7,6 +7,9 @@ file renamed into place) so an interrupted run never leaves a half-written image
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import io
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ from fakemedia.cose import certs
 from fakemedia.cose.signer import Signer
 from fakemedia.errors import (
     AnnotationInvalid,
+    DetectorError,
     FakemediaError,
     LimitExceeded,
     ManifestError,
@@ -38,7 +42,8 @@ Source = bytes | bytearray | memoryview | str | os.PathLike | IO[bytes]
 
 __all__ = [
     "AnnotateOptions", "VerificationReport", "annotate", "annotate_bytes", "annotate_file",
-    "history", "load_decrypt_key", "read_source", "strip_manifest", "verify", "verify_bytes", "write_atomic",
+    "detect_bytes", "detected_annotation", "history", "load_decrypt_key", "read_source",
+    "strip_manifest", "verify", "verify_bytes", "wants_detection", "write_atomic",
 ]
 
 
@@ -54,6 +59,12 @@ class AnnotateOptions:
     #: Annotation fields to encrypt, and the recipients (PEM public keys or certificates).
     restrict: tuple[str, ...] = ()
     recipients: tuple[bytes, ...] = ()
+    #: Run the detector and record its probability and regions: True always, False never,
+    #: None when the annotation declares no modification type (then a missing detector stack
+    #: or an image too small to analyse skips detection instead of failing).
+    detect: bool | None = None
+    #: Detector model file; None: the shipped default (SHA-256-pinned).
+    model_path: str | None = None
 
 
 def read_source(source: Source) -> tuple[bytes, str | None]:
@@ -120,15 +131,111 @@ def strip_manifest(data: bytes) -> bytes:
     return app11.remove_c2pa_store(data)[0]
 
 
-def annotate_bytes(data: bytes, annotation: Annotation | Mapping[str, Any] | None, signer: Signer,
-                   options: AnnotateOptions | None = None, *, source: str | None = None) -> bytes:
-    """Sign ``annotation`` into JPEG ``data``; an existing manifest becomes the parent."""
-    options = options or AnnotateOptions()
+def _as_annotation(annotation: Annotation | Mapping[str, Any] | None) -> Annotation:
     if annotation is None:
-        annotation = Annotation.from_dict({})  # declares nothing: the image is opened and signed
-    elif not isinstance(annotation, Annotation):
-        annotation = Annotation.from_dict(annotation)
+        return Annotation.from_dict({})  # declares nothing: the image is opened and signed
+    if isinstance(annotation, Annotation):
+        return annotation
+    return Annotation.from_dict(annotation)
+
+
+def wants_detection(annotation: Annotation | Mapping[str, Any] | None,
+                    options: AnnotateOptions | None = None) -> bool:
+    """Whether annotate runs the detector: as ``options.detect`` says, else when no modification
+    type is declared."""
+    options = options or AnnotateOptions()
+    if options.detect is not None:
+        return options.detect
+    return not _as_annotation(annotation).modification_types
+
+
+@functools.lru_cache(maxsize=4)
+def _detector(model_path: str | None) -> tuple[Any, Any]:
+    """The model and encoder, loaded once per process and path (batches reuse them)."""
+    from fakemedia.detect.model import load_default_model, load_model
+
+    model = load_model(model_path) if model_path else load_default_model()
+    encoder = None
+    if model.features.uses_latents or model.patch_spec is not None:
+        from fakemedia.detect.encoder import load_encoder
+
+        encoder = load_encoder(None)
+    return model, encoder
+
+
+def _display_size(data: bytes) -> tuple[int, int]:
+    """(width, height) as shown: EXIF orientations 5-8 swap the stored axes, as the detector's
+    loader does when it applies them."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        width, height = im.size
+        orientation = im.getexif().get(0x0112)
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
+def detect_bytes(data: bytes, *, model_path: str | os.PathLike | None = None,
+                 required: bool = True) -> Any:
+    """The detector's :class:`~fakemedia.detect.model.DetectionResult` for JPEG ``data``.
+
+    With ``required=False`` a missing detector stack (torch, scikit-learn, safetensors not
+    installed) or an image under 16 pixels on a side gives None instead of an error.
+    """
+    jpeg.parse_jpeg(data)  # a clear format error before anything else
+    try:
+        width, height = _display_size(data)
+    except OSError as exc:
+        raise UnsupportedFormat(f"cannot decode the image for detection ({exc})") from None
+    if not required and min(width, height) < 16:
+        return None
+    try:
+        from fakemedia.detect.imageio import load_rgb
+        from fakemedia.detect.model import score_image
+
+        model, encoder = _detector(str(model_path) if model_path else None)
+    except ImportError:
+        if required:
+            raise DetectorError("detection needs the detector stack: "
+                                "pip install 'fakemedia[detect]'") from None
+        return None
+    return score_image(load_rgb(data), model, encoder=encoder)
+
+
+def _detection_annotation(data: bytes, declared: Annotation, options: AnnotateOptions,
+                          detection: Any) -> Annotation:
+    """``declared`` with the detector's finding beside it (declared fields win)."""
+    from fakemedia import detection as mapping
+
+    if detection is None:
+        if not wants_detection(declared, options):
+            return declared
+        detection = detect_bytes(data, model_path=options.model_path, required=bool(options.detect))
+        if detection is None:
+            return declared
+    return mapping.with_declared(detected_annotation(data, detection), declared)
+
+
+def detected_annotation(data: bytes, detection: Any) -> Annotation:
+    """The detector's finding on JPEG ``data`` as an annotation (probability and regions in the
+    image's pixels; see :mod:`fakemedia.detection` for the rule)."""
+    from fakemedia import detection as mapping
+
+    return mapping.detected_annotation(detection, _display_size(data))
+
+
+def annotate_bytes(data: bytes, annotation: Annotation | Mapping[str, Any] | None, signer: Signer,
+                   options: AnnotateOptions | None = None, *, source: str | None = None,
+                   detection: Any = None) -> bytes:
+    """Sign ``annotation`` into JPEG ``data``; an existing manifest becomes the parent.
+
+    When :func:`wants_detection` says so, the detector's probability and regions are recorded
+    beside the declared values (which win where both are set); pass ``detection`` (a result of
+    :func:`detect_bytes`) to reuse one already computed.
+    """
+    options = options or AnnotateOptions()
+    declared = _as_annotation(annotation)
     jpeg.parse_jpeg(data)
+    annotation = _detection_annotation(data, declared, options, detection)
     title = options.title or source
     location = app11.find_c2pa_store(data)
     store = parse_store(location.jumbf) if location else None
@@ -145,7 +252,12 @@ def annotate_bytes(data: bytes, annotation: Annotation | Mapping[str, Any] | Non
         annotation, secret = restricted.split(annotation, options.restrict)
         if not secret:
             raise AnnotationInvalid(f"nothing to restrict: {', '.join(options.restrict)} not set")
-    specs = _assertions(parent, annotation, title, options.when)
+    # Actions carry only what the signer declared: detected regions never become an action's
+    # ``changes`` (the detector's finding is not something the signer did to the image).
+    # (Filtered from the annotation as stored, so a restricted region list stays out too.)
+    acted = None if annotation is declared else dataclasses.replace(
+        annotation, regions=tuple(r for r in annotation.regions if r in declared.regions))
+    specs = _assertions(parent, annotation, title, options.when, acted)
     if secret:
         custom = next(s for s in specs if s.label == annotation_c2pa.CUSTOM_LABEL)
         custom.content["restricted"] = restricted.seal(secret, options.recipients)
@@ -167,12 +279,14 @@ def _add_redaction_actions(specs: list[builder.AssertionSpec], redactions: Seque
 
 
 def _assertions(parent: dict[str, Any] | None, annotation: Annotation, title: str | None,
-                when: datetime | None) -> list[builder.AssertionSpec]:
-    """Ingredient (when continuing), actions (opening + modifications), our annotation."""
+                when: datetime | None, acted: Annotation | None = None) -> list[builder.AssertionSpec]:
+    """Ingredient (when continuing), actions (opening + modifications, from ``acted`` when
+    given), our annotation."""
+    acted = acted or annotation
     agent = {"name": "fakemedia", "version": __version__}
     stamp = builder.tagged_time(when)
     specs: list[builder.AssertionSpec] = []
-    dst = annotation_c2pa.creation_source_type(annotation, parent=parent is not None)
+    dst = annotation_c2pa.creation_source_type(acted, parent=parent is not None)
     if parent is None and dst is not None:
         opening: dict[str, Any] = {"action": "c2pa.created", "digitalSourceType": dst,
                                    "softwareAgent": agent, "when": stamp}
@@ -189,7 +303,7 @@ def _assertions(parent: dict[str, Any] | None, annotation: Annotation, title: st
                    "parameters": {"ingredients": [ref.to_cbor()]}}
     actions = [opening]
     has_parent = opening["action"] == "c2pa.opened"
-    for action in annotation_c2pa.modification_actions(annotation, software_agent=agent,
+    for action in annotation_c2pa.modification_actions(acted, software_agent=agent,
                                                        parent=has_parent):
         action = dict(action)
         action["when"] = builder.tagged_time(_parse_when(action.get("when")) or when)
@@ -225,19 +339,20 @@ def _parent_ingredient(data: bytes, store: ManifestStore | None, location: app11
 
 
 def annotate(source: Source, annotation: Annotation | Mapping[str, Any] | None, signer: Signer,
-             options: AnnotateOptions | None = None) -> bytes:
+             options: AnnotateOptions | None = None, *, detection: Any = None) -> bytes:
     data, name = read_source(source)
-    return annotate_bytes(data, annotation, signer, options, source=name)
+    return annotate_bytes(data, annotation, signer, options, source=name, detection=detection)
 
 
 def annotate_file(path: str | os.PathLike, annotation: Annotation | Mapping[str, Any] | None,
                   signer: Signer, *, output: str | os.PathLike | None = None,
-                  in_place: bool = False, options: AnnotateOptions | None = None) -> Path:
+                  in_place: bool = False, options: AnnotateOptions | None = None,
+                  detection: Any = None) -> Path:
     """Annotate a file; writes ``output`` (default ``<stem>.signed.jpg``) atomically and never
     touches the input unless ``in_place``."""
     src = Path(path)
     data, name = read_source(src)
-    signed = annotate_bytes(data, annotation, signer, options, source=name)
+    signed = annotate_bytes(data, annotation, signer, options, source=name, detection=detection)
     target = src if in_place else Path(output) if output else src.with_name(f"{src.stem}.signed.jpg")
     if not in_place and target.resolve() == src.resolve():
         raise FakemediaError(f"{target}: output would overwrite the input; use --in-place")

@@ -1,0 +1,194 @@
+"""Detector output → annotation: the probability and the regions ``annotate`` records.
+
+Pure and torch-free: it takes any object shaped like
+:class:`fakemedia.detect.model.DetectionResult` (``probability``, ``patch_map``, ``cell_size``,
+``offset``, ``image_size``, ``model_name``, ``model_version``, ``model_sha256``), so it is
+tested on hand-made patch maps. Only :mod:`fakemedia.api` runs the detector itself.
+
+**Regions rule** (all values in :class:`RegionSettings`):
+
+1. A map cell is *flagged* when its P(synthetic) ≥ ``threshold`` (default 0.5: the cell is more
+   likely synthetic than not; the shipped model's patch map tops out near 0.63 on the bundled
+   composite, so a stricter 0.7 would never localise it — see samples/README.md).
+2. Flagged cells are grouped into 8-connected components.
+3. Components whose cell bounding boxes lie within ``gap`` cells of each other merge (repeatedly),
+   so speckle next to an area joins it instead of becoming a region of its own.
+4. Groups with fewer than ``min_cells`` flagged cells (default 16: the area of a 4×4-cell block,
+   64×64 pixels at the default model's 256-pixel analysis scale) are dropped: single cells of the
+   patch map are noisy (its classifier saw 15 positions per training image), and with 4 the
+   bundled composite and photograph each gained spurious areas (measured grid in samples/README.md).
+5. The ``max_regions`` largest groups are kept (ties: higher mean probability first).
+6. Each group becomes a pixel rectangle: cell (i, j) covers analysed pixels ``offset + (i, j) ·
+   cell_size`` (y, x), scaled to the image's own size when the detector saw a downscaled copy,
+   rounded outwards and clipped to the image, so width and height are always > 0.
+
+The detector's finding is a probability and a set of areas in our ``org.fakemedia.annotation``
+assertion; it never becomes a modification type or a C2PA action, which would claim the signer
+did something to the image.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from fakemedia.annotation.model import Annotation, Probability, Region
+
+__all__ = ["DetectionLike", "RegionSettings", "detected_annotation", "detected_regions",
+           "detection_summary", "with_declared"]
+
+
+class DetectionLike(Protocol):
+    probability: float
+    patch_map: Any  # h×w array-like of P(synthetic) or None
+    cell_size: float
+    offset: tuple[float, float]  # (top, left) in the analysed image's pixels
+    image_size: tuple[int, int]  # (width, height) of the image the detector was given
+    model_name: str
+    model_version: str
+    model_sha256: str
+
+
+@dataclass(frozen=True)
+class RegionSettings:
+    threshold: float = 0.5
+    min_cells: int = 16
+    gap: int = 1
+    max_regions: int = 8
+
+
+@dataclass
+class _Group:
+    cells: list[tuple[int, int]] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        rows = [c[0] for c in self.cells]
+        cols = [c[1] for c in self.cells]
+        return min(rows), min(cols), max(rows), max(cols)
+
+    @property
+    def mean(self) -> float:
+        return sum(self.values) / len(self.values)
+
+
+def _components(grid: Sequence[Sequence[float]], threshold: float) -> list[_Group]:
+    """8-connected components of the cells at or above ``threshold`` (iterative flood fill)."""
+    h = len(grid)
+    w = len(grid[0]) if h else 0
+    seen = [[False] * w for _ in range(h)]
+    groups = []
+    for i in range(h):
+        for j in range(w):
+            if seen[i][j] or not grid[i][j] >= threshold:  # NaN is never flagged
+                continue
+            group, stack = _Group(), [(i, j)]
+            seen[i][j] = True
+            while stack:
+                r, c = stack.pop()
+                group.cells.append((r, c))
+                group.values.append(float(grid[r][c]))
+                for dr in (-1, 0, 1):
+                    for dc in (-1, 0, 1):
+                        rr, cc = r + dr, c + dc
+                        if 0 <= rr < h and 0 <= cc < w and not seen[rr][cc] and grid[rr][cc] >= threshold:
+                            seen[rr][cc] = True
+                            stack.append((rr, cc))
+            groups.append(group)
+    return groups
+
+
+def _near(a: _Group, b: _Group, gap: int) -> bool:
+    ar0, ac0, ar1, ac1 = a.box
+    br0, bc0, br1, bc1 = b.box
+    # Empty cells between the boxes along each axis (negative when they overlap).
+    return max(br0 - ar1, ar0 - br1) - 1 <= gap and max(bc0 - ac1, ac0 - bc1) - 1 <= gap
+
+
+def _merge(groups: list[_Group], gap: int) -> list[_Group]:
+    merged = True
+    while merged:
+        merged = False
+        for x in range(len(groups)):
+            for y in range(x + 1, len(groups)):
+                if _near(groups[x], groups[y], gap):
+                    groups[x].cells += groups[y].cells
+                    groups[x].values += groups[y].values
+                    del groups[y]
+                    merged = True
+                    break
+            if merged:
+                break
+    return groups
+
+
+def detected_regions(result: DetectionLike, image_size: tuple[int, int] | None = None,
+                     settings: RegionSettings | None = None) -> list[Region]:
+    """Pixel rectangles around the flagged areas of ``result.patch_map`` (see the module rule).
+
+    ``image_size`` (width, height): the size the regions refer to, when the detector was given
+    a downscaled copy; default ``result.image_size``.
+    """
+    s = settings or RegionSettings()
+    pmap = result.patch_map
+    if pmap is None:
+        return []
+    grid = pmap.tolist() if hasattr(pmap, "tolist") else [list(row) for row in pmap]
+    if not grid or not grid[0]:
+        return []
+    groups = [g for g in _merge(_components(grid, s.threshold), s.gap) if len(g.cells) >= s.min_cells]
+    groups.sort(key=lambda g: (-len(g.cells), -g.mean, g.box))
+    seen_w, seen_h = result.image_size
+    width, height = image_size or (seen_w, seen_h)
+    sx, sy = width / seen_w, height / seen_h
+    top, left = result.offset
+    size = float(result.cell_size)
+    regions = []
+    for n, g in enumerate(groups[: s.max_regions], 1):
+        r0, c0, r1, c1 = g.box
+        x0 = max(0, math.floor((left + c0 * size) * sx))
+        y0 = max(0, math.floor((top + r0 * size) * sy))
+        x1 = min(width, math.ceil((left + (c1 + 1) * size) * sx))
+        y1 = min(height, math.ceil((top + (r1 + 1) * size) * sy))
+        if x1 <= x0 or y1 <= y0:  # a map that claims cells outside the image
+            continue
+        regions.append(Region(
+            shape="rectangle", unit="pixel", x=x0, y=y0, width=x1 - x0, height=y1 - y0,
+            identifier=f"detector-{n}", name=f"detected area {n}",
+            description=f"detector: P(synthetic) ≥ {s.threshold:g} in this area",
+            probability=round(g.mean, 3),
+        ))  # fmt: skip
+    return regions
+
+
+def detected_annotation(result: DetectionLike, image_size: tuple[int, int] | None = None,
+                        settings: RegionSettings | None = None) -> Annotation:
+    """The detector's finding as an annotation: probability (algorithmic, calibrated, with the
+    model's identity) and regions. No modification type: that is for the signer to declare."""
+    prob = Probability(
+        value=min(1.0, max(0.0, round(float(result.probability), 4))),
+        method="algorithmic", of="synthetic", name=result.model_name,
+        version=result.model_version or None, model_sha256=result.model_sha256 or None,
+        calibrated=True,
+    )  # fmt: skip
+    return Annotation(probability=prob, regions=tuple(detected_regions(result, image_size, settings)))
+
+
+def with_declared(detected: Annotation, declared: Annotation) -> Annotation:
+    """Declared values stand beside the detector's and replace them field by field where both
+    are set (a declared probability or region list wins over the detector's)."""
+    return detected.merged(declared)
+
+
+def detection_summary(result: DetectionLike, regions: Sequence[Region]) -> dict[str, Any]:
+    """What the detector said, JSON-ready (for annotate's output even where declared values win)."""
+    return {
+        "probability": round(float(result.probability), 4),
+        "model": {"name": result.model_name, "version": result.model_version,
+                  "sha256": result.model_sha256},
+        "calibrated": True,
+        "regions": [r.to_dict() for r in regions],
+    }
