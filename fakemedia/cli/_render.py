@@ -69,18 +69,16 @@ def _state_mark(state: str | None) -> str:
 def _probability(prob: Mapping[str, Any] | None) -> str | None:
     if not prob or prob.get("value") is None:
         return None
-    text = f"{float(prob['value']):.2f} that it is {prob.get('of', 'synthetic')}"
+    value, of = float(prob["value"]), prob.get("of", "synthetic")
     if prob.get("method") == "human":
-        text += f", judged by {prob.get('assessor') or 'a person'}"
-    else:
-        name = " ".join(str(p) for p in (prob.get("name"), prob.get("version")) if p)
-        text += f", estimated by {name or 'a detector'}"
-        if prob.get("calibrated") is False:
-            text += " (uncalibrated score)"
-    return text
+        return f"{value:.2f} that it is {of}, judged by {prob.get('assessor') or 'a person'}"
+    # Said as a detector's measurement, so nobody reads it as the signer's own statement.
+    name = " ".join(str(p) for p in (prob.get("name"), prob.get("version")) if p)
+    calibrated = "calibrated" if prob.get("calibrated") else "uncalibrated score"
+    return f"detector {name or '(unnamed)'}: P({of}) = {value:.2f} ({calibrated})"
 
 
-def _region(region: Mapping[str, Any]) -> str:
+def region_text(region: Mapping[str, Any]) -> str:
     unit = "%" if region.get("unit") == "percent" else "px"
     shape = region.get("shape", "region")
     if shape == "polygon":
@@ -113,7 +111,7 @@ def manifest_lines(view: ManifestView, *, active: bool, state: str | None = None
     ]
     hidden = hidden_labels(ann)
     lines += [f"  {k + ':':<13} {v or LOCKED}" for k, v in facts if v or k in hidden]
-    regions = [_region(r) for r in ann.get("regions") or []] or _locked("region", hidden)
+    regions = [region_text(r) for r in ann.get("regions") or []] or _locked("region", hidden)
     lines += [f"  {'region:':<13} {r}" for r in regions]
     refs = [str(r.get("url")) for r in ann.get("references") or []] or _locked("reference", hidden)
     lines += [f"  {'reference:':<13} {r}" for r in refs]
@@ -277,7 +275,10 @@ def history_text(report: VerificationReport, history: Mapping[str, Any], *, tree
                 change = f" ({'+' if delta >= 0 else '−'}{abs(delta):.2f} from the previous step)"
             lines.append(f"   probability: {prob}{change}")
         if entry.get("regions"):
-            lines.append(f"   regions: {entry['regions']}")
+            # Shapes only: the per-region descriptions are in verify's full report.
+            boxes = "; ".join(region_text({k: v for k, v in r.items() if k not in ("description", "name")})
+                              for r in ann.get("regions") or [])
+            lines.append(f"   regions: {entry['regions']}" + (f" ({boxes})" if boxes else ""))
         if entry.get("probability") is not None:
             previous = entry["probability"]
     trend = history.get("probability_trend") or []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Sequence
@@ -26,6 +27,8 @@ from fakemedia.errors import ManifestError, ManifestNotFound, SigningError
 
 _EPILOG = """\b
 Examples:
+  fakemedia annotate photo.jpg                       # runs the detector, records P and areas
+  fakemedia annotate photo.jpg --heatmap photo.heat.png
   fakemedia annotate photo.jpg --type edited --purpose journalism --region 10,20,200,150
   fakemedia annotate fake.jpg --type synthetic --probability 0.97 --method-name mydetector
   fakemedia annotate *.jpg --annotation ann.json -o signed/
@@ -37,8 +40,15 @@ Exit codes: 0 written, 2 usage or invalid annotation (also: a --recipient file t
 public key, a --redact naming an assertion that is not there or one that may never be
 redacted: actions, hard bindings), 3 unreadable input (missing file, not a JPEG, truncated),
 4 --redact on an image without a manifest, 5 signing or identity problem (e.g. wrong
-passphrase), 7 several files given and some failed (the others were written). On any error
-nothing is written for that file.
+passphrase), 6 the detector cannot run (--detect or --model given, model file bad), 7 several
+files given and some failed (the others were written). On any error nothing is written for that
+file.
+
+\b
+Detection: with no --type (or with --detect) the detector's calibrated P(synthetic) and the
+areas where its patch map reaches 0.5 are recorded in the annotation, beside declared values;
+--probability/--region given on the command line win over the detector's. Detection is a
+finding, never recorded as a modification type or action. --no-detect skips it.
 """
 
 REDACTION_REASONS = ("c2pa.PII.present", "c2pa.invalid.data", "c2pa.trade-secret.present",
@@ -299,11 +309,20 @@ def plan_outputs(images: Sequence[Path], output: Path | None, in_place: bool) ->
                    "(repeatable).")
 @click.option("--redaction-reason", type=click.Choice(REDACTION_REASONS),
               help="Why --redact removed it (default: c2pa.PII.present).")
+@click.option("--detect/--no-detect", "detect", default=None,
+              help="Run the detector and record its probability and areas (default: only when "
+                   "no --type is declared).")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+              help="Detector model file (default: the shipped model); implies --detect.")
+@click.option("--heatmap", type=click.Path(dir_okay=False, path_type=Path), metavar="OUT.png",
+              help="Write the image with the detector's patch map and detected areas over it "
+                   "(several images: OUT-1.png, OUT-2.png, ...).")
 @trust_anchors_option
 @json_option
 def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, identity: Path | None,
                  compress: bool, title: str | None, restrict: tuple[tuple[str, ...], ...],
                  recipients: tuple[Path, ...], redact: tuple[str, ...], redaction_reason: str | None,
+                 detect: bool | None, model_path: Path | None, heatmap: Path | None,
                  trust_anchors: tuple[Path, ...], as_json: bool, **fields: Any) -> None:
     """Sign an annotation into JPEG images as a C2PA manifest.
 
@@ -317,22 +336,48 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     targets = plan_outputs(list(images), output, in_place)
     anchors = read_trust_anchors(trust_anchors)
     private = restriction_options(restrict, recipients, redact, redaction_reason)
+    if model_path is not None and detect is False:
+        raise click.UsageError("--model is only used with detection; drop --no-detect")
+    if heatmap is not None and detect is False:
+        raise click.UsageError("--heatmap needs detection; drop --no-detect")
     signer = load_signer(identity)
-    options = api.AnnotateOptions(compress=compress, title=title, **private)
+    # An explicit --model means the user wants detection: a bad file fails instead of skipping.
+    options = api.AnnotateOptions(compress=compress, title=title, **private,
+                                  detect=True if model_path is not None and detect is None else detect,
+                                  model_path=str(model_path) if model_path else None)
     where = dict(zip(images, targets, strict=True))
+    detecting = api.wants_detection(annotation, options)
+    if heatmap is not None and not detecting:
+        raise click.UsageError("--heatmap needs detection: add --detect (a --type turns it off)")
+    maps = _heatmap_paths(list(images), heatmap)
 
     def one(src: Path) -> dict[str, Any]:
         with naming(src):
             redacted = check_redactions(src, options.redact)
             mode = src.stat().st_mode & 0o777 if src.is_file() else None
+            detection, found, own = None, None, options
+            if detecting:
+                data, _ = api.read_source(src)
+                detection = api.detect_bytes(data, model_path=options.model_path,
+                                             required=options.detect is True)
+                if detection is None:  # auto mode on a machine without the detector stack
+                    own = dataclasses.replace(options, detect=False)
+                else:
+                    found = _detection_info(data, detection, maps.get(src))
             written = api.annotate_file(src, annotation, signer, output=where[src], in_place=in_place,
-                                        options=options)
+                                        options=own, detection=detection)
         if mode is not None:
             written.chmod(mode)  # the atomic write leaves a 0600 temp file's mode behind
         report = api.verify(written, trust_anchors=anchors)
         active = report.manifest(report.active_manifest)
+        recorded = active.annotation if active else {}
         return {"input": str(src), "output": str(written), "manifest": report.active_manifest,
                 "annotation": _public(annotation.to_dict(), private.get("restrict", ())),
+                "detection": found,
+                **({"detection_note": "not run (detector stack not installed, or image under 16 px)"}
+                   if detecting and found is None else {}),
+                "recorded": {k: ("(restricted)" if k in private.get("restrict", ()) else recorded.get(k))
+                             for k in ("probability", "regions")},
                 "signer": active.signer if active else None,
                 "restricted": active.annotation.get("restricted") if active else None,
                 "redacted": redacted,
@@ -353,6 +398,77 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     raise_if_failed(len(images), [(p, str(e)) for p, e in failed])
 
 
+def _heatmap_paths(images: Sequence[Path], heatmap: Path | None) -> dict[Path, Path]:
+    if heatmap is None:
+        return {}
+    if len(images) == 1:
+        return {images[0]: heatmap}
+    return {src: heatmap.with_name(f"{heatmap.stem}-{i}{heatmap.suffix}") for i, src in enumerate(images, 1)}
+
+
+def _detection_info(data: bytes, detection: Any, heatmap: Path | None) -> dict[str, Any]:
+    """What the detector said about this image (JSON-ready), drawing the heat map if asked."""
+    from fakemedia import api
+    from fakemedia.detection import detection_summary
+
+    detected = api.detected_annotation(data, detection)
+    info = detection_summary(detection, detected.regions)
+    if heatmap is not None:
+        if detection.patch_map is None:
+            info["heatmap"] = None  # a model without a patch classifier draws no map
+        else:
+            _draw_heatmap(data, detection, heatmap)
+            info["heatmap"] = str(heatmap)
+    return info
+
+
+def _draw_heatmap(data: bytes, detection: Any, out: Path) -> None:
+    """The detector's own heat map, then the detected areas outlined on top."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from fakemedia.detect.imageio import load_rgb
+    from fakemedia.detect.plots import heatmap_png
+    from fakemedia.detection import detected_regions
+
+    buf = io.BytesIO()
+    heatmap_png(load_rgb(data), detection.patch_map, detection.cell_size, detection.offset, buf)
+    with Image.open(io.BytesIO(buf.getvalue())) as im:
+        canvas = im.convert("RGB")
+    draw = ImageDraw.Draw(canvas)
+    line = max(2, round(min(canvas.size) / 200))
+    # The same areas as recorded, in the pixels of the copy the detector saw (the heat map's).
+    for r in detected_regions(detection):
+        draw.rectangle((r.x, r.y, r.x + r.width - 1, r.y + r.height - 1), outline=(255, 255, 0), width=line)
+    try:
+        canvas.save(out, format="PNG")
+    except OSError as exc:
+        raise click.FileError(str(out), hint=exc.strerror or str(exc)) from None
+
+
+def _detection_lines(result: dict[str, Any]) -> list[str]:
+    if result.get("detection_note"):
+        return [f"  detector: {result['detection_note']}"]
+    found = result.get("detection")
+    if not found:
+        return []
+    model, regions = found["model"], found["regions"]
+    lines = [f"  detector: {model['name']} {model['version']}: P(synthetic) = {found['probability']:.2f} "
+             f"(calibrated), {len(regions)} area{'s' if len(regions) != 1 else ''} flagged"]
+    lines += [f"            {_render.region_text(r)}" for r in regions]
+    recorded = result.get("recorded") or {}
+    prob = recorded.get("probability")
+    if isinstance(prob, dict) and (prob.get("model_sha256") != model["sha256"]
+                                   or prob.get("value") != found["probability"]):
+        lines.append("            (recorded: the declared probability, not the detector's)")
+    if isinstance(recorded.get("regions"), list) and regions and recorded["regions"] != regions:
+        lines.append("            (recorded: the declared regions, not the detector's)")
+    if found.get("heatmap"):
+        lines.append(f"  heatmap:  {found['heatmap']}")
+    return lines
+
+
 def _summary(result: dict[str, Any]) -> str:
     types = ", ".join(result["annotation"].get("modification_types") or []) or "none declared"
     state = result["state"]
@@ -362,6 +478,7 @@ def _summary(result: dict[str, Any]) -> str:
         f"Wrote {result['output']}",
         f"  manifest: {result['manifest']}",
         f"  types:    {types}",
+        *_detection_lines(result),
         f"  signer:   {_render.signer_name(result['signer'])}",
         *_private_lines(result),
         f"  check:    {mark} {state}{note}",
