@@ -6,61 +6,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fakemedia.manifest.reader import ManifestView, VerificationReport
+from fakemedia.manifest.wording import LOCKED, hidden_labels, tool_name
+
+# Re-exported for the command modules, which name them through _render.
+from fakemedia.manifest.wording import explain as explain
+from fakemedia.manifest.wording import needs_tree as needs_tree
+from fakemedia.manifest.wording import signer_name as signer_name
 
 OK, BAD = "✔", "✘"
-
-#: Plain-language meaning of the C2PA failure codes a person is likely to meet.
-EXPLANATIONS: Mapping[str, str] = {
-    "assertion.dataHash.mismatch": "the image was changed after signing",
-    "assertion.dataHash.malformed": "the image hash in the manifest is unreadable",
-    "assertion.hashedURI.mismatch": "a statement in the manifest was altered after signing",
-    "assertion.missing": "a statement the manifest refers to is missing",
-    "assertion.undeclared": "the manifest holds a statement its claim does not list",
-    "assertion.outsideManifest": "the manifest refers to a statement outside itself",
-    "assertion.multipleHardBindings": "the manifest binds to the image more than once",
-    "assertion.action.malformed": "the list of edits is malformed",
-    "assertion.action.ingredientMismatch": "an edit refers to an ingredient that is not there",
-    "assertion.ingredient.malformed": "an ingredient description is malformed",
-    "claim.missing": "the manifest has no claim",
-    "claim.malformed": "the manifest's claim is malformed",
-    "claim.hardBindings.missing": "the manifest is not bound to the image bytes",
-    "claimSignature.missing": "the manifest is not signed",
-    "claimSignature.mismatch": "the signature does not match the manifest (the manifest was altered)",
-    "signingCredential.invalid": "the signing certificate is not acceptable for C2PA",
-    "signingCredential.expired": "the signing certificate was not valid at signing time",
-    "signingCredential.revoked": "the signing certificate was revoked",
-    "signingCredential.untrusted": "the signer is not in your trust list",
-    "algorithm.unsupported": "the signature uses an unsupported algorithm",
-    "ingredient.manifest.missing": "the manifest of an earlier version is missing",
-    "ingredient.manifest.mismatch": "an earlier version's manifest does not match its reference",
-    "ingredient.claimSignature.mismatch": "an earlier version's signature does not match",
-    "ingredient.hashedURI.mismatch": "an earlier version's manifest was altered",
-    "manifest.inaccessible": "the manifest could not be read (it is stored elsewhere)",
-    "manifest.multipleParents": "the manifest claims more than one parent",
-    "manifest.update.wrongParents": "an update manifest does not have exactly one parent",
-    "com.adobe.prerelease": "written by a pre-release tool that predates the C2PA standard",
-}
-
-
-def explain(code: str) -> str:
-    return EXPLANATIONS.get(code, "a C2PA check failed")
-
-
-def signer_name(signer: Mapping[str, Any] | None) -> str:
-    if not signer:
-        return "an unknown signer"
-    org, cn = signer.get("organization"), signer.get("common_name")
-    if org and cn and org != cn:
-        return f"{org} ({cn})"
-    return str(org or cn or "an unnamed signer")
-
-
-def tool_name(generator: Mapping[str, Any] | None) -> str | None:
-    if not generator or not generator.get("name"):
-        return None
-    version = generator.get("version")
-    return f"{generator['name']} {version}" if version else str(generator["name"])
-
 
 def _state_mark(state: str | None) -> str:
     return f"{OK} {state}" if state in ("Valid", "Trusted") else f"{BAD} {state or 'unknown'}"
@@ -123,23 +76,6 @@ def manifest_lines(view: ManifestView, *, active: bool, state: str | None = None
         where = "with its own manifest" if ing.manifest else "no manifest"
         lines.append(f"  {'ingredient:':<13} {what} ({ing.relationship or 'unknown relation'}, {where})")
     return lines
-
-
-LOCKED = "(restricted)"
-#: The line each restrictable field is shown on.
-_FIELD_LINES: Mapping[str, str] = {
-    "author": "author", "description": "description", "purpose": "purpose",
-    "purpose_text": "purpose", "probability": "probability", "when": "when",
-    "regions": "region", "references": "reference",
-}
-
-
-def hidden_labels(ann: Mapping[str, Any]) -> set[str]:
-    """The lines whose fields are restricted and were not decrypted."""
-    info = ann.get("restricted")
-    if not isinstance(info, Mapping) or info.get("decrypted"):
-        return set()
-    return {_FIELD_LINES[f] for f in info.get("fields") or [] if f in _FIELD_LINES}
 
 
 def _locked(label: str, hidden: set[str]) -> list[str]:
@@ -319,7 +255,3 @@ def tree_lines(root: Mapping[str, Any], root_state: str | None = None) -> list[s
 
     walk(root, "")
     return lines
-
-
-def needs_tree(report: VerificationReport) -> bool:
-    return any(len(m.ingredients) > 1 for m in report.manifests)
