@@ -114,3 +114,16 @@ def test_layering_verify_and_history_do_not_load_torch_or_sklearn(
                           timeout=60, check=True)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result == {"state": "Valid", "links": 1, "heavy": []}
+
+
+def test_layering_manifest_imports_no_api_cli_or_detect() -> None:
+    forbidden = ("fakemedia.api", "fakemedia.cli", "fakemedia.detect")
+    assert not _violations("manifest", forbidden)
+
+
+def test_layering_only_cli_imports_cli() -> None:
+    # Presentation flows one way: library modules (htmlreport, api, …) never reach into cli/.
+    importers = {str(f.relative_to(PACKAGE)) for f in sorted(PACKAGE.rglob("*.py"))
+                 if not _inside(_module_name(f), "fakemedia.cli")
+                 and any(_inside(n, "fakemedia.cli") for n in _imports(f))}
+    assert importers <= {"__main__.py"}, importers
