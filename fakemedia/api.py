@@ -42,7 +42,8 @@ Source = bytes | bytearray | memoryview | str | os.PathLike | IO[bytes]
 
 __all__ = [
     "AnnotateOptions", "VerificationReport", "annotate", "annotate_bytes", "annotate_file",
-    "detect_bytes", "detected_annotation", "history", "load_decrypt_key", "read_source",
+    "detect_bytes", "detected_annotation", "history", "load_decrypt_key", "preload_detector",
+    "read_source",
     "strip_manifest", "verify", "verify_bytes", "wants_detection", "write_atomic",
 ]
 
@@ -161,6 +162,19 @@ def _detector(model_path: str | None) -> tuple[Any, Any]:
 
         encoder = load_encoder(None)
     return model, encoder
+
+
+def preload_detector(model_path: str | os.PathLike | None = None, *, required: bool = True) -> bool:
+    """Load the detector now (cached per process), so a batch worker's first image does not pay
+    for it. With ``required=False`` a missing detector stack gives False instead of an error."""
+    try:
+        _detector(str(model_path) if model_path else None)
+    except ImportError:
+        if required:
+            raise DetectorError("detection needs the detector stack: "
+                                "pip install 'fakemedia[detect]'") from None
+        return False
+    return True
 
 
 def _display_size(data: bytes) -> tuple[int, int]:
