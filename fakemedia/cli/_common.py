@@ -108,9 +108,9 @@ def passphrase_for(directory: Path) -> bytes | None:
                        "or run on a terminal to be prompted")
 
 
-def load_signer(identity: Path | None) -> Any:
-    """The signer of ``identity``; with none given, the default local identity, created (with a
-    one-time notice on stderr) when it does not exist yet."""
+def resolve_identity(identity: Path | None) -> tuple[Path, bytes | None]:
+    """The identity directory (with none given, the default local one, created with a one-time
+    notice on stderr when it does not exist yet) and its key's passphrase."""
     from fakemedia.cose import identity as ident
 
     directory = identity
@@ -121,7 +121,14 @@ def load_signer(identity: Path | None) -> Any:
             warn(f"created a local, untrusted test identity in {paths.directory}")
             warn("its manifests verify as Valid, not Trusted; to make them Trusted run: "
                  f"fakemedia verify --trust-anchors {paths.trust_anchors} IMG")
-    return ident.load_identity(directory, passphrase_for(directory))
+    return directory, passphrase_for(directory)
+
+
+def load_signer(identity: Path | None) -> Any:
+    """The signer of ``identity`` (see :func:`resolve_identity`)."""
+    from fakemedia.cose import identity as ident
+
+    return ident.load_identity(*resolve_identity(identity))
 
 
 # --- recipient keys for restricted annotation fields -----------------------------------------
@@ -155,15 +162,16 @@ def _decrypt_passphrase(path: Path, pem: bytes) -> bytes | None:
                        "or run on a terminal to be prompted")
 
 
-def load_decrypt_keys(paths: Sequence[Path]) -> list[Any]:
-    """The recipient private keys of --decrypt-key: unreadable file exit 2, bad key or
-    passphrase exit 5 (the message names the file, never the key or the passphrase)."""
+def decrypt_key_material(paths: Sequence[Path]) -> list[tuple[bytes, bytes | None]]:
+    """(PEM, passphrase) of every --decrypt-key, each checked to load: unreadable file exit 2,
+    bad key or passphrase exit 5 (the message names the file, never the key or the passphrase).
+    Worker processes load the keys again from these (key objects do not cross processes)."""
     if not paths:
         return []
     from fakemedia import api
     from fakemedia.cose.recipients import MAX_KEY_FILE_BYTES
 
-    keys = []
+    material = []
     for path in paths:
         try:
             with path.open("rb") as handle:
@@ -176,10 +184,18 @@ def load_decrypt_keys(paths: Sequence[Path]) -> list[Any]:
                                      param_hint="--decrypt-key")
         passphrase = _decrypt_passphrase(path, pem)
         try:
-            keys.append(api.load_decrypt_key(pem, passphrase))
+            api.load_decrypt_key(pem, passphrase)
         except SigningError as exc:
             raise SigningError(f"{path}: {exc}") from None
-    return keys
+        material.append((pem, passphrase))
+    return material
+
+
+def load_decrypt_keys(paths: Sequence[Path]) -> list[Any]:
+    """The recipient private keys of --decrypt-key (see :func:`decrypt_key_material`)."""
+    from fakemedia import api
+
+    return [api.load_decrypt_key(pem, passphrase) for pem, passphrase in decrypt_key_material(paths)]
 
 
 @contextmanager

@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +15,25 @@ import click
 
 from fakemedia.annotation.model import MODIFICATION_TYPES, PURPOSES, Annotation
 from fakemedia.cli import _render
-from fakemedia.cli._batch import raise_if_failed, run_batch
+from fakemedia.cli._batch import (
+    Input,
+    JsonlLog,
+    batch_options,
+    expand_inputs,
+    log_record,
+    progress,
+    raise_if_failed,
+)
 from fakemedia.cli._common import (
     emit_json,
     identity_option,
     json_option,
-    load_signer,
     naming,
     read_trust_anchors,
+    resolve_identity,
     trust_anchors_option,
 )
-from fakemedia.errors import ManifestError, ManifestNotFound, SigningError
+from fakemedia.errors import FakemediaError, ManifestError, ManifestNotFound, SigningError
 
 _EPILOG = """\b
 Examples:
@@ -32,6 +42,7 @@ Examples:
   fakemedia annotate photo.jpg --type edited --purpose journalism --region 10,20,200,150
   fakemedia annotate fake.jpg --type synthetic --probability 0.97 --method-name mydetector
   fakemedia annotate *.jpg --annotation ann.json -o signed/
+  fakemedia annotate incoming/ -r -o signed/ --jobs 0 --log annotate.jsonl
   fakemedia annotate a.jpg --author "J. Doe" --restrict author --recipient editor.pub.pem
   fakemedia annotate a.signed.jpg --type edited --redact org.fakemedia.annotation
 
@@ -41,8 +52,13 @@ public key, a --redact naming an assertion that is not there or one that may nev
 redacted: actions, hard bindings), 3 unreadable input (missing file, not a JPEG, truncated),
 4 --redact on an image without a manifest, 5 signing or identity problem (e.g. wrong
 passphrase), 6 the detector cannot run (--detect or --model given, model file bad), 7 several
-files given and some failed (the others were written). On any error nothing is written for that
-file.
+files (or a folder) given and some failed (the others were written). On any error nothing is
+written for that file.
+
+\b
+Batches: a folder argument means the JPEGs in it (*.jpg, *.jpeg; --recursive for subfolders);
+with -o DIR each keeps its path under the folder. --jobs N signs N images at a time in worker
+processes, each loading the signer and the detector once. Failures are listed at the end.
 
 \b
 Detection: with no --type (or with --detect) the detector's calibrated P(synthetic) and the
@@ -233,21 +249,26 @@ def build_annotation(options: dict[str, Any]) -> Annotation:
     return Annotation.from_dict(data)
 
 
-def plan_outputs(images: Sequence[Path], output: Path | None, in_place: bool) -> list[Path]:
-    """Where each image's signed copy goes; every check happens before anything is written."""
+def plan_outputs(inputs: Sequence[Input], output: Path | None, in_place: bool) -> list[Path]:
+    """Where each image's signed copy goes; every check happens before anything is written.
+    With a folder argument, -o names a directory (created if missing) and each image keeps its
+    path under the folder there."""
     if in_place and output is not None:
         raise click.UsageError("use either -o/--output or --in-place, not both")
     if in_place:
-        return list(images)
-    if len(images) > 1 and output is not None and not output.is_dir():
-        raise click.BadParameter(f"{output} must be an existing directory when several images are given",
-                                 param_hint=_OUT)
+        return [i.path for i in inputs]
+    from_folder = any(i.rel is not None for i in inputs)
+    as_dir = output is not None and (output.is_dir() or (from_folder and not output.exists()))
+    if output is not None and not as_dir and (len(inputs) > 1 or from_folder):
+        raise click.BadParameter(f"{output} must be a directory when several images or a folder "
+                                 "are given", param_hint=_OUT)
     targets = []
-    for src in images:
+    for item in inputs:
+        src = item.path
         if output is None:
             target = src.with_name(f"{src.stem}.signed.jpg")
-        elif output.is_dir():
-            target = output / src.name
+        elif as_dir:
+            target = output / (item.rel or src.name)
         else:
             target = output
             if not target.parent.is_dir():
@@ -264,11 +285,114 @@ def plan_outputs(images: Sequence[Path], output: Path | None, in_place: bool) ->
     return targets
 
 
+@dataclass(frozen=True)
+class _Job:
+    """Everything one image's work needs besides the signer; picklable for worker processes."""
+
+    annotation: Annotation
+    options: Any  # api.AnnotateOptions (imported lazily: the CLI starts fast)
+    anchors: tuple[bytes, ...]
+    restrict: tuple[str, ...]
+    in_place: bool
+    detecting: bool
+
+
+@dataclass(frozen=True)
+class _Task:
+    src: Path
+    target: Path
+    heatmap: Path | None
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(job: _Job, signer: Any, in_pool: bool) -> None:
+    """Per process: the signer and (in a pool, when detecting) the model, loaded once."""
+    from fakemedia import api
+    from fakemedia.batch import IdentityRef, limit_torch_threads
+
+    _WORKER.clear()
+    _WORKER.update(job=job, init_error=None)
+    try:
+        _WORKER["signer"] = signer.load() if isinstance(signer, IdentityRef) else signer
+        if in_pool and job.detecting:
+            limit_torch_threads()
+            api.preload_detector(job.options.model_path, required=job.options.detect is True)
+    except FakemediaError as exc:  # reported on every image: a pool initializer must not raise
+        _WORKER["init_error"] = (str(exc), exc.exit_code)
+
+
+def _work(task: _Task) -> dict[str, Any]:
+    """One image in a batch: its result, or its error as data (never raised)."""
+    start = time.perf_counter()
+    try:
+        if _WORKER["init_error"]:
+            message, code = _WORKER["init_error"]
+            return {"input": str(task.src), "error": message, "exit_code": code,
+                    "seconds": time.perf_counter() - start}
+        result = _annotate_one(_WORKER["job"], _WORKER["signer"], task)
+    except FakemediaError as exc:
+        return {"input": str(task.src), "error": str(exc), "exit_code": exc.exit_code,
+                "seconds": time.perf_counter() - start}
+    except Exception as exc:  # a bug on one image: report it and keep going
+        return {"input": str(task.src), "error": f"internal error: {type(exc).__name__}: {exc}",
+                "exit_code": 70, "seconds": time.perf_counter() - start}
+    result["seconds"] = time.perf_counter() - start
+    return result
+
+
+def _annotate_one(job: _Job, signer: Any, task: _Task) -> dict[str, Any]:
+    from fakemedia import api
+
+    src, options, private = task.src, job.options, job.restrict
+    with naming(src):
+        redacted = check_redactions(src, options.redact)
+        mode = src.stat().st_mode & 0o777 if src.is_file() else None
+        detection, found, own = None, None, options
+        if job.detecting:
+            data, _ = api.read_source(src)
+            detection = api.detect_bytes(data, model_path=options.model_path,
+                                         required=options.detect is True)
+            if detection is None:  # auto mode on a machine without the detector stack
+                own = dataclasses.replace(options, detect=False)
+            else:
+                found = _detection_info(data, detection, task.heatmap)
+        task.target.parent.mkdir(parents=True, exist_ok=True)  # folder inputs keep their tree
+        written = api.annotate_file(src, job.annotation, signer, output=task.target,
+                                    in_place=job.in_place, options=own, detection=detection)
+    if mode is not None:
+        written.chmod(mode)  # the atomic write leaves a 0600 temp file's mode behind
+    report = api.verify(written, trust_anchors=list(job.anchors))
+    active = report.manifest(report.active_manifest)
+    recorded = active.annotation if active else {}
+    return {"input": str(src), "output": str(written), "manifest": report.active_manifest,
+            "annotation": _public(job.annotation.to_dict(), private),
+            "detection": found,
+            **({"detection_note": "not run (detector stack not installed, or image under 16 px)"}
+               if job.detecting and found is None else {}),
+            "recorded": {k: ("(restricted)" if k in private else recorded.get(k))
+                         for k in ("probability", "regions")},
+            "signer": active.signer if active else None,
+            "restricted": active.annotation.get("restricted") if active else None,
+            "redacted": redacted,
+            "state": report.state, "failures": report.failures()}
+
+
+def _log_record(result: dict[str, Any]) -> dict[str, Any]:
+    found = result.get("detection") or {}
+    return log_record(result["input"], output=result.get("output"), error=result.get("error"),
+                      exit_code=result.get("exit_code", 0), state=result.get("state"),
+                      manifest=result.get("manifest"), probability=found.get("probability"),
+                      seconds=result.get("seconds", 0.0))
+
+
 @click.command("annotate", epilog=_EPILOG)
 @click.argument("images", nargs=-1, required=True, metavar="IMG...",
                 type=click.Path(dir_okay=True, path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), metavar="OUT",
-              help="Output file (or existing directory). Default: <stem>.signed.jpg beside the input.")
+              help="Output file, or directory (several images; created for a folder argument). "
+                   "Default: <stem>.signed.jpg beside the input.")
 @click.option("--in-place", is_flag=True, help="Replace the input file itself (atomically).")
 @click.option("--type", "types", multiple=True, type=click.Choice(MODIFICATION_TYPES),
               help="Modification type (repeatable).")
@@ -318,12 +442,14 @@ def plan_outputs(images: Sequence[Path], output: Path | None, in_place: bool) ->
               help="Write the image with the detector's patch map and detected areas over it "
                    "(several images: OUT-1.png, OUT-2.png, ...).")
 @trust_anchors_option
+@batch_options
 @json_option
 def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, identity: Path | None,
                  compress: bool, title: str | None, restrict: tuple[tuple[str, ...], ...],
                  recipients: tuple[Path, ...], redact: tuple[str, ...], redaction_reason: str | None,
                  detect: bool | None, model_path: Path | None, heatmap: Path | None,
-                 trust_anchors: tuple[Path, ...], as_json: bool, **fields: Any) -> None:
+                 trust_anchors: tuple[Path, ...], recursive: bool, jobs: int, log_path: Path | None,
+                 as_json: bool, **fields: Any) -> None:
     """Sign an annotation into JPEG images as a C2PA manifest.
 
     An existing manifest becomes the parent of the new one, so the history is kept. The input
@@ -331,71 +457,69 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     local, untrusted test identity is created on first use (see 'fakemedia keys').
     """
     from fakemedia import api
+    from fakemedia.batch import IdentityRef, map_ordered, resolve_jobs
+    from fakemedia.cose.identity import load_identity
 
     annotation = build_annotation(fields)
-    targets = plan_outputs(list(images), output, in_place)
+    inputs = expand_inputs(images, recursive)
+    paths = [i.path for i in inputs]
+    targets = plan_outputs(inputs, output, in_place)
     anchors = read_trust_anchors(trust_anchors)
     private = restriction_options(restrict, recipients, redact, redaction_reason)
     if model_path is not None and detect is False:
         raise click.UsageError("--model is only used with detection; drop --no-detect")
     if heatmap is not None and detect is False:
         raise click.UsageError("--heatmap needs detection; drop --no-detect")
-    signer = load_signer(identity)
+    directory, passphrase = resolve_identity(identity)
+    signer = load_identity(directory, passphrase)  # a wrong passphrase fails here, once
     # An explicit --model means the user wants detection: a bad file fails instead of skipping.
     options = api.AnnotateOptions(compress=compress, title=title, **private,
                                   detect=True if model_path is not None and detect is None else detect,
                                   model_path=str(model_path) if model_path else None)
-    where = dict(zip(images, targets, strict=True))
     detecting = api.wants_detection(annotation, options)
     if heatmap is not None and not detecting:
         raise click.UsageError("--heatmap needs detection: add --detect (a --type turns it off)")
-    maps = _heatmap_paths(list(images), heatmap)
+    maps = _heatmap_paths(paths, heatmap)
+    job = _Job(annotation, options, tuple(anchors), tuple(private.get("restrict", ())), in_place,
+               detecting)
+    tasks = [_Task(p, t, maps.get(p)) for p, t in zip(paths, targets, strict=True)]
 
-    def one(src: Path) -> dict[str, Any]:
-        with naming(src):
-            redacted = check_redactions(src, options.redact)
-            mode = src.stat().st_mode & 0o777 if src.is_file() else None
-            detection, found, own = None, None, options
-            if detecting:
-                data, _ = api.read_source(src)
-                detection = api.detect_bytes(data, model_path=options.model_path,
-                                             required=options.detect is True)
-                if detection is None:  # auto mode on a machine without the detector stack
-                    own = dataclasses.replace(options, detect=False)
-                else:
-                    found = _detection_info(data, detection, maps.get(src))
-            written = api.annotate_file(src, annotation, signer, output=where[src], in_place=in_place,
-                                        options=own, detection=detection)
-        if mode is not None:
-            written.chmod(mode)  # the atomic write leaves a 0600 temp file's mode behind
-        report = api.verify(written, trust_anchors=anchors)
-        active = report.manifest(report.active_manifest)
-        recorded = active.annotation if active else {}
-        return {"input": str(src), "output": str(written), "manifest": report.active_manifest,
-                "annotation": _public(annotation.to_dict(), private.get("restrict", ())),
-                "detection": found,
-                **({"detection_note": "not run (detector stack not installed, or image under 16 px)"}
-                   if detecting and found is None else {}),
-                "recorded": {k: ("(restricted)" if k in private.get("restrict", ()) else recorded.get(k))
-                             for k in ("probability", "regions")},
-                "signer": active.signer if active else None,
-                "restricted": active.annotation.get("restricted") if active else None,
-                "redacted": redacted,
-                "state": report.state, "failures": report.failures()}
-
-    if len(images) == 1:
-        results = [one(images[0])]
-        failed = []
-    else:
-        done, failed = run_batch(list(images), "Annotating", one)
-        results = [r for _, r in done]
+    with JsonlLog(log_path) as log:
+        if len(images) == 1 and len(tasks) == 1 and inputs[0].rel is None:
+            start = time.perf_counter()
+            try:
+                result = _annotate_one(job, signer, tasks[0])
+            except FakemediaError as exc:
+                log.write(log_record(str(paths[0]), error=str(exc), exit_code=exc.exit_code,
+                                     seconds=time.perf_counter() - start))
+                raise
+            result["seconds"] = time.perf_counter() - start
+            log.write(_log_record(result))
+            if as_json:
+                emit_json(result)
+            else:
+                click.echo(_summary(result))
+            return
+        workers = min(resolve_jobs(jobs), len(tasks))
+        # Workers load the signer from the identity itself: key objects are not sent to them.
+        ref = IdentityRef(str(directory), passphrase) if workers > 1 else signer
+        results = []
+        with progress(len(tasks), "Annotating") as step:
+            for result in map_ordered(_work, tasks, jobs=workers, initializer=_init_worker,
+                                      initargs=(job, ref, workers > 1)):
+                log.write(_log_record(result))
+                results.append(result)
+                step()
+    done = [r for r in results if "error" not in r]
+    failed = [r for r in results if "error" in r]
+    for r in (*done, *failed):
+        r.pop("seconds", None)  # in the log only: stdout stays comparable between runs
     if as_json:
-        emit_json(results[0] if len(images) == 1 else
-                  results + [{"input": str(p), "error": str(e), "exit_code": e.exit_code} for p, e in failed])
+        emit_json(done + failed)
     else:
-        for result in results:
+        for result in done:
             click.echo(_summary(result))
-    raise_if_failed(len(images), [(p, str(e)) for p, e in failed])
+    raise_if_failed(len(tasks), [(Path(r["input"]), r["error"]) for r in failed])
 
 
 def _heatmap_paths(images: Sequence[Path], heatmap: Path | None) -> dict[Path, Path]:

@@ -48,7 +48,8 @@ CASES: dict[str, tuple[int, Setup]] = {
     "annotate-truncated": (3, lambda t, i, e: ["annotate", _write(t, "x.jpg", jpeg_bytes()[:339]),
                                                *_ident(i)]),
     "annotate-missing": (3, lambda t, i, e: ["annotate", t / "missing.jpg", *_ident(i)]),
-    "annotate-directory": (3, lambda t, i, e: ["annotate", t, "-o", t / "o.jpg", *_ident(i)]),
+    # A folder argument means its JPEGs: an empty one leaves nothing to do (usage error).
+    "annotate-directory": (2, lambda t, i, e: ["annotate", t, "-o", t / "o.jpg", *_ident(i)]),
     "annotate-wrong-passphrase": (5, lambda t, i, e: ["annotate", _write(t, "p.jpg", jpeg_bytes()),
                                                       "--identity", e.directory]),
     "annotate-no-identity": (5, lambda t, i, e: ["annotate", _write(t, "p.jpg", jpeg_bytes()),
