@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
 from fakemedia.cli import _render
-from fakemedia.cli._batch import raise_if_failed, run_batch
+from fakemedia.cli._batch import (
+    JsonlLog,
+    batch_options,
+    expand_inputs,
+    log_record,
+    progress,
+    raise_if_failed,
+)
 from fakemedia.cli._common import (
+    decrypt_key_material,
     decrypt_key_option,
     emit_json,
     json_option,
-    load_decrypt_keys,
     naming,
     read_trust_anchors,
     trust_anchors_option,
@@ -26,8 +35,10 @@ _VERIFY_EPILOG = """\b
 Exit codes: 0 Valid or Trusted, 1 Invalid, 2 usage error, 3 unreadable file (missing, not a
 JPEG, truncated), 4 no embedded manifest (a remote one is reported but never fetched),
 5 a --decrypt-key cannot be loaded (wrong passphrase, not a recipient key), 7 several files
-given and some were not Valid/Trusted. Whether restricted fields decrypt never changes the
-exit code: a key that is not a recipient is noted on the manifest it does not open.
+(or a folder) given and some were not Valid/Trusted (each listed at the end). Whether
+restricted fields decrypt never changes the exit code: a key that is not a recipient is noted
+on the manifest it does not open. A folder argument means the JPEGs in it (--recursive:
+subfolders too); --jobs N checks N at a time.
 """
 
 
@@ -71,34 +82,110 @@ def _verify(path: Path, anchors: Sequence[bytes], keys: Sequence[Any]) -> Verifi
         return api.verify(path, trust_anchors=list(anchors), decrypt_keys=keys)
 
 
+@dataclass(frozen=True)
+class _View:
+    """What to print for each report: verify or history, text or JSON; picklable for workers."""
+
+    history: bool
+    as_json: bool
+    tree: bool = False
+
+    def render(self, report: VerificationReport) -> Any:
+        if self.history:
+            chain = report.history()
+            if self.as_json:
+                return chain
+            return _render.history_text(report, chain, tree=self.tree or _render.needs_tree(report))
+        if self.as_json:
+            return report.to_dict()
+        anchor = _local_anchor(report) if report.state == "Valid" else None
+        return _render.report_text(report, local_anchor=anchor)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(anchors: Sequence[bytes], key_material: Sequence[tuple[bytes, bytes | None]],
+                 view: _View) -> None:
+    from fakemedia import api
+
+    _WORKER.update(anchors=list(anchors), view=view,
+                   keys=[api.load_decrypt_key(pem, passphrase) for pem, passphrase in key_material])
+
+
+def _work(path: Path) -> dict[str, Any]:
+    """One image: its rendered report and verdict, or its error, as plain data."""
+    start = time.perf_counter()
+    try:
+        report = _verify(path, _WORKER["anchors"], _WORKER["keys"])
+        problem = _check(report)
+        return {"input": str(path), "shown": _WORKER["view"].render(report), "state": report.state,
+                "manifest": report.active_manifest, "problem": str(problem) if problem else None,
+                "exit_code": problem.exit_code if problem else 0,
+                "seconds": time.perf_counter() - start}
+    except FakemediaError as exc:
+        return {"input": str(path), "error": str(exc), "exit_code": exc.exit_code,
+                "seconds": time.perf_counter() - start}
+    except Exception as exc:  # a bug on one image: report it and keep going
+        return {"input": str(path), "error": f"internal error: {type(exc).__name__}: {exc}",
+                "exit_code": 70, "seconds": time.perf_counter() - start}
+
+
+def _log_record(result: dict[str, Any]) -> dict[str, Any]:
+    return log_record(result["input"], error=result.get("error") or result.get("problem"),
+                      exit_code=result["exit_code"], state=result.get("state"),
+                      manifest=result.get("manifest"), seconds=result["seconds"])
+
+
 def _run(images: Sequence[Path], trust_anchors: Sequence[Path], decrypt_keys: Sequence[Path],
-         as_json: bool, show: Any, label: str) -> None:
-    """Verify every image, print each with ``show``, then exit by the verdicts."""
+         view: _View, label: str, recursive: bool, jobs: int, log_path: Path | None) -> None:
+    """Verify every image, print each, then exit by the verdicts."""
+    from fakemedia.batch import map_ordered, resolve_jobs
+
+    inputs = expand_inputs(images, recursive)
     anchors = read_trust_anchors(trust_anchors)
-    keys = load_decrypt_keys(decrypt_keys)
-    if len(images) == 1:
-        report = _verify(images[0], anchors, keys)
-        show(report)
-        problem = _check(report)
-        if problem:
-            raise problem
-        return
-    done, failed = run_batch(images, label, lambda p: _verify(p, anchors, keys))
-    problems = [(p, str(e)) for p, e in failed]
-    for path, report in done:
-        problem = _check(report)
-        if problem:
-            problems.append((path, str(problem)))
-    if as_json:
-        items: list[Any] = [show(r, collect=True) for _, r in done]
-        items += [{"source": str(p), "error": str(e), "exit_code": e.exit_code} for p, e in failed]
-        emit_json(items)
+    material = decrypt_key_material(decrypt_keys)
+    paths = [i.path for i in inputs]
+    with JsonlLog(log_path) as log:
+        if len(images) == 1 and len(inputs) == 1 and inputs[0].rel is None:
+            _init_worker(anchors, material, view)
+            start = time.perf_counter()
+            try:
+                report = _verify(paths[0], anchors, _WORKER["keys"])
+            except FakemediaError as exc:
+                log.write(log_record(str(paths[0]), error=str(exc), exit_code=exc.exit_code,
+                                     seconds=time.perf_counter() - start))
+                raise
+            shown = view.render(report)
+            if view.as_json:
+                emit_json(shown)
+            else:
+                click.echo(shown)
+            problem = _check(report)
+            log.write(log_record(str(paths[0]), error=str(problem) if problem else None,
+                                 exit_code=problem.exit_code if problem else 0, state=report.state,
+                                 manifest=report.active_manifest, seconds=time.perf_counter() - start))
+            if problem:
+                raise problem
+            return
+        workers = min(resolve_jobs(jobs), len(paths))
+        results = []
+        with progress(len(paths), label) as step:
+            for result in map_ordered(_work, paths, jobs=workers, initializer=_init_worker,
+                                      initargs=(anchors, material, view)):
+                log.write(_log_record(result))
+                results.append(result)
+                step()
+    done = [r for r in results if "error" not in r]
+    failed = [r for r in results if "error" in r]
+    if view.as_json:
+        emit_json([r["shown"] for r in done] + [{"source": r["input"], "error": r["error"],
+                                                 "exit_code": r["exit_code"]} for r in failed])
     else:
-        for i, (_, report) in enumerate(done):
-            if i:
-                click.echo("")
-            show(report)
-    raise_if_failed(len(images), sorted(problems, key=lambda x: images.index(x[0])))
+        click.echo("\n\n".join(r["shown"] for r in done))
+    problems = [(Path(r["input"]), r.get("error") or r["problem"]) for r in results
+                if r.get("error") or r.get("problem")]
+    raise_if_failed(len(paths), problems)
 
 
 @click.command("verify", epilog=_VERIFY_EPILOG)
@@ -106,28 +193,20 @@ def _run(images: Sequence[Path], trust_anchors: Sequence[Path], decrypt_keys: Se
                 type=click.Path(dir_okay=True, path_type=Path))
 @trust_anchors_option
 @decrypt_key_option
+@batch_options
 @json_option
 def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
-               decrypt_keys: tuple[Path, ...], as_json: bool) -> None:
-    """Check the Content Credentials (C2PA manifests) of JPEG images.
+               decrypt_keys: tuple[Path, ...], recursive: bool, jobs: int, log_path: Path | None,
+               as_json: bool) -> None:
+    """Check the Content Credentials (C2PA manifests) of JPEG images (or the JPEGs in folders).
 
     The first line is the verdict: Trusted (valid, and the signer is in your trust list),
     Valid (intact, signer not trusted), Invalid (something changed after signing) or no
     Content Credentials. --json prints the full report (see 'fakemedia schema report').
     Restricted annotation fields are shown only with a recipient's --decrypt-key.
     """
-
-    def show(report: VerificationReport, collect: bool = False) -> Any:
-        if as_json:
-            if collect:
-                return report.to_dict()
-            emit_json(report.to_dict())
-            return None
-        anchor = _local_anchor(report) if report.state == "Valid" else None
-        click.echo(_render.report_text(report, local_anchor=anchor))
-        return None
-
-    _run(list(images), trust_anchors, decrypt_keys, as_json, show, "Verifying")
+    _run(list(images), trust_anchors, decrypt_keys, _View(history=False, as_json=as_json),
+         "Verifying", recursive, jobs, log_path)
 
 
 @click.command("history", epilog=_VERIFY_EPILOG.replace("0 Valid", "0 the newest step is Valid"))
@@ -136,25 +215,17 @@ def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
 @trust_anchors_option
 @decrypt_key_option
 @json_option
+@batch_options
 @click.option("--tree", is_flag=True,
               help="Also draw the ingredient tree (automatic when a manifest has several ingredients).")
 def history_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
-                decrypt_keys: tuple[Path, ...], as_json: bool, tree: bool) -> None:
-    """Show the provenance chain of JPEG images, oldest step first.
+                decrypt_keys: tuple[Path, ...], as_json: bool, recursive: bool, jobs: int,
+                log_path: Path | None, tree: bool) -> None:
+    """Show the provenance chain of JPEG images (or the JPEGs in folders), oldest step first.
 
     Each step says who signed, when, with which tool, what was modified, why, how likely the
     image is to be modified (and how that changed along the chain), and whether the step
     validates. --json prints the history (see 'fakemedia schema history').
     """
-
-    def show(report: VerificationReport, collect: bool = False) -> Any:
-        history = report.history()
-        if as_json:
-            if collect:
-                return history
-            emit_json(history)
-            return None
-        click.echo(_render.history_text(report, history, tree=tree or _render.needs_tree(report)))
-        return None
-
-    _run(list(images), trust_anchors, decrypt_keys, as_json, show, "Reading history")
+    _run(list(images), trust_anchors, decrypt_keys, _View(history=True, as_json=as_json, tree=tree),
+         "Reading history", recursive, jobs, log_path)
