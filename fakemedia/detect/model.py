@@ -36,7 +36,7 @@ MAX_MODEL_BYTES = 256 * 1024 * 1024
 
 #: The shipped default model and its pinned SHA-256.
 DEFAULT_MODEL_FILE = "default.safetensors"
-DEFAULT_MODEL_SHA256 = "2968fb6c5ead300f2260e9c11975fbe9e384537f301224c3b9939afdc4975f66"
+DEFAULT_MODEL_SHA256 = "e8d687cf44faf051a1a069e0ed40eed837a786fbcb8179df3085df7cbca5fc7c"
 
 
 # --------------------------------------------------------------------------------------------
