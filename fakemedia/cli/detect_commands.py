@@ -52,6 +52,23 @@ def _round(d: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
+def _use_encoder_weights(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None:
+        from fakemedia.detect.encoder import use_encoder_weights
+
+        use_encoder_weights(value)
+    return value
+
+
+#: ``--encoder-weights PATH``: other weights for the JPEG AI-style encoder (our architecture;
+#: safetensors or a torch state_dict loaded with weights_only). Models record the encoder's
+#: SHA-256, so a model trained with these weights must be run with them too.
+encoder_weights_option = click.option(
+    "--encoder-weights", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    callback=_use_encoder_weights, expose_value=False, is_eager=True, metavar="PATH",
+    help="Encoder weights to use instead of the shipped ones (models record which they need).")
+
+
 @click.command()
 @click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -69,6 +86,7 @@ def _round(d: dict[str, Any]) -> dict[str, Any]:
     "images, -1, -2, … is added before the suffix.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per image.")
+@encoder_weights_option
 def detect(images: tuple[Path, ...], model_path: Path | None, heatmap: Path | None, as_json: bool) -> None:
     """Probability that each IMAGE is synthetic (calibrated, 0–1).
 
@@ -161,6 +179,7 @@ def _sources(data: Path, *, size: int, limit: int | None, cache: str | None, pro
     "--name", default="fakemedia-detector", show_default=True, help="Model name recorded in the file."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the training report as JSON.")
+@encoder_weights_option
 def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: int, classifier: str,
           calibration: str, size: int, limit: int | None, quick: bool, no_search: bool, no_patch_map: bool,
           cache: str | None, name: str, as_json: bool) -> None:  # fmt: skip
@@ -228,6 +247,7 @@ def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: 
 )
 @click.option("--cache", default=None, help="Latent cache folder ('none' to disable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@encoder_weights_option
 def evaluate(data: Path, model_path: Path | None, split: str, size: int | None, limit: int | None,
              confusion: Path | None, cache: str | None, as_json: bool) -> None:  # fmt: skip
     """Accuracy, ROC AUC and ECE (15 bins) of a model on DATA."""
@@ -290,6 +310,7 @@ def evaluate(data: Path, model_path: Path | None, split: str, size: int | None, 
 )
 @click.option("--cache", default=None, help="Latent cache folder ('none' to disable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON instead of Markdown.")
+@encoder_weights_option
 def experiment(data: Path, quick: bool, no_search: bool, rates: str | None, classifiers: str, kinds: str,
                size: int, limit: int | None, csv_out: Path | None, chart: Path | None, cache: str | None,
                as_json: bool) -> None:  # fmt: skip

@@ -411,6 +411,19 @@ def seeded_encoder(seed: int = 0) -> JpegAIStyleEncoder:
     return _ready(enc)
 
 
+_override: Path | None = None
+
+
+def use_encoder_weights(path: str | os.PathLike[str] | None) -> None:
+    """Make ``path`` the weights that ``load_encoder(None)`` and ``encoder_sha256(None)`` use in
+    this process (``--encoder-weights``); None restores the shipped, pinned weights. Models
+    record the encoder's SHA-256, so a model trained with other weights only runs with them."""
+    global _override
+    if path is not None and not Path(path).is_file():
+        raise DetectorError(f"encoder weights file not found: {path}")
+    _override = Path(path) if path is not None else None
+
+
 def load_encoder(path: str | os.PathLike[str] | None = None) -> JpegAIStyleEncoder:
     """Load an encoder in eval mode.
 
@@ -419,6 +432,8 @@ def load_encoder(path: str | os.PathLike[str] | None = None) -> JpegAIStyleEncod
     encoder state. Foreign/corrupt files raise :class:`DetectorError`, a pinned mismatch
     :class:`WeightsMismatch`.
     """
+    if path is None and _override is not None:
+        path = _override
     if path is None:
         p = default_weights_path()
         if p is None:
@@ -447,6 +462,8 @@ def load_encoder(path: str | os.PathLike[str] | None = None) -> JpegAIStyleEncod
 
 def encoder_sha256(path: str | os.PathLike[str] | None = None) -> str:
     """SHA-256 of the weights file in use ("untrained-seed0" when the seeded fallback is in use)."""
+    if path is None and _override is not None:
+        path = _override
     if path is None:
         p = default_weights_path()
         return sha256_file(p) if p is not None else "untrained-seed0"
