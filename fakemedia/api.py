@@ -248,7 +248,7 @@ def annotate_bytes(data: bytes, annotation: Annotation | Mapping[str, Any] | Non
     """
     options = options or AnnotateOptions()
     declared = _as_annotation(annotation)
-    jpeg.parse_jpeg(data)
+    jpeg.check_complete(data)  # never sign a truncated picture
     annotation = _detection_annotation(data, declared, options, detection)
     title = options.title or source
     location = app11.find_c2pa_store(data)

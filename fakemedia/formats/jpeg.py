@@ -223,3 +223,15 @@ def parse_jpeg(data: bytes) -> JpegLayout:
     if last.marker != Marker.SOS:
         raise TruncatedData(f"no SOS segment: image data missing (EOI at offset {last.offset})")
     return JpegLayout(segments, last.end)
+
+
+def check_complete(data: bytes, layout: JpegLayout | None = None) -> None:
+    """Raise :class:`TruncatedData` when no EOI marker follows the scan data.
+
+    Inside entropy-coded data every 0xFF byte is stuffed (FF 00) or a restart marker (FF D0–D7),
+    so any FF D9 after the first SOS is the end of the image. Decoders often show a truncated
+    file anyway; we refuse to sign one, since the signature would vouch for a damaged picture.
+    """
+    layout = layout or parse_jpeg(data)
+    if data.find(b"\xff\xd9", layout.scan_offset) < 0:
+        raise TruncatedData(f"JPEG ends at offset {len(data)} without its EOI marker (truncated?)")

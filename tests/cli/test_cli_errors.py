@@ -47,6 +47,9 @@ CASES: dict[str, tuple[int, Setup]] = {
     "annotate-not-jpeg": (3, lambda t, i, e: ["annotate", _write(t, "x.jpg", "hello"), *_ident(i)]),
     "annotate-truncated": (3, lambda t, i, e: ["annotate", _write(t, "x.jpg", jpeg_bytes()[:339]),
                                                *_ident(i)]),
+    # Cut inside the scan data: the header is whole but the picture is not (no EOI).
+    "annotate-truncated-scan": (3, lambda t, i, e: ["annotate", _write(t, "x.jpg", jpeg_bytes()[:-40]),
+                                                    "--no-detect", "--type", "edited", *_ident(i)]),
     "annotate-missing": (3, lambda t, i, e: ["annotate", t / "missing.jpg", *_ident(i)]),
     # A folder argument means its JPEGs: an empty one leaves nothing to do (usage error).
     "annotate-directory": (2, lambda t, i, e: ["annotate", t, "-o", t / "o.jpg", *_ident(i)]),

@@ -103,3 +103,13 @@ def test_file_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(limits, "MAX_FILE_BYTES", len(data) - 1)
     with pytest.raises(LimitExceeded, match="exceeds"):
         parse_jpeg(data)
+
+
+def test_check_complete_refuses_scan_data_without_eoi() -> None:
+    from fakemedia.errors import TruncatedData
+    from fakemedia.formats.jpeg import check_complete
+
+    whole = mini_jpeg()
+    check_complete(whole)  # complete: no error
+    with pytest.raises(TruncatedData, match="without its EOI"):
+        check_complete(whole[:-2])
