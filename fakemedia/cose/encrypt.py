@@ -12,7 +12,6 @@ Every decryption failure is one :class:`DecryptionError`; which step failed is n
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from fakemedia import limits
+from fakemedia.cose._cbor import loads_exact
 from fakemedia.cose.recipients import (
     MAX_RSA_BITS,
     Recipient,
@@ -179,14 +179,10 @@ def _malformed(reason: str) -> DecryptionError:
 
 
 def _cbor(data: bytes, what: str) -> Any:
-    stream = io.BytesIO(data)
     try:
-        value = cbor2.CBORDecoder(stream, allow_duplicate_keys=False, max_depth=16).decode()
-    except Exception as exc:  # cbor2 raises assorted errors on hostile input
-        raise _malformed(f"{what} is not valid CBOR ({type(exc).__name__})") from None
-    if stream.tell() != len(data):
-        raise _malformed(f"{what} has trailing bytes")
-    return value
+        return loads_exact(data, max_depth=16)
+    except ValueError as exc:
+        raise _malformed(f"{what} {exc}") from None
 
 
 def _headers(protected: Any, unprotected: Any, what: str) -> tuple[dict[Any, Any], dict[Any, Any]]:

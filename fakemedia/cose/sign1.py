@@ -7,7 +7,6 @@ The payload (the claim bytes) is detached; the signature covers
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from cryptography.x509 import InvalidVersion
 
 from fakemedia import limits
 from fakemedia.cose import algorithms
+from fakemedia.cose._cbor import loads_exact
 from fakemedia.cose.algorithms import Algorithm
 from fakemedia.cose.signer import Signer
 from fakemedia.errors import LimitExceeded, ManifestError, SignatureInvalid, SigningError
@@ -169,14 +169,10 @@ def reserve_size(signer: Signer) -> int:
 
 
 def _loads_exact(data: bytes, what: str) -> Any:
-    stream = io.BytesIO(data)
     try:
-        value = cbor2.CBORDecoder(stream, allow_duplicate_keys=False, max_depth=64).decode()
-    except Exception as exc:  # cbor2 raises assorted errors on hostile input
-        raise ManifestError(f"{what} is not valid CBOR: {type(exc).__name__}") from None
-    if stream.tell() != len(data):
-        raise ManifestError(f"{what} has trailing bytes after the CBOR item")
-    return value
+        return loads_exact(data, max_depth=64)
+    except ValueError as exc:
+        raise ManifestError(f"{what} {exc}") from None
 
 
 def decode_sign1(data: bytes) -> Sign1:
