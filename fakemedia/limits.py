@@ -32,3 +32,11 @@ MAX_CHAIN_CERTS = 16
 MAX_DETECT_PIXELS = 4096 * 4096
 #: Largest image (pixels) Pillow may decode at all (decompression-bomb guard).
 MAX_DECODE_PIXELS = 20000 * 20000
+#: CAWG identity assertions: most assertion references in one signer payload, largest
+#: verifiable credential (JSON bytes) and its deepest nesting, most verified identities in one
+#: credential, longest issuer DID.
+MAX_IDENTITY_REFERENCES = 1024
+MAX_CREDENTIAL_BYTES = 1024 * 1024
+MAX_CREDENTIAL_DEPTH = 32
+MAX_VERIFIED_IDENTITIES = 256
+MAX_DID_CHARS = 8192

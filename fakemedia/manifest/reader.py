@@ -15,7 +15,7 @@ from cryptography import x509
 from fakemedia.annotation import c2pa as annotation_c2pa
 from fakemedia.cose import certs, sign1
 from fakemedia.formats import app11, xmp
-from fakemedia.manifest import labels
+from fakemedia.manifest import cawg, labels
 from fakemedia.manifest.report import StatusList, ValidationResults
 from fakemedia.manifest.store import HashedURI, Manifest, ManifestStore, parse_store
 from fakemedia.manifest.validate import TrustSettings, redacted_uris, validate_one, validate_store
@@ -52,6 +52,8 @@ class ManifestView:
     statuses: StatusList
     #: Assertions of this manifest that a later manifest redacted (their content is gone).
     redacted: list[str] = field(default_factory=list)
+    #: CAWG identity assertions of this manifest, validated (who vouches beside the signer).
+    identities: list[cawg.VerifiedIdentity] = field(default_factory=list)
 
     @property
     def state(self) -> str:
@@ -66,6 +68,7 @@ class ManifestView:
             "ingredients": [i.to_dict() for i in self.ingredients],
             "state": self.state, "validation": self.statuses.to_dict(),
             "redacted": self.redacted,
+            "identities": [i.to_dict() for i in self.identities],
         }
 
 
@@ -147,6 +150,7 @@ def _chain_entry(view: ManifestView) -> dict[str, Any]:
         "regions": len(ann.get("regions") or []),
         "ingredients": len(view.ingredients),
         "redacted": view.redacted,
+        "identities": [i.to_dict() for i in view.identities],
     }
 
 
@@ -190,7 +194,7 @@ def _view(store: ManifestStore, m: Manifest, trust: TrustSettings,
         annotation=_annotation(actions if isinstance(actions, dict) else None,
                                custom if isinstance(custom, dict) else None, decrypt_keys),
         ingredients=ingredients, statuses=validate_one(store, m, trust),
-        redacted=_redacted_here(store, m))
+        redacted=_redacted_here(store, m), identities=cawg.identities_of(m, trust))
 
 
 def _redacted_here(store: ManifestStore, m: Manifest) -> list[str]:

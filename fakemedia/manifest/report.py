@@ -9,25 +9,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from fakemedia.manifest.cawg import codes as cawg_codes
+
 Kind = Literal["success", "informational", "failure"]
 
 # Failures that do not make a manifest Invalid (§9.2).
 TOLERATED_FAILURES = frozenset({"signingCredential.untrusted"})
-_TOLERATED_PREFIXES = ("cawg.x509.",)
+_TOLERATED_PREFIXES = cawg_codes.TOLERATED_PREFIXES
+#: An ingredient hash in the pre-1.3 form (over its claim bytes), accepted as c2pa-rs does; the
+#: reference SDK has no code for it, so it is reported under fakemedia's own namespace.
+LEGACY_INGREDIENT_HASH = "org.fakemedia.ingredient.legacyHash"
 
 INFORMATIONAL_CODES = frozenset({
     "signingCredential.ocsp.skipped", "signingCredential.ocsp.inaccessible",
     "timeStamp.mismatch", "timeStamp.malformed", "timeStamp.outsideValidity",
     "timeStamp.untrusted", "algorithm.deprecated", "ingredient.unknownProvenance",
     "manifest.unknownProvenance", "manifest.unreferenced",
-    "assertion.dataHash.additionalExclusionsPresent",
-})
+    "assertion.dataHash.additionalExclusionsPresent", LEGACY_INGREDIENT_HASH,
+}) | cawg_codes.INFORMATIONAL
 SUCCESS_CODES = frozenset({
     "claimSignature.validated", "claimSignature.insideValidity", "signingCredential.trusted",
     "timeStamp.validated", "timeStamp.trusted", "assertion.hashedURI.match",
     "assertion.dataHash.match", "assertion.accessible", "ingredient.manifest.validated",
     "ingredient.claimSignature.validated",
-})
+}) | cawg_codes.SUCCESS
 
 
 def kind_of(code: str) -> Kind:

@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-import cbor2
 from cryptography import x509
 
 from fakemedia import limits
 from fakemedia.cose import certs, sign1
 from fakemedia.errors import FakemediaError
 from fakemedia.formats.app11 import StoreLocation
-from fakemedia.manifest import labels
-from fakemedia.manifest.report import IngredientDelta, StatusList, ValidationResults
+from fakemedia.manifest import cawg, labels
+from fakemedia.manifest.report import (LEGACY_INGREDIENT_HASH, IngredientDelta, StatusList,
+                                       ValidationResults)
 from fakemedia.manifest.store import Assertion, HashedURI, Manifest, ManifestStore
 
 HASH_ALGS = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
@@ -141,7 +141,7 @@ def _validate_manifest(ctx: _Context, m: Manifest, out: StatusList,
     _check_signature(ctx, m, out, sig_url)
     # Step 4: assertions.
     refs = _check_assertions(ctx, m, out, alg)
-    _check_identities(m, out, refs)
+    _check_identities(ctx, m, out, refs)
     # Step 5: hard binding.
     _check_binding(ctx, m, out, refs, alg, binding)
     # Step 6: actions.
@@ -288,31 +288,15 @@ def redacted_uris(store: ManifestStore) -> set[str]:
     return out
 
 
-def _check_identities(m: Manifest, out: StatusList,
+def _check_identities(ctx: _Context, m: Manifest, out: StatusList,
                       refs: dict[str, tuple[HashedURI, Assertion, bool]]) -> None:
-    """CAWG X.509 identity assertions (digest §8.7): the COSE signature over the signer
-    payload is checked; the credential is never trusted, since no CAWG trust list is configured
-    (a tolerated failure, as in c2pa-rs). Identity-claims-aggregation (DID) types are skipped:
-    they need network resolution."""
+    """CAWG identity assertions among the claim's verified assertions (CAWG identity 1.1;
+    digest §8.7), each checked by :mod:`fakemedia.manifest.cawg`."""
+    claim_refs = [ref for part in m.claim_refs() for ref in part]
     for label, (_, assertion, _c) in refs.items():
-        if labels.base_label(label) != "cawg.identity":
-            continue
-        content = assertion.try_content()
-        payload = content.get("signer_payload") if isinstance(content, dict) else None
-        if not isinstance(payload, dict) or payload.get("sig_type") != "cawg.x509.cose":
-            continue
-        url = labels.absolute_uri(m.label, labels.ASSERTIONS, label)
-        try:
-            cose = sign1.decode_sign1(content.get("signature") or b"")
-            sign1.verify_sign1(cose, cbor2.dumps(payload))
-        except sign1.UnsupportedAlgorithm:
-            out.add("cawg.x509.algorithm.unsupported", url, "identity signature algorithm unsupported")
-            continue
-        except FakemediaError:
-            out.add("cawg.x509.signature.mismatch", url, "identity signature does not verify")
-            continue
-        out.add("cawg.x509.credential.untrusted", url,
-                "identity credential not checked against a CAWG trust list")
+        if cawg.is_identity_label(label):
+            for code, url, why in cawg.validate_identity(m, assertion, claim_refs, ctx.trust).statuses:
+                out.add(code, url, why)
 
 
 # Step 5 ------------------------------------------------------------------------------------
@@ -438,7 +422,7 @@ def _check_ingredients(ctx: _Context, m: Manifest, out: StatusList, results: Val
             out.add("ingredient.manifest.missing", a_url, f"ingredient manifest not found: {ref.url}")
             continue
         child = target[0]
-        if not _ingredient_hash_ok(ctx, child, content, ref, alg):
+        if not _ingredient_hash_ok(ctx, child, content, ref, alg, out, a_url):
             out.add("ingredient.manifest.mismatch", a_url, "ingredient manifest hash mismatch")
             continue
         if child.label in seen:
@@ -455,14 +439,22 @@ def _check_ingredients(ctx: _Context, m: Manifest, out: StatusList, results: Val
 
 
 def _ingredient_hash_ok(ctx: _Context, child: Manifest, content: dict[str, Any], ref: HashedURI,
-                        alg: str) -> bool:
-    """The manifest hash; once assertions of ``child`` were redacted its bytes changed, so the
-    untouched signature box is checked through ``claimSignature`` instead (§8.3)."""
-    if _hash_matches(ref, child.hash_input(), alg):
+                        alg: str, out: StatusList | None = None, url: str | None = None) -> bool:
+    """The manifest hash, by default in the ingredient claim's own algorithm (as c2pa-rs).
+
+    Claims before C2PA 1.3 hashed the ingredient's claim bytes instead of its manifest box;
+    that form is accepted when nothing in ``child`` was redacted, and said so in an
+    informational status. Once assertions of ``child`` were redacted its bytes changed, so
+    the untouched signature box is checked through ``claimSignature`` instead (§8.3)."""
+    child_alg = str((child.claim or {}).get("alg", alg))
+    if _hash_matches(ref, child.hash_input(), child_alg):
         return True
     prefix = labels.absolute_uri(child.label, labels.ASSERTIONS) + "/"
     if not any(uri.startswith(prefix) for uri in ctx.redacted):
-        return False
+        legacy = child.claim_bytes is not None and _hash_matches(ref, child.claim_bytes, child_alg)
+        if legacy and out is not None:
+            out.add(LEGACY_INGREDIENT_HASH, url, "ingredient hash is over its claim bytes (pre-1.3 form)")
+        return legacy
     sig_ref = HashedURI.from_cbor(content.get("claimSignature"))
     sig_box = child.box.find(labels.SIGNATURE)
     return sig_ref is not None and sig_box is not None and _hash_matches(sig_ref, sig_box.hash_input(), alg)

@@ -1,0 +1,109 @@
+"""CAWG identity assertions (``cawg.identity``; CAWG identity assertion 1.1): who, beyond the
+claim signer, vouches for an asset, validated offline as the reference SDK validates them.
+
+:func:`validate_identity` checks one assertion and returns its status codes together with a
+:class:`VerifiedIdentity` for display. The structure and signer payload are checked first
+(padding, the referenced assertions against the claim, the hard binding), then the credential
+for its signature type: X.509 (:mod:`.x509`) or identity claims aggregation (:mod:`.ica`).
+
+Trust comes from the settings object: ``cawg_anchors`` (X.509 credential roots, separate from
+the C2PA signer anchors), ``cawg_ica_issuers`` (trusted ICA issuer DIDs) and ``now``. Neither
+list is configured by default, so credentials are reported untrusted, as by the reference SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Protocol
+
+from fakemedia.manifest import labels
+from fakemedia.manifest.cawg import codes
+from fakemedia.manifest.cawg.ica import check_ica
+from fakemedia.manifest.cawg.identity import NamedIdentity, VerifiedIdentity
+from fakemedia.manifest.cawg.payload import check_against_claim, check_padding, parse_assertion
+from fakemedia.manifest.cawg.x509 import check_x509
+from fakemedia.manifest.store import Assertion, HashedURI, Manifest
+
+__all__ = ["LABEL", "IdentityResult", "NamedIdentity", "VerifiedIdentity", "identities_of",
+           "is_identity_label", "validate_identity"]
+
+LABEL = "cawg.identity"
+X509_SIG_TYPE = "cawg.x509.cose"
+ICA_SIG_TYPE = "cawg.identity_claims_aggregation"
+
+
+class Trust(Protocol):
+    now: datetime
+
+
+@dataclass
+class IdentityResult:
+    """Status codes as (code, url, explanation) and the identity, when the assertion parsed."""
+
+    statuses: list[tuple[str, str, str]] = field(default_factory=list)
+    identity: VerifiedIdentity | None = None
+
+
+def is_identity_label(label: str) -> bool:
+    return labels.base_label(label) == LABEL
+
+
+def validate_identity(manifest: Manifest, assertion: Assertion, claim_refs: Sequence[HashedURI],
+                      trust: Trust) -> IdentityResult:
+    """Validate one ``cawg.identity`` assertion of ``manifest``; never raises on content."""
+    url = labels.absolute_uri(manifest.label, labels.ASSERTIONS, assertion.label)
+    result = IdentityResult()
+    parsed = parse_assertion(assertion.try_content())
+    if parsed is None:
+        result.statuses.append((codes.ASSERTION_MALFORMED, labels.absolute_uri(manifest.label),
+                                f"{assertion.label} is not a well-formed identity assertion"))
+        return result
+    findings = check_padding(parsed)
+    bound, go_on = check_against_claim(parsed.signer_payload, manifest.label, claim_refs)
+    findings += bound
+    sig_type = parsed.signer_payload.sig_type
+    if not go_on:
+        pass  # the credential signed other assertion bytes than the claim's: nothing to show
+    elif sig_type == X509_SIG_TYPE:
+        more, result.identity = check_x509(parsed, assertion.label,
+                                           getattr(trust, "cawg_anchors", ()), trust.now)
+        findings += more
+    elif sig_type == ICA_SIG_TYPE:
+        more, result.identity = check_ica(parsed, assertion.label,
+                                          frozenset(getattr(trust, "cawg_ica_issuers", ())), trust.now)
+        findings += more
+    else:
+        findings.append((codes.SIG_TYPE_UNKNOWN, f"unknown identity signature type {sig_type!r}"))
+    result.statuses = [(code, url, why) for code, why in findings]
+    if result.identity is not None:
+        problems = tuple(code for code, _ in findings
+                         if code not in codes.SUCCESS and code not in codes.INFORMATIONAL
+                         and code not in (codes.X509_CREDENTIAL_UNTRUSTED,))
+        if problems:
+            result.identity = replace(result.identity, verified=False, problems=problems)
+    return result
+
+
+def identity_assertions(manifest: Manifest) -> Iterator[Assertion]:
+    """The claim's ``cawg.identity`` assertions present in the manifest, in claim order."""
+    created, gathered = manifest.claim_refs()
+    for ref in created + gathered:
+        path = labels.uri_path(ref.url, manifest.label)
+        label = path[-1] if path else ""
+        if is_identity_label(label):
+            found = manifest.assertion(label)
+            if found is not None:
+                yield found
+
+
+def identities_of(manifest: Manifest, trust: Trust) -> list[VerifiedIdentity]:
+    """Every identity the manifest's identity assertions name, validated (for display)."""
+    refs = [r for part in manifest.claim_refs() for r in part]
+    out = []
+    for assertion in identity_assertions(manifest):
+        identity = validate_identity(manifest, assertion, refs, trust).identity
+        if identity is not None:
+            out.append(identity)
+    return out

@@ -1,0 +1,62 @@
+"""What a verified identity assertion tells a person: who signed, as attested by whom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+X509 = "X.509 certificate"
+ICA = "identity claims aggregation"
+
+
+@dataclass(frozen=True)
+class NamedIdentity:
+    """One entry of an ICA credential's ``verifiedIdentities`` (CAWG identity 1.1, §8.1.1.1):
+    a name, a social account, an affiliation… and the provider that verified it."""
+
+    type: str
+    name: str | None = None
+    username: str | None = None
+    address: str | None = None
+    uri: str | None = None
+    provider_id: str | None = None
+    provider_name: str | None = None
+    verified_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "name": self.name, "username": self.username,
+                "address": self.address, "uri": self.uri,
+                "provider": {"id": self.provider_id, "name": self.provider_name},
+                "verified_at": self.verified_at}
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    """One ``cawg.identity`` assertion as validated.
+
+    ``verified`` means the credential's signature over the signer payload checked out and no
+    CAWG failure was found; ``trusted`` that the credential (X.509) or issuer (ICA) is on a
+    configured CAWG trust list. ``problems`` are the CAWG failure codes, if any.
+    """
+
+    assertion: str
+    sig_type: str
+    credential_type: str | None
+    verified: bool
+    trusted: bool
+    issuer: str | None = None
+    name: str | None = None
+    roles: tuple[str, ...] = ()
+    identities: tuple[NamedIdentity, ...] = ()
+    valid_from: str | None = None
+    valid_until: str | None = None
+    problems: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"assertion": self.assertion, "sig_type": self.sig_type,
+                "credential_type": self.credential_type, "verified": self.verified,
+                "trusted": self.trusted, "issuer": self.issuer, "name": self.name,
+                "roles": list(self.roles),
+                "verified_identities": [i.to_dict() for i in self.identities],
+                "valid_from": self.valid_from, "valid_until": self.valid_until,
+                "problems": list(self.problems)}
