@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from interop.reference_cases import all_cases, observe  # noqa: E402
+from interop.reference_cases import all_cases, observe
 
 
 def _codes(codes: frozenset[str]) -> str:

@@ -27,8 +27,7 @@ from fakemedia.cose import certs, sign1
 from fakemedia.errors import FakemediaError
 from fakemedia.formats.app11 import StoreLocation
 from fakemedia.manifest import cawg, labels
-from fakemedia.manifest.report import (LEGACY_INGREDIENT_HASH, IngredientDelta, StatusList,
-                                       ValidationResults)
+from fakemedia.manifest.report import LEGACY_INGREDIENT_HASH, IngredientDelta, StatusList, ValidationResults
 from fakemedia.manifest.store import Assertion, HashedURI, Manifest, ManifestStore
 
 HASH_ALGS = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}

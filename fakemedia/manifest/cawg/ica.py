@@ -38,7 +38,8 @@ def check_ica(assertion: IdentityAssertion, label: str, trusted_issuers: Collect
     except FakemediaError as exc:
         return [(codes.ICA_INVALID_COSE_SIGN1, f"credential is not a COSE_Sign1: {exc}")], unverified
     if cose.alg_id != _EDDSA:
-        return [(codes.ICA_INVALID_ALG, f"credential signature algorithm {cose.alg_id!r} is not EdDSA")], unverified
+        why = f"credential signature algorithm {cose.alg_id!r} is not EdDSA"
+        return [(codes.ICA_INVALID_ALG, why)], unverified
     findings: list[Finding] = []
     if cose.protected.get(_CONTENT_TYPE) != VC_CONTENT_TYPE:
         findings.append((codes.ICA_INVALID_CONTENT_TYPE, f"content type is not {VC_CONTENT_TYPE}"))
@@ -99,7 +100,8 @@ def _same_payload(signed: SignerPayload, asset: SignerPayload) -> bool:
     if len(signed.referenced_assertions) != len(asset.referenced_assertions):
         return False
     refs = tuple(ref if ref.alg is not None else replace(ref, alg=theirs.alg)
-                 for ref, theirs in zip(signed.referenced_assertions, asset.referenced_assertions))
+                 for ref, theirs in zip(signed.referenced_assertions, asset.referenced_assertions,
+                                           strict=True))
     return replace(signed, referenced_assertions=refs) == asset
 
 

@@ -43,11 +43,11 @@ def check_x509(assertion: IdentityAssertion, label: str, anchors: Sequence[x509.
     if trusted:
         findings.append((codes.X509_CREDENTIAL_TRUSTED, "identity credential chains to a CAWG anchor"))
     else:
-        findings.append((codes.X509_CREDENTIAL_UNTRUSTED, "identity credential is not on the CAWG trust list"))
+        findings.append((codes.X509_CREDENTIAL_UNTRUSTED, "identity credential not on the CAWG trust list"))
     try:
         sign1.verify_sign1(cose, payload.to_cbor())
     except sign1.UnsupportedAlgorithm:
-        return [*findings, (codes.X509_ALGORITHM_UNSUPPORTED, "identity signature algorithm unsupported")], unverified
+        return [*findings, (codes.X509_ALGORITHM_UNSUPPORTED, "identity algorithm unsupported")], unverified
     except FakemediaError:
         return [*findings, (codes.X509_SIGNATURE_MISMATCH, "identity signature does not verify")], unverified
     findings.append((codes.X509_SIGNATURE_VALIDATED, "identity signature valid"))
