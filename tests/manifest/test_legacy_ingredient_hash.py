@@ -26,9 +26,10 @@ def store() -> ManifestStore:
     return parse_store(location.jumbf)
 
 
-def _check(store: ManifestStore, ref: HashedURI, redacted: frozenset[str] = frozenset()) -> tuple[bool, StatusList]:
+def _check(store: ManifestStore, ref: HashedURI,
+           redacted: frozenset[str] = frozenset()) -> tuple[bool, StatusList]:
     child = store.manifests[0]
-    ctx = _Context(store, None, None, TrustSettings(), set(redacted))
+    ctx = _Context(store, None, None, TrustSettings(), redacted=redacted)  # type: ignore[arg-type]
     out = StatusList()
     ok = _ingredient_hash_ok(ctx, child, {}, ref, "sha256", out, "self#jumbf=/c2pa/x/c2pa.assertions/i")
     return ok, out
@@ -59,6 +60,6 @@ def test_no_legacy_fallback_once_the_ingredient_was_redacted(store: ManifestStor
     child = store.manifests[0]
     assert child.claim_bytes is not None
     ref = HashedURI(f"self#jumbf=/c2pa/{child.label}", hashlib.sha256(child.claim_bytes).digest())
-    redacted = {f"self#jumbf=/c2pa/{child.label}/c2pa.assertions/stds.schema-org.CreativeWork"}
+    redacted = frozenset({f"self#jumbf=/c2pa/{child.label}/c2pa.assertions/stds.schema-org.CreativeWork"})
     ok, out = _check(store, ref, redacted)
     assert not ok and out.statuses == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import cbor2
@@ -16,7 +15,6 @@ from hypothesis import strategies as st
 
 from fakemedia import limits
 from fakemedia.cose import certs, sign1
-from fakemedia.cose.identity import create_identity, load_identity, load_trust_anchors
 from fakemedia.manifest.cawg import validate_identity
 from fakemedia.manifest.cawg.payload import parse_signer_payload
 from fakemedia.manifest.store import HashedURI
@@ -39,10 +37,10 @@ TODAY = datetime.now(timezone.utc)
 
 
 @pytest.fixture(scope="module")
-def holder(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    directory: Path = tmp_path_factory.mktemp("cawg-holder")
-    create_identity(directory, algorithm="ed25519", valid_days=30)
-    return load_identity(directory), certs.load_certificates(load_trust_anchors(directory))
+def holder(identity_factory: Callable[[str], Any]) -> Any:
+    """An Ed25519 certificate holder (the session's local identity) and its root."""
+    identity = identity_factory("ed25519")
+    return identity.signer, certs.load_certificates(identity.anchors)
 
 
 def _signed(holder: Any, payload: dict[str, Any]) -> bytes:
