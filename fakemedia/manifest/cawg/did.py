@@ -63,8 +63,8 @@ def _b64url(text: str) -> bytes:
 def _jwk_key(specific: str) -> Ed25519PublicKey:
     try:
         jwk = json.loads(_b64url(specific))
-    except (binascii.Error, ValueError) as exc:
-        raise DidProblem(codes.ICA_INVALID_DID_DOCUMENT, f"did:jwk does not decode: {exc}") from None
+    except (binascii.Error, ValueError, RecursionError):
+        raise DidProblem(codes.ICA_INVALID_DID_DOCUMENT, "did:jwk is not base64url JSON") from None
     if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
         raise DidProblem(codes.ICA_INVALID_DID_DOCUMENT, "did:jwk is not an Ed25519 OKP key")
     if "d" in jwk:
@@ -89,7 +89,10 @@ def _multibase_key(specific: str) -> Ed25519PublicKey:
 def _ed25519(raw: bytes) -> Ed25519PublicKey:
     if len(raw) != 32:
         raise DidProblem(codes.ICA_INVALID_DID_DOCUMENT, "Ed25519 key is not 32 bytes")
-    return Ed25519PublicKey.from_public_bytes(raw)
+    try:
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except ValueError:
+        raise DidProblem(codes.ICA_INVALID_DID_DOCUMENT, "not an Ed25519 public key") from None
 
 
 def _base58(text: str) -> bytes | None:

@@ -54,7 +54,10 @@ def check_x509(assertion: IdentityAssertion, label: str, anchors: Sequence[x509.
     if not certs.is_valid_at(leaf, now):
         findings.append((codes.X509_OUTSIDE_VALIDITY, "identity certificate not valid at validation time"))
     findings.append((codes.WELL_FORMED, "X.509 identity assertion well-formed"))
-    described = certs.describe(leaf)
+    try:
+        described = certs.describe(leaf)
+    except Exception:  # an odd name encoding: the identity is shown without names
+        described = {}
     identity = VerifiedIdentity(
         label, payload.sig_type, X509, verified=not problems and certs.is_valid_at(leaf, now),
         trusted=trusted, issuer=described.get("issuer_common_name") or described.get("issuer"),

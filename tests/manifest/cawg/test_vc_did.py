@@ -126,6 +126,7 @@ def test_did_key_vector() -> None:
     ("did:jwk:%%%%", codes.ICA_INVALID_DID_DOCUMENT),
     ("did:jwk:eyJrdHkiOiJFQyJ9", codes.ICA_INVALID_DID_DOCUMENT),  # {"kty":"EC"}
     ("did:key:zzzz", codes.ICA_INVALID_DID_DOCUMENT),
+    ("did:jwk:" + "W1tb" * 2000, codes.ICA_INVALID_DID_DOCUMENT),  # base64url of 6000 "["
     ("did:key:" + "z" * (limits.MAX_DID_CHARS + 1), codes.ICA_INVALID_ISSUER),
 ])
 def test_unusable_dids(issuer: str, code: str) -> None:
