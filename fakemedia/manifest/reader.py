@@ -211,12 +211,7 @@ def _view(store: ManifestStore, m: Manifest, trust: TrustSettings, results: Vali
                                custom if isinstance(custom, dict) else None, decrypt_keys),
         ingredients=ingredients,
         statuses=statuses if statuses is not None else validate_one(store, m, trust),
-        redacted=_redacted_here(store, m))
-
-
-def _redacted_here(store: ManifestStore, m: Manifest) -> list[str]:
-    prefix = labels.absolute_uri(m.label, labels.ASSERTIONS) + "/"
-    return sorted(uri[len(prefix):] for uri in store.redacted_uris() if uri.startswith(prefix))
+        redacted=store.redacted_in(m.label))
 
 
 def _annotation(actions: dict[str, Any] | None, custom: dict[str, Any] | None,

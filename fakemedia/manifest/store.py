@@ -194,6 +194,7 @@ class ManifestStore:
     box: jumbf.SuperBox
     _by_label: dict[str, list[Manifest]] = field(default_factory=dict, repr=False)
     _redacted: frozenset[str] | None = field(default=None, repr=False)
+    _redacted_by_manifest: dict[str, list[str]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for m in self.manifests:
@@ -251,6 +252,17 @@ class ManifestStore:
                     out.add(labels.absolute_ref(uri, m.label))
             self._redacted = frozenset(out)
         return self._redacted
+
+    def redacted_in(self, manifest_label: str) -> list[str]:
+        """Labels of ``manifest_label``'s assertions that some claim redacted, sorted."""
+        if self._redacted_by_manifest is None:
+            by_manifest: dict[str, list[str]] = {}
+            for uri in self.redacted_uris():
+                path = labels.uri_path(uri, "")
+                if path and len(path) == 4 and path[2] == labels.ASSERTIONS:
+                    by_manifest.setdefault(path[1], []).append(path[3])
+            self._redacted_by_manifest = {k: sorted(v) for k, v in by_manifest.items()}
+        return list(self._redacted_by_manifest.get(manifest_label, []))
 
     def bound_assertions(self, m: Manifest) -> list[tuple[HashedURI, Assertion, bool]]:
         """(reference, assertion, created) for every claim reference that names one box of
