@@ -54,3 +54,35 @@ def chain_jpeg(manifests: int, *, fan: int = 1) -> bytes:
     Image.new("RGB", (16, 16), (10, 20, 30)).save(buf, "JPEG")
     base = buf.getvalue()
     return app11.insert_c2pa_store(base, store, app11.default_insert_offset(base))
+
+
+def replace_contents(data: bytes, edits: dict[str, object], claim_edits: dict[str, object]) -> bytes:
+    """``data`` (a signed JPEG) with the active manifest's CBOR assertions (by label) and claim
+    fields replaced, and every hash in the claim recomputed: what a re-signing attacker can
+    produce (the signature no longer verifies, but every other rule is reached)."""
+    from fakemedia.manifest.store import parse_store
+
+    location = app11.find_c2pa_store(data)
+    assert location is not None
+    store = parse_store(location.jumbf)
+    m = store.active
+    assert m is not None and m.assertion_store is not None and m.claim_box is not None
+    for child in m.assertion_store.superboxes():
+        if child.label in edits:
+            child.children = [ContentBox(b"cbor", cbor2.dumps(edits[child.label]))]
+            child.raw = None
+    m.assertion_store.raw = None
+    claim = dict(m.claim or {})
+    refs = []
+    for ref in claim.get("created_assertions") or []:
+        label = ref["url"].rsplit("/", 1)[-1]
+        box = m.assertion_store.find(label)
+        refs.append({**ref, "hash": hashlib.sha256(box.hash_input()).digest()} if box else ref)
+    claim["created_assertions"] = refs
+    claim.update(claim_edits)
+    m.claim_box.children = [ContentBox(b"cbor", cbor2.dumps(claim))]
+    m.claim_box.raw = None
+    m.box.raw = None
+    store.box.raw = None
+    stripped, offset = app11.remove_c2pa_store(data)
+    return app11.insert_c2pa_store(stripped, store.box.to_bytes(), offset or 2)

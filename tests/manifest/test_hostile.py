@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from fakemedia import api
 from fakemedia.cli import main
-from tests.manifest.hostile_stores import chain_jpeg
+from tests.manifest.hostile_stores import chain_jpeg, replace_contents
 
 HOSTILE = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "hostile"
 ANCHORS = HOSTILE / "keys" / "anchors-all.pem"
@@ -162,3 +162,58 @@ def test_shared_ingredients_validate_once() -> None:
     assert time.perf_counter() - started < 2.0
     assert report.state == "Invalid"
     assert len(report.results.ingredient_deltas) == 2 * 23  # one per ingredient assertion
+
+
+_WRONG = (5, -1, "x", b"\x00", [], [5], {}, {"x": 5}, None, True, 1.5)
+
+
+def _paths(value: object, prefix: tuple[object, ...] = (), depth: int = 0):  # type: ignore[no-untyped-def]
+    """Every key path into maps and lists, three levels deep."""
+    if depth > 3:
+        return
+    items = value.items() if isinstance(value, dict) else enumerate(value) \
+        if isinstance(value, list) else ()
+    for key, child in items:
+        yield (*prefix, key)
+        yield from _paths(child, (*prefix, key), depth + 1)
+
+
+def _replaced(value: object, path: tuple[object, ...], new: object) -> object:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: _replaced(value[head], rest, new)}
+    assert isinstance(value, list) and isinstance(head, int)
+    return [*value[:head], _replaced(value[head], rest, new), *value[head + 1:]]
+
+
+def test_wrong_types_in_every_field_are_statuses_not_crashes() -> None:
+    """Siblings of the TypeError reproducers: every field of the claim and of each CBOR
+    assertion of a fakemedia file, replaced by values of other types (hashes kept right, so
+    every rule is reached): verify and history answer, never Valid, never a crash."""
+    from fakemedia.formats import app11
+    from fakemedia.manifest.store import parse_store
+
+    source = (HOSTILE / "restricted-garbage-signed.jpg").read_bytes()
+    location = app11.find_c2pa_store(source)
+    assert location is not None
+    active = parse_store(location.jumbf).active
+    assert active is not None
+    contents = {a.label: a.try_content() for a in active.assertions() if a.kind == "cbor"}
+    cases: list[tuple[dict[str, object], dict[str, object]]] = []
+    for label, content in contents.items():
+        for path in _paths(content):
+            for new in _WRONG[:: 3 if len(path) > 1 else 1]:
+                cases.append(({label: _replaced(content, path, new)}, {}))
+    for key in active.claim or {}:
+        for new in _WRONG:
+            cases.append(({}, {key: new}))
+    assert len(cases) > 200
+    started = time.perf_counter()
+    for edits, claim_edits in cases:
+        data = replace_contents(source, edits, claim_edits)
+        report = api.verify_bytes(data, trust_anchors=ANCHORS.read_bytes())
+        json.dumps(report.history())
+        assert report.state == "Invalid", (edits, claim_edits)
+    assert time.perf_counter() - started < 60
