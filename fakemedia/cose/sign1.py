@@ -182,6 +182,8 @@ def _loads_exact(data: bytes, what: str) -> Any:
 
 def decode_sign1(data: bytes) -> Sign1:
     """Parse COSE_Sign1_Tagged bytes; ManifestError for anything but the shape of §6.1."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ManifestError("COSE_Sign1 is not a byte string")  # e.g. a CBOR field of another type
     if len(data) > limits.MAX_CBOR_BYTES:
         raise LimitExceeded(f"COSE_Sign1 of {len(data)} bytes exceeds {limits.MAX_CBOR_BYTES}")
     item = _loads_exact(bytes(data), "COSE_Sign1")
