@@ -6,6 +6,7 @@ Both are plain data (``to_dict()`` gives the JSON the command line prints, descr
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,11 +121,11 @@ class VerificationReport:
                            zip(out["ingredients"], view.ingredients, strict=True) if i.manifest)
             return out
 
-        pending: list[tuple[dict[str, Any], str, int]] = []
+        pending: deque[tuple[dict[str, Any], str, int]] = deque()
         tree = node(self.active_manifest, 0) if self.active_manifest else None
         while pending:  # breadth first, so the "seen" rule keeps the shallowest occurrence
-            entry, label, depth = pending.pop(0)
-            entry["node"] = node(label, depth)
+            entry, child, level = pending.popleft()
+            entry["node"] = node(child, level)
 
         chain: list[dict[str, Any]] = []
         visited: set[str] = set()
