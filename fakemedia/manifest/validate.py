@@ -586,6 +586,7 @@ def _check_actions(ctx: _Context, m: Manifest, out: StatusList, refs: _Refs) -> 
     if not assertions:
         return
     relationships = _ingredient_relationships(m, refs)
+    redacting = frozenset(labels.absolute_ref(r, m.label) for r in m.redactions())
     first_name: str | None = None
     for index, assertion in enumerate(assertions):
         url = labels.absolute_uri(m.label, labels.ASSERTIONS, assertion.label)
@@ -603,14 +604,14 @@ def _check_actions(ctx: _Context, m: Manifest, out: StatusList, refs: _Refs) -> 
             elif name in _OPENING:
                 out.add("assertion.action.malformed", url,
                         f"{name} may only be the first action of the first actions assertion")
-            _check_action(ctx, m, out, url, item, relationships)
+            _check_action(ctx, m, out, url, item, relationships, redacting)
     if m.kind != "update" and first_name is not None and first_name not in _OPENING:
         out.add("assertion.action.malformed", labels.absolute_uri(m.label),
                 "first action must be created or opened")
 
 
 def _check_action(ctx: _Context, m: Manifest, out: StatusList, url: str, item: dict[str, Any],
-                  relationships: dict[str, str | None]) -> None:
+                  relationships: dict[str, str | None], redacting: frozenset[str]) -> None:
     name = item["action"]
     params = item.get("parameters")
     if params is not None and not isinstance(params, dict):
@@ -632,7 +633,7 @@ def _check_action(ctx: _Context, m: Manifest, out: StatusList, url: str, item: d
             out.add("assertion.action.ingredientMismatch", url,
                     f"{name} names no {wanted} ingredient of this claim")
     if name == "c2pa.redacted":
-        _check_redacted_action(ctx, m, out, url, params)
+        _check_redacted_action(ctx, m, out, url, params, redacting)
 
 
 def _named_ingredients(params: dict[str, Any]) -> list[str] | None:
@@ -662,7 +663,7 @@ def _ingredient_relationships(m: Manifest, refs: _Refs) -> dict[str, str | None]
 
 
 def _check_redacted_action(ctx: _Context, m: Manifest, out: StatusList, url: str,
-                           params: dict[str, Any]) -> None:
+                           params: dict[str, Any], redacting: frozenset[str]) -> None:
     uri = params.get("redacted")
     if not isinstance(uri, str):
         out.add("assertion.action.redactionMismatch", url,
@@ -677,8 +678,7 @@ def _check_redacted_action(ctx: _Context, m: Manifest, out: StatusList, url: str
         return
     created, gathered = target.claim_refs()
     listed = {labels.absolute_ref(r.url, target.label) for r in created + gathered}
-    if absolute not in listed or absolute not in {labels.absolute_ref(r, m.label)
-                                                  for r in m.redactions()}:
+    if absolute not in listed or absolute not in redacting:
         out.add("assertion.notRedacted", url, "the assertion c2pa.redacted names was not redacted")
 
 

@@ -133,3 +133,19 @@ def test_exclusions_must_cover_exactly_the_store() -> None:
         "assertion.dataHash.malformed"
     assert check_data_hash({"hash": b"", "exclusions": [{"start": True, "length": 1}]}, asset,
                            "sha256")[0] == "assertion.dataHash.malformed"
+
+
+def test_many_redactions_stay_linear(signed: bytes) -> None:
+    import time
+
+    actions = _contents(signed)[labels.ACTIONS_V2]
+    assert isinstance(actions, dict)
+    uris = [labels.absolute_uri("urn:c2pa:other", labels.ASSERTIONS, f"x__{i}") for i in range(4000)]
+    edited = {**actions, "actions": [*actions["actions"], *(
+        {"action": "c2pa.redacted", "parameters": {"redacted": u}} for u in uris)]}
+    data = replace_contents(signed, {labels.ACTIONS_V2: edited}, {"redacted_assertions": uris})
+    started = time.perf_counter()
+    report = api.verify_bytes(data)
+    json_size = len(str(report.to_dict()))
+    assert time.perf_counter() - started < 3.0
+    assert report.state == "Invalid" and json_size > 0
