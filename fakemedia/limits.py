@@ -23,9 +23,18 @@ MAX_APP11_PACKETS = 4096
 MAX_DECOMPRESSED_BYTES = 32 * 1024 * 1024
 #: Most manifests in a store and deepest ingredient chain followed.
 MAX_MANIFESTS = 1024
-MAX_INGREDIENT_DEPTH = 64
+#: Validation visits each manifest once, so a chain may be as long as the store allows.
+MAX_INGREDIENT_DEPTH = MAX_MANIFESTS
+#: Levels of the ingredient tree ``history`` prints; deeper nodes are marked truncated (the
+#: parentOf chain is always printed whole, flat).
+MAX_HISTORY_TREE_DEPTH = 32
+#: Most exclusion ranges in one data-hash assertion.
+MAX_EXCLUSIONS = 1024
 #: Largest CBOR/JSON item decoded from a box.
 MAX_CBOR_BYTES = 16 * 1024 * 1024
+#: Deepest array/map nesting of a decoded CBOR claim or CBOR/JSON assertion; deeper content is
+#: reported as assertion.cbor.invalid / assertion.json.invalid (C2PA structures need < 10).
+MAX_NESTING = 64
 #: Most certificates in an x5chain.
 MAX_CHAIN_CERTS = 16
 #: Largest image (pixels) the detector decodes; bigger images are downscaled first.

@@ -25,7 +25,12 @@ from fakemedia.errors import LimitExceeded, ManifestError, SignatureInvalid, Sig
 
 COSE_SIGN1_TAG = 18
 HEADER_ALG = 1
+HEADER_CRIT = 2
 HEADER_X5CHAIN = 33
+#: Protected header labels this verifier processes beyond RFC 9052's own (which ``crit`` may
+#: not list): a ``crit`` naming anything else means "you do not understand me" (§3.1).
+UNDERSTOOD_CRITICAL = frozenset({HEADER_X5CHAIN})
+_RFC9052_COMMON = frozenset(range(1, 8))
 #: Legacy files carry the chain in the unprotected bucket under this *string* label (§6.1).
 LEGACY_X5CHAIN = "x5chain"
 #: Headroom added by :func:`reserve_size` (c2pa-rs reserves the same, digest §6.3).
@@ -177,6 +182,8 @@ def _loads_exact(data: bytes, what: str) -> Any:
 
 def decode_sign1(data: bytes) -> Sign1:
     """Parse COSE_Sign1_Tagged bytes; ManifestError for anything but the shape of §6.1."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ManifestError("COSE_Sign1 is not a byte string")  # e.g. a CBOR field of another type
     if len(data) > limits.MAX_CBOR_BYTES:
         raise LimitExceeded(f"COSE_Sign1 of {len(data)} bytes exceeds {limits.MAX_CBOR_BYTES}")
     item = _loads_exact(bytes(data), "COSE_Sign1")
@@ -198,9 +205,27 @@ def decode_sign1(data: bytes) -> Sign1:
     protected = _loads_exact(protected_bytes, "COSE protected header") if protected_bytes else {}
     if not isinstance(protected, Mapping):
         raise ManifestError("COSE protected header is not a map")
+    _check_crit(protected)
     sign1 = Sign1(protected_bytes, dict(protected), dict(unprotected), signature, payload)
     sign1.x5chain  # noqa: B018 - validates shape and MAX_CHAIN_CERTS now, not at first use
     return sign1
+
+
+def _check_crit(protected: Mapping[Any, Any]) -> None:
+    """RFC 9052 §3.1: ``crit`` is a non-empty array of labels, each present in the protected
+    header; a message whose critical labels are not all understood is rejected."""
+    if HEADER_CRIT not in protected:
+        return
+    crit = protected[HEADER_CRIT]
+    if not isinstance(crit, (list, tuple)) or not crit:
+        raise ManifestError("COSE crit header is not a non-empty array")
+    for label in crit:
+        if isinstance(label, bool) or not isinstance(label, (int, str)):
+            raise ManifestError("COSE crit header holds a label that is neither int nor text")
+        if label not in protected:
+            raise ManifestError(f"COSE crit label {label!r} is not in the protected header")
+        if label in _RFC9052_COMMON or label not in UNDERSTOOD_CRITICAL:
+            raise ManifestError(f"COSE crit label {label!r} is not understood")
 
 
 def verify_sign1(sign1: Sign1, payload: bytes) -> None:

@@ -207,18 +207,34 @@ def app11_segments(
     return bytes(out)
 
 
+def used_instances(data: bytes) -> set[int]:
+    """En values of the APP11 JUMBF packets already in ``data``."""
+    return {_en_z(seg.payload)[0] for seg in parse_jpeg(data).segments if _is_packet(seg)}
+
+
+def free_instance(data: bytes, preferred: int = DEFAULT_INSTANCE) -> int:
+    """``preferred`` when no other APP11 JUMBF box uses it, else the lowest free En from 1:
+    each JUMBF box in a file needs its own (ISO/IEC 18477-3)."""
+    used = used_instances(data)
+    if preferred not in used:
+        return preferred
+    # At most MAX_SEGMENTS packets exist, so a free value is always found.
+    return next(en for en in range(1, 0x10000) if en not in used)
+
+
 def insert_c2pa_store(
     data: bytes,
     jumbf: bytes,
     offset: int,
     *,
-    instance: int = DEFAULT_INSTANCE,
+    instance: int | None = None,
     piece_size: int = DEFAULT_PIECE,
 ) -> bytes:
     """Insert ``jumbf`` as APP11 packets at ``offset``, a segment boundary before SOS.
 
-    Refuses a file that already carries a store (remove it first, §1.3) and an En already
-    used by another APP11 JUMBF box.
+    Refuses a file that already carries a store (remove it first, §1.3). ``instance`` None picks
+    a free En (:func:`free_instance`); an explicit one already used by another APP11 JUMBF box
+    is refused.
     """
     layout = parse_jpeg(data)
     boundaries = {seg.offset for seg in layout.segments[1:]}
@@ -226,11 +242,10 @@ def insert_c2pa_store(
         raise ValueError(f"offset {offset} is not a segment boundary between SOI and SOS")
     if find_c2pa_store(data) is not None:
         raise MalformedSegment("file already has a C2PA manifest store; remove it first")
-    for seg in layout.segments:
-        if _is_packet(seg) and _en_z(seg.payload)[0] == instance:
-            raise ValueError(
-                f"APP11 instance 0x{instance:04X} already used at offset {seg.marker_offset}"
-            )
+    if instance is None:
+        instance = free_instance(data)
+    elif instance in used_instances(data):
+        raise ValueError(f"APP11 instance 0x{instance:04X} is already used by another JUMBF box")
     return data[:offset] + app11_segments(jumbf, instance=instance, piece_size=piece_size) + data[
         offset:
     ]

@@ -13,6 +13,8 @@ ASSERTIONS = "c2pa.assertions"
 CLAIM_V2 = "c2pa.claim.v2"
 CLAIM_V1 = "c2pa.claim"
 SIGNATURE = "c2pa.signature"
+CREDENTIALS = "c2pa.credentials"
+DATABOXES = "c2pa.databoxes"
 
 HASH_DATA = "c2pa.hash.data"
 ACTIONS_V2 = "c2pa.actions.v2"
@@ -70,3 +72,10 @@ def uri_path(uri: str, current_manifest: str) -> list[str] | None:
     if any(p in ("", "..", ".") for p in parts):
         return None
     return parts
+
+
+def absolute_ref(uri: str, current_manifest: str) -> str:
+    """A reference made absolute against the manifest that holds it (unchanged when it is no
+    JUMBF URI, so it never matches a real box)."""
+    path = uri_path(uri, current_manifest)
+    return absolute_uri(*path[1:]) if path and len(path) > 1 else uri

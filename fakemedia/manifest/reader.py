@@ -6,19 +6,21 @@ Both are plain data (``to_dict()`` gives the JSON the command line prints, descr
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography import x509
 
+from fakemedia import limits
 from fakemedia.annotation import c2pa as annotation_c2pa
 from fakemedia.cose import certs, sign1
 from fakemedia.formats import app11, xmp
 from fakemedia.manifest import cawg, labels
 from fakemedia.manifest.report import StatusList, ValidationResults
 from fakemedia.manifest.store import HashedURI, Manifest, ManifestStore, parse_store
-from fakemedia.manifest.validate import TrustSettings, redacted_uris, validate_one, validate_store
+from fakemedia.manifest.validate import TrustSettings, validate_one, validate_store
 
 _CUSTOM = "org.fakemedia.annotation"
 
@@ -101,25 +103,38 @@ class VerificationReport:
 
     def history(self) -> dict[str, Any]:
         """The provenance tree from the active manifest down its ingredients, and the chain of
-        parentOf links oldest first (what most users read as "the history")."""
-        seen: set[str] = set()
+        parentOf links oldest first (what most users read as "the history").
 
-        def node(label: str) -> dict[str, Any]:
-            view = self.manifest(label)
+        The tree is built without recursion and stops ``limits.MAX_HISTORY_TREE_DEPTH`` levels
+        down (deeper nodes read ``"truncated": true``); the chain is flat and complete.
+        """
+        seen: set[str] = set()
+        views = {m.label: m for m in self.manifests}
+
+        def node(label: str, depth: int) -> dict[str, Any]:
+            view = views.get(label)
             if view is None or label in seen:
                 return {"label": label, "missing": view is None, "ingredients": []}
+            if depth >= limits.MAX_HISTORY_TREE_DEPTH:
+                return {"label": label, "missing": False, "truncated": True, "ingredients": []}
             seen.add(label)
             out = view.to_dict()
-            out["ingredients"] = [
-                {**i.to_dict(), "node": node(i.manifest) if i.manifest else None}
-                for i in view.ingredients]
+            out["ingredients"] = [{**i.to_dict(), "node": None} for i in view.ingredients]
+            pending.extend((entry, i.manifest, depth + 1) for entry, i in
+                           zip(out["ingredients"], view.ingredients, strict=True) if i.manifest)
             return out
+
+        pending: deque[tuple[dict[str, Any], str, int]] = deque()
+        tree = node(self.active_manifest, 0) if self.active_manifest else None
+        while pending:  # breadth first, so the "seen" rule keeps the shallowest occurrence
+            entry, child, level = pending.popleft()
+            entry["node"] = node(child, level)
 
         chain: list[dict[str, Any]] = []
         visited: set[str] = set()
         label = self.active_manifest
         while label and label not in visited:  # a self-referencing ingredient ends the walk
-            view = self.manifest(label)
+            view = views.get(label)
             if view is None:
                 break
             visited.add(label)
@@ -133,7 +148,7 @@ class VerificationReport:
             "active_manifest": self.active_manifest, "remote_manifest": self.remote_url,
             "chain": chain,
             "probability_trend": probabilities,
-            "tree": node(self.active_manifest) if self.active_manifest else None,
+            "tree": tree,
         }
 
 
@@ -164,7 +179,7 @@ def read_report(data: bytes, trust: TrustSettings | None = None, source: str | N
                                   state="Invalid" if xmp.provenance_url(data) else None)
     store = parse_store(location.jumbf)
     results = validate_store(store, data, location, trust)
-    views = [_view(store, m, trust, decrypt_keys) for m in store.manifests]
+    views = [_view(store, m, trust, results, decrypt_keys) for m in store.manifests]
     active = store.active
     if views and active is not None:
         # The active manifest's own view includes what only it is checked for: the binding
@@ -174,32 +189,34 @@ def read_report(data: bytes, trust: TrustSettings | None = None, source: str | N
                               views, source=source)
 
 
-def _view(store: ManifestStore, m: Manifest, trust: TrustSettings,
+def _view(store: ManifestStore, m: Manifest, trust: TrustSettings, results: ValidationResults,
           decrypt_keys: Sequence[Any] = ()) -> ManifestView:
+    """What the manifest says, read only through the hashed URIs its claim lists (never a box
+    found by label alone), skipping what a later claim redacted."""
     signer, algorithm = _signer(m)
     actions = custom = None
     ingredients = []
-    for assertion in m.assertions():
+    redacted = store.redacted_uris()
+    for _ref, assertion, _created in store.bound_assertions(m):
+        if labels.absolute_uri(m.label, labels.ASSERTIONS, assertion.label) in redacted:
+            continue
         base = labels.base_label(assertion.label)
         if base in (labels.ACTIONS_V2, labels.ACTIONS_V1) and actions is None:
             actions = assertion.try_content()
-        elif base == _CUSTOM:
+        elif base == _CUSTOM and custom is None:
             custom = assertion.try_content()
         elif base in labels.INGREDIENT_LABELS:
             ingredients.append(_ingredient(store, m, assertion.label, assertion.try_content()))
+    statuses = results.manifest_statuses.get(m.label)
     return ManifestView(
         label=m.label, kind=m.kind, compressed=m.compressed, claim_version=m.claim_version,
         title=_text((m.claim or {}).get("dc:title")), generator=m.generator, signer=signer,
         algorithm=algorithm,
         annotation=_annotation(actions if isinstance(actions, dict) else None,
                                custom if isinstance(custom, dict) else None, decrypt_keys),
-        ingredients=ingredients, statuses=validate_one(store, m, trust),
-        redacted=_redacted_here(store, m), identities=cawg.identities_of(m, trust))
-
-
-def _redacted_here(store: ManifestStore, m: Manifest) -> list[str]:
-    prefix = labels.absolute_uri(m.label, labels.ASSERTIONS) + "/"
-    return sorted(uri[len(prefix):] for uri in redacted_uris(store) if uri.startswith(prefix))
+        ingredients=ingredients,
+        statuses=statuses if statuses is not None else validate_one(store, m, trust),
+        redacted=store.redacted_in(m.label), identities=cawg.identities_of(m, trust))
 
 
 def _annotation(actions: dict[str, Any] | None, custom: dict[str, Any] | None,
@@ -225,7 +242,8 @@ def _annotation(actions: dict[str, Any] | None, custom: dict[str, Any] | None,
 def _ingredient(store: ManifestStore, m: Manifest, label: str, content: Any) -> IngredientView:
     if not isinstance(content, dict):
         return IngredientView(label, None, None, None)
-    ref = HashedURI.from_cbor(content.get("activeManifest") or content.get("c2pa_manifest"))
+    value = content.get("activeManifest")
+    ref = HashedURI.from_cbor(value if value is not None else content.get("c2pa_manifest"))
     target = store.resolve(ref.url, m) if ref else None
     return IngredientView(label, _text(content.get("relationship")), _text(content.get("dc:title")),
                           target[0].label if target else None)

@@ -102,6 +102,9 @@ class IngredientDelta:
 class ValidationResults:
     active_manifest: StatusList = field(default_factory=StatusList)
     ingredient_deltas: list[IngredientDelta] = field(default_factory=list)
+    #: Each validated manifest's own statuses by label, from the same run (the active one's
+    #: is ``active_manifest``); not part of the C2PA output.
+    manifest_statuses: dict[str, StatusList] = field(default_factory=dict, compare=False)
 
     def failures(self) -> list[str]:
         codes = self.active_manifest.codes("failure")

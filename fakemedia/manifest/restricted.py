@@ -60,7 +60,12 @@ def open_restricted(restricted: Any, keys: Sequence[Any]) -> tuple[dict[str, Any
     if not keys:
         return None, "no decryption key given"
     message = restricted["cose_encrypt"]
-    ids = set(encrypt.recipient_ids(message))
+    try:
+        ids = set(encrypt.recipient_ids(message))
+    except DecryptionError as exc:  # not COSE_Encrypt at all: a note on the report, not an exit
+        return None, f"restricted data is not a COSE_Encrypt message ({exc})"
+    except Exception:  # a hostile message may trip the decoder in other ways
+        return None, "restricted data is not a COSE_Encrypt message"
     matching = [k for k in keys if key_id_of(k.public_key()) in ids]
     if not matching:
         return None, "none of the given keys is a recipient"
@@ -77,5 +82,6 @@ def describe(restricted: Any) -> dict[str, Any]:
     """What anyone may know without a key: which fields, for how many recipients."""
     if not isinstance(restricted, Mapping):
         return {"fields": [], "recipients": 0}
-    fields = [f for f in restricted.get("fields") or [] if isinstance(f, str)]
-    return {"fields": fields, "recipients": len(restricted.get("recipients") or [])}
+    fields, recipients = restricted.get("fields"), restricted.get("recipients")
+    return {"fields": [f for f in fields if isinstance(f, str)] if isinstance(fields, list) else [],
+            "recipients": len(recipients) if isinstance(recipients, list) else 0}

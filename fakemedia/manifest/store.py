@@ -15,6 +15,7 @@ from typing import Any
 import cbor2
 
 from fakemedia import limits
+from fakemedia.cose._cbor import loads_exact
 from fakemedia.errors import FormatError, LimitExceeded, ManifestError
 from fakemedia.formats import jumbf
 from fakemedia.manifest import labels
@@ -23,6 +24,13 @@ from fakemedia.manifest import labels
 _STANDARD = {"c2ma", "c2md"}
 _UPDATE = {"c2um"}
 _COMPRESSED = "c2cm"
+#: The boxes a manifest may hold, by JUMBF type and exact label (§11.1.2); anything else, or a
+#: second box of a kind, makes the manifest invalid (c2pa-rs refuses it as claim.multiple).
+_PART_LABELS = {"c2as": (labels.ASSERTIONS,), "c2cl": (labels.CLAIM_V2, labels.CLAIM_V1),
+                "c2cs": (labels.SIGNATURE,), "c2vc": (labels.CREDENTIALS,),
+                "c2db": (labels.DATABOXES,)}
+#: jumd toggles every C2PA superbox carries: requestable and labelled (§2.2).
+_REQUIRED_TOGGLES = jumbf.REQUESTABLE | jumbf.HAS_LABEL
 
 
 @dataclass(frozen=True)
@@ -77,9 +85,13 @@ class Assertion:
             return _decode_cbor(_single_payload(boxes, b"cbor", self.label))
         if self.kind == "json":
             payload = _single_payload(boxes, b"json", self.label)
+            if len(payload) > limits.MAX_CBOR_BYTES:
+                raise LimitExceeded(f"JSON assertion of {len(payload)} bytes exceeds the limit")
+            if _json_depth(payload) > limits.MAX_NESTING:
+                raise ManifestError(f"assertion {self.label} nests deeper than {limits.MAX_NESTING}")
             try:
                 return json.loads(payload.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError) as exc:
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
                 raise ManifestError(f"assertion {self.label} holds invalid JSON") from exc
         return None
 
@@ -104,7 +116,11 @@ class Manifest:
     claim: dict[str, Any] | None = None
     signature_bytes: bytes | None = None
     assertion_store: jumbf.SuperBox | None = None
+    claim_box: jumbf.SuperBox | None = None
+    signature_box: jumbf.SuperBox | None = None
     problems: list[tuple[str, str]] = field(default_factory=list)
+    #: Assertion boxes of the assertion store by label; a label held twice is ambiguous.
+    _by_label: dict[str, list[jumbf.SuperBox]] = field(default_factory=dict, repr=False)
 
     @property
     def claim_version(self) -> int:
@@ -116,6 +132,7 @@ class Manifest:
         return self.box.hash_input()
 
     def assertions(self) -> Iterator[Assertion]:
+        """Every box of the assertion store, bound or not: for validation, never for display."""
         if self.assertion_store is None:
             return
         for child in self.assertion_store.superboxes():
@@ -123,10 +140,15 @@ class Manifest:
                 yield Assertion(child.label, child)
 
     def assertion(self, label: str) -> Assertion | None:
-        if self.assertion_store is None:
+        """The one assertion box with this label; None when absent, held twice, or not a
+        well-formed C2PA superbox."""
+        boxes = self._by_label.get(label, [])
+        if len(boxes) != 1 or not _well_formed(boxes[0]):
             return None
-        box = self.assertion_store.find(label)
-        return Assertion(label, box) if box is not None else None
+        return Assertion(label, boxes[0])
+
+    def duplicate_labels(self) -> list[str]:
+        return sorted(label for label, boxes in self._by_label.items() if len(boxes) > 1)
 
     def claim_refs(self) -> tuple[list[HashedURI], list[HashedURI]]:
         """(created, gathered) assertion references; v1 claims list everything as created."""
@@ -134,6 +156,20 @@ class Manifest:
         if self.claim_version == 1:
             return _refs(claim.get("assertions")), []
         return _refs(claim.get("created_assertions")), _refs(claim.get("gathered_assertions"))
+
+    def own_assertion_label(self, uri: str) -> str | None:
+        """The assertion label a claim reference names inside this manifest's assertion store,
+        or None when it names anything else."""
+        path = labels.uri_path(uri, self.label)
+        if path is None or len(path) != 4 or path[1] != self.label or path[2] != labels.ASSERTIONS:
+            return None
+        return path[3]
+
+    def redactions(self) -> list[str]:
+        """The claim's ``redacted_assertions`` URIs (entries that are not text are dropped
+        here; validation reports them as claim.malformed)."""
+        value = (self.claim or {}).get("redacted_assertions")
+        return [u for u in value if isinstance(u, str)] if isinstance(value, list) else []
 
     @property
     def generator(self) -> dict[str, Any]:
@@ -156,6 +192,13 @@ class Manifest:
 class ManifestStore:
     manifests: list[Manifest]
     box: jumbf.SuperBox
+    _by_label: dict[str, list[Manifest]] = field(default_factory=dict, repr=False)
+    _redacted: frozenset[str] | None = field(default=None, repr=False)
+    _redacted_by_manifest: dict[str, list[str]] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        for m in self.manifests:
+            self._by_label.setdefault(m.label, []).append(m)
 
     @property
     def active(self) -> Manifest | None:
@@ -163,23 +206,99 @@ class ManifestStore:
         return self.manifests[-1] if self.manifests else None
 
     def get(self, label: str) -> Manifest | None:
-        for manifest in self.manifests:
-            if manifest.label == label:
-                return manifest
-        return None
+        """The one manifest with this label (None when absent or when two share it)."""
+        found = self._by_label.get(label, [])
+        return found[0] if len(found) == 1 else None
+
+    def duplicate_labels(self) -> list[str]:
+        return sorted(label for label, ms in self._by_label.items() if len(ms) > 1)
 
     def resolve(self, uri: str, current: Manifest) -> tuple[Manifest, jumbf.SuperBox] | None:
-        """The manifest and superbox a JUMBF URI names, or None if it names nothing here."""
+        """The manifest and superbox a JUMBF URI names, or None if it names nothing here.
+
+        Each step goes by label *and* JUMBF type: a manifest part resolves only to the one box of
+        its kind, an assertion only to the one box with its label in the assertion store
+        (§11.1.2, §8.3); a box that merely carries the right label is never followed.
+        """
         path = labels.uri_path(uri, current.label)
         if path is None or len(path) < 2:
             return None
         manifest = self.get(path[1])
         if manifest is None:
             return None
-        box: jumbf.SuperBox | None = manifest.box
-        for part in path[2:]:
-            box = box.find(part) if box is not None else None
+        if len(path) == 2:
+            return manifest, manifest.box
+        part = _manifest_part(manifest, path[2])
+        if part is None:
+            return None
+        if len(path) == 3:
+            return manifest, part
+        box: jumbf.SuperBox | None
+        if part is manifest.assertion_store:
+            assertion = manifest.assertion(path[3])
+            box = assertion.box if assertion is not None else None
+        else:
+            box = _unique_child(part, path[3])
+        for label in path[4:]:
+            box = _unique_child(box, label) if box is not None else None
         return (manifest, box) if box is not None else None
+
+    def redacted_uris(self) -> frozenset[str]:
+        """Absolute URIs of every assertion some claim in the store redacted; computed once."""
+        if self._redacted is None:
+            out: set[str] = set()
+            for m in self.manifests:
+                for uri in m.redactions():
+                    out.add(labels.absolute_ref(uri, m.label))
+            self._redacted = frozenset(out)
+        return self._redacted
+
+    def redacted_in(self, manifest_label: str) -> list[str]:
+        """Labels of ``manifest_label``'s assertions that some claim redacted, sorted."""
+        if self._redacted_by_manifest is None:
+            by_manifest: dict[str, list[str]] = {}
+            for uri in self.redacted_uris():
+                path = labels.uri_path(uri, "")
+                if path and len(path) == 4 and path[2] == labels.ASSERTIONS:
+                    by_manifest.setdefault(path[1], []).append(path[3])
+            self._redacted_by_manifest = {k: sorted(v) for k, v in by_manifest.items()}
+        return list(self._redacted_by_manifest.get(manifest_label, []))
+
+    def bound_assertions(self, m: Manifest) -> list[tuple[HashedURI, Assertion, bool]]:
+        """(reference, assertion, created) for every claim reference that names one box of
+        ``m``'s own assertion store: the only assertions a report may show (§15.7)."""
+        created, gathered = m.claim_refs()
+        out = []
+        for ref, is_created in [(r, True) for r in created] + [(r, False) for r in gathered]:
+            target = self.resolve(ref.url, m)
+            if target is None or target[0] is not m:
+                continue
+            label = m.own_assertion_label(labels.absolute_ref(ref.url, m.label))
+            assertion = m.assertion(label) if label is not None else None
+            if assertion is not None and assertion.box is target[1]:
+                out.append((ref, assertion, is_created))
+        return out
+
+
+def _manifest_part(m: Manifest, label: str) -> jumbf.SuperBox | None:
+    if label == labels.ASSERTIONS:
+        return m.assertion_store
+    if label == labels.SIGNATURE:
+        return m.signature_box
+    if label == m.claim_label:
+        return m.claim_box
+    if label in (labels.CREDENTIALS, labels.DATABOXES):
+        return _unique_child(m.box, label)
+    return None
+
+
+def _unique_child(box: jumbf.SuperBox, label: str) -> jumbf.SuperBox | None:
+    found = [c for c in box.superboxes() if c.label == label]
+    return found[0] if len(found) == 1 and _well_formed(found[0]) else None
+
+
+def _well_formed(box: jumbf.SuperBox) -> bool:
+    return box.description.toggles & _REQUIRED_TOGGLES == _REQUIRED_TOGGLES
 
 
 def parse_store(data: bytes) -> ManifestStore:
@@ -194,7 +313,12 @@ def parse_store(data: bytes) -> ManifestStore:
         manifest = _parse_manifest(child)
         if manifest is not None:
             manifests.append(manifest)
-    return ManifestStore(manifests, root)
+    store = ManifestStore(manifests, root)
+    for label in store.duplicate_labels():
+        for m in store.manifests:
+            if m.label == label:
+                m.problems.append(("claim.multiple", "two manifests share one label"))
+    return store
 
 
 def _parse_manifest(stored: jumbf.SuperBox) -> Manifest | None:
@@ -228,17 +352,32 @@ def _decompress(stored: jumbf.SuperBox) -> tuple[jumbf.SuperBox | None, str]:
 
 
 def _fill_manifest(manifest: Manifest) -> None:
-    claims = [b for b in manifest.box.superboxes() if b.fourcc == "c2cl"]
-    sigs = [b for b in manifest.box.superboxes() if b.fourcc == "c2cs"]
-    stores = [b for b in manifest.box.superboxes() if b.fourcc == "c2as"]
-    manifest.assertion_store = stores[0] if stores else None
+    parts: dict[str, list[jumbf.SuperBox]] = {}
+    for child in manifest.box.superboxes():
+        fourcc = child.fourcc or ""
+        if child.label not in _PART_LABELS.get(fourcc, ()) or not _well_formed(child):
+            manifest.problems.append(
+                ("claim.multiple", f"unrecognized box {child.label!r} in the manifest"))
+            continue
+        parts.setdefault(fourcc, []).append(child)
+    for boxes in parts.values():
+        if len(boxes) > 1:
+            manifest.problems.append(
+                ("claim.multiple", f"manifest holds {len(boxes)} {boxes[0].label} boxes"))
+    claims = parts.get("c2cl", [])
+    sigs = parts.get("c2cs", [])
+    stores = parts.get("c2as", [])
+    if len(stores) == 1:
+        manifest.assertion_store = stores[0]
+        for child in stores[0].superboxes():
+            manifest._by_label.setdefault(child.label or "", []).append(child)
     if not claims:
         manifest.problems.append(("claim.missing", "manifest has no claim"))
-    elif len(claims) > 1:
-        manifest.problems.append(("claim.multiple", "manifest has more than one claim"))
-    else:
+    elif len(claims) == 1:
+        manifest.claim_box = claims[0]
         _fill_claim(manifest, claims[0])
-    if sigs:
+    if len(sigs) == 1:
+        manifest.signature_box = sigs[0]
         payloads = [b.payload for b in sigs[0].content_boxes() if b.box_type == b"cbor"]
         manifest.signature_bytes = payloads[0] if len(payloads) == 1 else None
 
@@ -280,9 +419,50 @@ def _single_payload(boxes: list[jumbf.ContentBox], box_type: bytes, label: str) 
 
 
 def _decode_cbor(data: bytes) -> Any:
+    """One CBOR item, as C2PA allows it: no trailing bytes, no duplicate keys, bounded nesting,
+    and none of the simple values (other than false/true/null) that no C2PA structure uses."""
     if len(data) > limits.MAX_CBOR_BYTES:
         raise LimitExceeded(f"CBOR item of {len(data)} bytes exceeds the limit")
     try:
-        return cbor2.loads(data)
-    except Exception as exc:  # cbor2 raises many types on hostile input
-        raise ManifestError(f"invalid CBOR: {type(exc).__name__}") from exc
+        value = loads_exact(data, max_depth=limits.MAX_NESTING)
+    except ValueError as exc:
+        raise ManifestError(f"CBOR {exc}") from None
+    _check_simple_values(value)
+    return value
+
+
+def _check_simple_values(value: Any) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cbor2.CBORSimpleValue) or item is cbor2.undefined:
+            raise ManifestError("CBOR holds a simple value C2PA does not use")
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, cbor2.CBORTag):
+            stack.append(item.value)
+
+
+def _json_depth(payload: bytes) -> int:
+    """Deepest array/object nesting of a JSON text, found without recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in payload:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest

@@ -1,13 +1,20 @@
-"""Manifest validation as numbered steps, each emitting C2PA status codes (c2pa-digest §9, §13).
+"""Manifest validation as numbered steps, each emitting C2PA status codes (C2PA 2.x §15.5-§15.12).
 
-1. structure   — problems found while parsing (claim missing, undecodable, compressed box bad)
-2. claim       — required fields and hash algorithm
-3. signature   — COSE_Sign1 over the stored claim bytes; certificate profile, validity, trust
-4. assertions  — every hashed URI resolves and matches; nothing undeclared; contents decode
-5. binding     — the hard binding (``c2pa.hash.data``) against the asset, active manifest only
-6. actions     — the v2 rules on the first action
-7. ingredients — each ingredient's manifest is present, matches its hash, and is validated in
-                 turn (recursively, bounded), reported as ingredient deltas
+1. structure   — problems found while parsing: claim missing or held twice, unknown or doubled
+                 manifest boxes, assertion labels held twice, two manifests with one label
+2. claim       — every field type-checked (§10.3); hash algorithm; the redaction list (§15.6)
+3. signature   — the claim's ``signature`` URI names this manifest's signature box; COSE_Sign1
+                 over the stored claim bytes; certificate profile, validity, trust
+4. assertions  — every hashed URI resolves to one box of this manifest's assertion store and
+                 matches; every box of that store is referenced; contents decode
+5. binding     — exactly one hard binding; for the active manifest its exclusions are exactly the
+                 manifest store's APP11 segments (§18.5) and the asset hash matches
+6. actions     — the v2 rules on every actions assertion (§18.15): one opening action, first;
+                 ingredients named by actions; ``c2pa.redacted`` naming a real redaction
+7. update      — the rules of update manifests (§12.2)
+8. ingredients — each ingredient's manifest is present and matches its hash; each manifest is
+                 validated once (memoised) and the ingredient graph is walked without recursion,
+                 so the work is linear in the number of manifests
 
 No step raises on hostile content: every problem becomes a status code.
 """
@@ -15,7 +22,7 @@ No step raises on hostile content: every problem becomes a status code.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -34,6 +41,28 @@ HASH_ALGS = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashl
 _V2_CLAIM_KEYS = {"instanceID", "claim_generator_info", "signature", "created_assertions",
                   "gathered_assertions", "dc:title", "redacted_assertions", "alg", "alg_soft",
                   "metadata"}
+#: Claim fields by the type C2PA gives them (§10.3 claim CDDL): (field, type, required).
+_V2_FIELDS: tuple[tuple[str, type, bool], ...] = (
+    ("instanceID", str, True), ("claim_generator_info", dict, True), ("signature", str, True),
+    ("created_assertions", list, True), ("gathered_assertions", list, False),
+    ("dc:title", str, False), ("redacted_assertions", list, False), ("alg", str, False),
+    ("alg_soft", str, False), ("metadata", dict, False),
+)
+_V1_FIELDS: tuple[tuple[str, type, bool], ...] = (
+    ("claim_generator", str, True), ("signature", str, True), ("assertions", list, True),
+    ("instanceID", str, False), ("dc:format", str, False), ("dc:title", str, False),
+    ("redacted_assertions", list, False), ("alg", str, False), ("alg_soft", str, False),
+    ("claim_generator_info", list, False), ("metadata", dict, False),
+)
+_OPENING = ("c2pa.created", "c2pa.opened")
+#: Actions that name an ingredient, and the relationship it must have (§18.15.4.2).
+_INGREDIENT_ACTIONS = {"c2pa.opened": "parentOf", "c2pa.placed": "componentOf",
+                       "c2pa.removed": "componentOf"}
+#: The only actions an update manifest may hold (§12.2; c2pa-rs enforces the same list).
+_UPDATE_ACTIONS = ("c2pa.edited.metadata", "c2pa.opened", "c2pa.published", "c2pa.redacted")
+_THUMBNAIL_CLAIM = "c2pa.thumbnail.claim"
+
+_Refs = dict[str, tuple[HashedURI, Assertion, bool]]
 
 
 @dataclass
@@ -45,29 +74,109 @@ class TrustSettings:
 
 
 @dataclass
+class _Edge:
+    """An ingredient assertion of a manifest and the manifest it names."""
+
+    url: str
+    child: Manifest
+    content: dict[str, Any]
+
+
+@dataclass
+class _Checked:
+    """One manifest's own statuses and the ingredient edges to follow from it."""
+
+    statuses: StatusList
+    edges: list[_Edge] = field(default_factory=list)
+
+
+@dataclass
 class _Context:
     store: ManifestStore
     asset: bytes | None
     location: StoreLocation | None
     trust: TrustSettings
-    redacted: set[str] = field(default_factory=set)
+    redacted: frozenset[str] = frozenset()
+    #: Manifest label -> its checks, so every manifest is validated once per run.
+    checked: dict[str, _Checked] = field(default_factory=dict)
 
 
 def validate_store(store: ManifestStore, asset: bytes | None, location: StoreLocation | None,
                    trust: TrustSettings | None = None) -> ValidationResults:
     """Validate the active manifest, its binding to ``asset`` and its ingredients."""
-    ctx = _Context(store, asset, location, trust or TrustSettings())
+    ctx = _Context(store, asset, location, trust or TrustSettings(), store.redacted_uris())
     results = ValidationResults()
     active = store.active
     if active is None:
         results.active_manifest.add("claim.missing", None, "the store holds no manifest")
         return results
-    ctx.redacted = redacted_uris(store)
-    _validate_manifest(ctx, active, results.active_manifest, results, binding=True,
-                       seen={active.label}, depth=0)
+    _checked(ctx, active, results.active_manifest, binding=True)
     if active.kind == "update":
         _check_update_binding(ctx, active, results.active_manifest)
+    _walk_ingredients(ctx, active, results)
+    results.manifest_statuses = {label: c.statuses for label, c in ctx.checked.items()}
     return results
+
+
+def validate_one(store: ManifestStore, manifest: Manifest,
+                 trust: TrustSettings | None = None) -> StatusList:
+    """Validate one manifest on its own (no binding, ingredients not descended into)."""
+    ctx = _Context(store, None, None, trust or TrustSettings(), store.redacted_uris())
+    return _checked(ctx, manifest, StatusList(), binding=False).statuses
+
+
+def redacted_uris(store: ManifestStore) -> set[str]:
+    """Absolute URIs of every assertion some claim in the store redacted."""
+    return set(store.redacted_uris())
+
+
+def _checked(ctx: _Context, m: Manifest, out: StatusList, *, binding: bool) -> _Checked:
+    done = ctx.checked.get(m.label)
+    if done is not None:
+        return done
+    checked = _Checked(out)
+    ctx.checked[m.label] = checked
+    _validate_manifest(ctx, m, checked, binding=binding)
+    return checked
+
+
+_ON_PATH, _DONE = 1, 2
+
+
+def _walk_ingredients(ctx: _Context, active: Manifest, results: ValidationResults) -> None:
+    """Depth first along ingredient edges with an explicit stack. A manifest reached again
+    through another ingredient is not validated again (its statuses are reused); one reached
+    again on the current path is a cycle."""
+    state = {active.label: _ON_PATH}
+    stack: list[tuple[Manifest, Iterator[_Edge]]] = [(active, iter(ctx.checked[active.label].edges))]
+    visits: list[_Edge] = []
+    while stack:
+        m, edges = stack[-1]
+        edge = next(edges, None)
+        if edge is None:
+            state[m.label] = _DONE
+            stack.pop()
+            continue
+        child = edge.child
+        if state.get(child.label) == _ON_PATH:
+            ctx.checked[m.label].statuses.add("ingredient.manifest.mismatch", edge.url,
+                                              "ingredient refers back into its chain")
+            continue
+        if child.label not in state and len(stack) >= limits.MAX_INGREDIENT_DEPTH:
+            ctx.checked[m.label].statuses.add(
+                "general.error", edge.url,
+                f"ingredient chain deeper than {limits.MAX_INGREDIENT_DEPTH} manifests not followed")
+            continue
+        visits.append(edge)
+        if child.label in state:
+            continue
+        checked = _checked(ctx, child, StatusList(), binding=False)
+        state[child.label] = _ON_PATH
+        stack.append((child, iter(checked.edges)))
+    for edge in visits:
+        delta = StatusList(list(ctx.checked[edge.child.label].statuses.statuses))
+        _drop_recorded_failures(delta, edge.content)
+        results.ingredient_deltas.append(IngredientDelta(edge.url, delta))
 
 
 def _check_update_binding(ctx: _Context, update: Manifest, out: StatusList) -> None:
@@ -83,46 +192,36 @@ def _check_update_binding(ctx: _Context, update: Manifest, out: StatusList) -> N
                     "update manifest has no parent manifest in the store")
             return
         current, hops = parent, hops + 1
-    refs = current.claim_refs()[0] + (current.claim_refs()[1] if current.claim_version == 1 else [])
-    for ref in refs:
-        target = ctx.store.resolve(ref.url, current)
-        if target and labels.base_label(target[1].label or "") == labels.HASH_DATA:
-            content = Assertion(target[1].label or "", target[1]).try_content()
-            alg = str((current.claim or {}).get("alg", "sha256"))
-            code, why = check_data_hash(content, ctx.asset, alg,
-                                        widen=(ctx.location.offset, ctx.location.length))
-            out.add(code, labels.absolute_uri(current.label, labels.ASSERTIONS, target[1].label or ""),
-                    why)
-            return
+    for _ref, assertion, created in ctx.store.bound_assertions(current):
+        if labels.base_label(assertion.label) != labels.HASH_DATA:
+            continue
+        if not created and current.claim_version == 2:
+            continue
+        alg = (current.claim or {}).get("alg", "sha256")
+        store_range = (ctx.location.offset, ctx.location.length)
+        code, why = check_data_hash(assertion.try_content(), ctx.asset,
+                                    alg if isinstance(alg, str) else "", widen=store_range,
+                                    store_range=store_range)
+        out.add(code, labels.absolute_uri(current.label, labels.ASSERTIONS, assertion.label), why)
+        return
 
 
 def _parent_manifest(store: ManifestStore, m: Manifest) -> Manifest | None:
-    for assertion in m.assertions():
+    for _ref, assertion, _created in store.bound_assertions(m):
         if labels.base_label(assertion.label) not in labels.INGREDIENT_LABELS:
             continue
         content = assertion.try_content()
         if not isinstance(content, dict) or content.get("relationship") != "parentOf":
             continue
-        ref = HashedURI.from_cbor(content.get("activeManifest") or content.get("c2pa_manifest"))
+        ref = _manifest_ref(content)
         target = store.resolve(ref.url, m) if ref else None
-        if target is not None:
+        if target is not None and target[0] is not m:
             return target[0]
     return None
 
 
-def validate_one(store: ManifestStore, manifest: Manifest,
-                 trust: TrustSettings | None = None) -> StatusList:
-    """Validate one manifest on its own (no binding, no ingredients): for per-link history."""
-    ctx = _Context(store, None, None, trust or TrustSettings(), redacted_uris(store))
-    statuses = StatusList()
-    _validate_manifest(ctx, manifest, statuses, None, binding=False, seen={manifest.label},
-                       depth=limits.MAX_INGREDIENT_DEPTH)
-    return statuses
-
-
-def _validate_manifest(ctx: _Context, m: Manifest, out: StatusList,
-                       results: ValidationResults | None, *, binding: bool, seen: set[str],
-                       depth: int) -> None:
+def _validate_manifest(ctx: _Context, m: Manifest, checked: _Checked, *, binding: bool) -> None:
+    out = checked.statuses
     sig_url = labels.absolute_uri(m.label, labels.SIGNATURE)
     # Step 1: structure.
     if labels.is_prerelease_label(m.label):
@@ -130,14 +229,22 @@ def _validate_manifest(ctx: _Context, m: Manifest, out: StatusList,
         return
     for code, why in m.problems:
         out.add(code, labels.absolute_uri(m.label), why)
+    for label in m.duplicate_labels():
+        out.add("assertion.undeclared", labels.absolute_uri(m.label, labels.ASSERTIONS, label),
+                "the assertion store holds more than one box with this label")
     if m.claim is None or m.claim_bytes is None:
         return
     # Step 2: claim.
-    alg = _claim_alg(ctx, m, out)
+    alg = _check_claim(m, out)
     if alg is None:
         return
     # Step 3: signature and credential.
-    _check_signature(ctx, m, out, sig_url)
+    target = ctx.store.resolve(str(m.claim.get("signature")), m)
+    if target is not None and (target[0] is not m or target[1] is not m.signature_box):
+        out.add("claimSignature.missing", sig_url,
+                "the claim's signature URI does not name this manifest's signature box")
+    else:
+        _check_signature(ctx, m, out, sig_url)
     # Step 4: assertions.
     refs = _check_assertions(ctx, m, out, alg)
     _check_identities(ctx, m, out, refs)
@@ -145,36 +252,83 @@ def _validate_manifest(ctx: _Context, m: Manifest, out: StatusList,
     _check_binding(ctx, m, out, refs, alg, binding)
     # Step 6: actions.
     if m.claim_version == 2:
-        _check_actions(m, out, refs)
-    # Step 7: ingredients.
-    if results is not None and depth < limits.MAX_INGREDIENT_DEPTH:
-        _check_ingredients(ctx, m, out, results, refs, alg, seen, depth)
+        _check_actions(ctx, m, out, refs)
+    # Step 7: update manifests.
+    if m.kind == "update":
+        _check_update_rules(m, out, refs)
+    # Step 8: ingredients (descended into by the caller).
+    checked.edges = _check_ingredients(ctx, m, out, refs, alg)
 
 
 # Step 2 ------------------------------------------------------------------------------------
 
-def _claim_alg(ctx: _Context, m: Manifest, out: StatusList) -> str | None:
+def _check_claim(m: Manifest, out: StatusList) -> str | None:
+    """Type-check the claim; the hash algorithm, or None when the claim is unusable."""
     claim = m.claim or {}
     url = labels.absolute_uri(m.label, m.claim_label or labels.CLAIM_V2)
-    if m.claim_version == 2:
-        info = claim.get("claim_generator_info")
-        if (not isinstance(claim.get("created_assertions"), list)
-                or not isinstance(info, dict) or not info.get("name")
-                or not isinstance(claim.get("signature"), str)):
-            out.add("claim.malformed", url, "claim v2 lacks a required field")
+    fields = _V2_FIELDS if m.claim_version == 2 else _V1_FIELDS
+    for name, kind, required in fields:
+        if name not in claim:
+            if required:
+                out.add("claim.malformed", url, f"claim lacks its required field {name}")
+                return None
+            continue
+        value = claim[name]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            out.add("claim.malformed", url, f"claim field {name} is not a {kind.__name__}")
             return None
-    elif not isinstance(claim.get("assertions"), list):
-        out.add("claim.malformed", url, "claim v1 lacks its assertion list")
+    if m.claim_version == 2 and not _generator_ok(claim["claim_generator_info"]):
+        out.add("claim.malformed", url, "claim_generator_info needs a text name")
         return None
-    own = labels.absolute_uri(m.label) + "/"
-    for uri in claim.get("redacted_assertions") or []:
-        if isinstance(uri, str) and _absolute(uri, m).startswith(own):
-            out.add("assertion.selfRedacted", _absolute(uri, m), "a claim may not redact its own assertions")
+    for name in ("created_assertions", "gathered_assertions", "assertions"):
+        for item in claim.get(name) or []:
+            if not _hashed_uri_ok(item):
+                out.add("claim.malformed", url, f"an entry of {name} is not a hashed URI")
+                return None
+    if not _check_redactions(m, out, url):
+        return None
     alg = claim.get("alg", "sha256" if m.claim_version == 1 else None)
     if alg not in HASH_ALGS:
         out.add("algorithm.unsupported", url, f"claim hash algorithm {alg!r} is not supported")
         return None
     return str(alg)
+
+
+def _generator_ok(info: dict[str, Any]) -> bool:
+    name, version = info.get("name"), info.get("version")
+    return isinstance(name, str) and bool(name) and (version is None or isinstance(version, str))
+
+
+def _hashed_uri_ok(item: Any) -> bool:
+    """A ``hashed-uri-map`` (§8.3): text url, byte-string hash, optional text alg."""
+    if not isinstance(item, dict) or not isinstance(item.get("url"), str):
+        return False
+    if "alg" in item and not isinstance(item["alg"], str):
+        return False
+    return HashedURI.from_cbor(item) is not None
+
+
+def _check_redactions(m: Manifest, out: StatusList, url: str) -> bool:
+    """§15.6: entries are JUMBF URIs of other manifests' assertions; actions and hard bindings
+    can never be redacted."""
+    value = (m.claim or {}).get("redacted_assertions")
+    if value is None:
+        return True
+    if not all(isinstance(uri, str) for uri in value):
+        out.add("claim.malformed", url, "redacted_assertions holds an entry that is not text")
+        return False
+    own = labels.absolute_uri(m.label) + "/"
+    for uri in value:
+        absolute = labels.absolute_ref(uri, m.label)
+        path = labels.uri_path(absolute, m.label) or []
+        base = labels.base_label(path[-1]) if path else ""
+        if absolute.startswith(own):
+            out.add("assertion.selfRedacted", absolute, "a claim may not redact its own assertions")
+        elif base in (labels.ACTIONS_V2, labels.ACTIONS_V1):
+            out.add("assertion.action.redacted", absolute, "actions may never be redacted")
+        elif base in labels.HARD_BINDINGS:
+            out.add("assertion.dataHash.redacted", absolute, "hard bindings may never be redacted")
+    return True
 
 
 # Step 3 ------------------------------------------------------------------------------------
@@ -227,14 +381,18 @@ def _check_signature(ctx: _Context, m: Manifest, out: StatusList, url: str) -> N
 
 # Step 4 ------------------------------------------------------------------------------------
 
-def _check_assertions(ctx: _Context, m: Manifest, out: StatusList,
-                      alg: str) -> dict[str, tuple[HashedURI, Assertion, bool]]:
-    """Check every hashed URI; returns label → (ref, assertion, created) for later steps."""
+def _check_assertions(ctx: _Context, m: Manifest, out: StatusList, alg: str) -> _Refs:
+    """Check every hashed URI; returns label → (ref, assertion, created) for later steps.
+
+    A reference counts only when it names, by label, the one box of that label in this
+    manifest's own assertion store; every other box of that store must be referenced.
+    """
     created, gathered = m.claim_refs()
-    found: dict[str, tuple[HashedURI, Assertion, bool]] = {}
+    found: _Refs = {}
+    bound: set[int] = set()
     for ref, is_created in [(r, True) for r in created] + [(r, False) for r in gathered]:
         target = ctx.store.resolve(ref.url, m)
-        abs_url = _absolute(ref.url, m)
+        abs_url = labels.absolute_ref(ref.url, m.label)
         if abs_url in ctx.redacted and target is None:
             continue  # removed by a later manifest's redaction
         if target is None:
@@ -244,10 +402,15 @@ def _check_assertions(ctx: _Context, m: Manifest, out: StatusList,
         if owner is not m:
             out.add("assertion.outsideManifest", abs_url, "assertion belongs to another manifest")
             continue
-        assertion = Assertion(box.label or "", box)
-        if abs_url in ctx.redacted:
-            found[assertion.label] = (ref, assertion, is_created)
+        own_label = m.own_assertion_label(abs_url)
+        assertion = m.assertion(own_label) if own_label is not None else None
+        if assertion is None or assertion.box is not box:
+            out.add("assertion.missing", abs_url,
+                    f"reference names no assertion of this manifest's assertion store: {ref.url}")
             continue
+        bound.add(id(box))
+        if abs_url in ctx.redacted:
+            continue  # what is left of a redacted assertion is neither hashed nor read
         if not _hash_matches(ref, box.hash_input(), alg):
             out.add("assertion.hashedURI.mismatch", abs_url, f"hash mismatch for {ref.url}")
             # Still followed for its ingredients, as c2pa-rs does: a tampered ingredient
@@ -260,10 +423,12 @@ def _check_assertions(ctx: _Context, m: Manifest, out: StatusList,
             out.add(f"assertion.{assertion.kind}.invalid", abs_url, "assertion does not decode")
             continue
         found[assertion.label] = (ref, assertion, is_created)
-    declared = {labels.absolute_uri(m.label, labels.ASSERTIONS, a.label) for a in m.assertions()}
-    referenced = {_absolute(r.url, m) for r in created + gathered}
-    for url in sorted(declared - referenced - ctx.redacted):
-        out.add("assertion.undeclared", url, "assertion not listed in the claim")
+    duplicates = set(m.duplicate_labels())
+    for assertion in m.assertions():
+        url = labels.absolute_uri(m.label, labels.ASSERTIONS, assertion.label)
+        if id(assertion.box) not in bound and url not in ctx.redacted \
+                and assertion.label not in duplicates:
+            out.add("assertion.undeclared", url, "assertion not listed in the claim")
     return found
 
 
@@ -273,18 +438,7 @@ def _hash_matches(ref: HashedURI, data: bytes, default_alg: str) -> bool:
 
 
 def _absolute(uri: str, m: Manifest) -> str:
-    path = labels.uri_path(uri, m.label)
-    return labels.absolute_uri(*path[1:]) if path and len(path) > 1 else uri
-
-
-def redacted_uris(store: ManifestStore) -> set[str]:
-    """Absolute URIs of every assertion some claim in the store redacted."""
-    out: set[str] = set()
-    for m in store.manifests:
-        for uri in (m.claim or {}).get("redacted_assertions") or []:
-            if isinstance(uri, str):
-                out.add(_absolute(uri, m))
-    return out
+    return labels.absolute_ref(uri, m.label)
 
 
 def _check_identities(ctx: _Context, m: Manifest, out: StatusList,
@@ -300,14 +454,13 @@ def _check_identities(ctx: _Context, m: Manifest, out: StatusList,
 
 # Step 5 ------------------------------------------------------------------------------------
 
-def _check_binding(ctx: _Context, m: Manifest, out: StatusList,
-                   refs: dict[str, tuple[HashedURI, Assertion, bool]], alg: str,
+def _check_binding(ctx: _Context, m: Manifest, out: StatusList, refs: _Refs, alg: str,
                    binding: bool) -> None:
     hard = [(label, a) for label, (_, a, created) in refs.items()
             if labels.base_label(label) in labels.HARD_BINDINGS
             and (created or m.claim_version == 1)]
     if m.kind == "update":
-        return  # update manifests carry no hard binding; their parent's is checked
+        return  # update manifests carry no hard binding (step 7); their parent's is checked
     url = labels.absolute_uri(m.label)
     if not hard:
         out.add("claim.hardBindings.missing", url, "claim has no hard binding")
@@ -319,84 +472,239 @@ def _check_binding(ctx: _Context, m: Manifest, out: StatusList,
         return
     label, assertion = hard[0]
     a_url = labels.absolute_uri(m.label, labels.ASSERTIONS, label)
-    if labels.base_label(label) != labels.HASH_DATA:
-        out.add("assertion.dataHash.malformed", a_url, f"hard binding {label} is not supported")
-        return
-    code, why = check_data_hash(assertion.try_content(), ctx.asset, alg)
+    store_range = (ctx.location.offset, ctx.location.length) if ctx.location else None
+    if labels.base_label(label) == labels.HASH_DATA:
+        code, why = check_data_hash(assertion.try_content(), ctx.asset, alg,
+                                    store_range=store_range)
+    else:
+        code, why = "assertion.dataHash.malformed", f"hard binding {label} is not supported"
     out.add(code, a_url, why)
 
 
 def check_data_hash(content: Any, asset: bytes, default_alg: str,
-                    widen: tuple[int, int] | None = None) -> tuple[str, str]:
-    """Recompute a ``c2pa.hash.data`` assertion over ``asset`` (§5.2).
+                    widen: tuple[int, int] | None = None,
+                    store_range: tuple[int, int] | None = None) -> tuple[str, str]:
+    """Recompute a ``c2pa.hash.data`` assertion over ``asset`` (§18.5).
 
     ``widen`` = (start, length): an exclusion starting at ``start`` is taken as ``length``
-    long, as validators do for a store that grew under an update manifest (§12.2).
+    long and later exclusions move by the growth, as validators do for a store that grew under
+    an update manifest (§12.2). ``store_range`` = (start, length) of the manifest store's APP11
+    segments: the exclusions must cover exactly those bytes, so no byte of the image goes
+    unhashed and the store itself is never hashed.
     """
     if not isinstance(content, dict) or not isinstance(content.get("hash"), bytes):
         return "assertion.dataHash.malformed", "data hash assertion lacks its hash"
-    fn = HASH_ALGS.get(content.get("alg") or default_alg)
+    alg = content.get("alg", default_alg)
+    fn = HASH_ALGS.get(alg) if isinstance(alg, str) else None
     if fn is None:
         return "algorithm.unsupported", "data hash algorithm not supported"
-    ranges = []
-    for item in content.get("exclusions") or []:
+    exclusions = content.get("exclusions")
+    if exclusions is None:
+        exclusions = []
+    if not isinstance(exclusions, list) or len(exclusions) > limits.MAX_EXCLUSIONS:
+        return "assertion.dataHash.malformed", "exclusions are not a (bounded) list"
+    ranges: list[tuple[int, int]] = []
+    growth = 0
+    for item in exclusions:
         if not isinstance(item, dict):
             return "assertion.dataHash.malformed", "exclusion is not a map"
-        start, length = item.get("start"), item.get("length")
-        if not isinstance(start, int) or not isinstance(length, int) or start < 0 or length < 0:
+        start, length = _natural(item.get("start")), _natural(item.get("length"))
+        if start is None or length is None:
             return "assertion.dataHash.malformed", "exclusion start/length invalid"
         if widen is not None and start == widen[0]:
-            length = widen[1]
+            growth, length = max(0, widen[1] - length), widen[1]
+        elif widen is not None and start > widen[0]:
+            start += growth
         ranges.append((start, length))
     position = 0
-    digest = fn()
     for start, length in ranges:
         if start < position:
             return "assertion.dataHash.malformed", "exclusions overlap or are out of order"
         if start + length > len(asset):
             return "assertion.dataHash.mismatch", "exclusion runs past the end of the file"
-        digest.update(memoryview(asset)[position:start])
         position = start + length
-    digest.update(memoryview(asset)[position:])
+    if store_range is not None and _covered(ranges) != [(store_range[0], sum(store_range))]:
+        return ("assertion.dataHash.mismatch",
+                "the exclusions do not cover exactly the manifest store's APP11 segments")
+    position = 0
+    digest = fn()
+    view = memoryview(asset)
+    for start, length in ranges:
+        digest.update(view[position:start])
+        position = start + length
+    digest.update(view[position:])
     if digest.digest() != content["hash"]:
         return "assertion.dataHash.mismatch", "the image data does not match its signed hash"
     return "assertion.dataHash.match", "data hash valid"
 
 
+def _natural(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _covered(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Ordered, non-overlapping ranges merged into (start, end) spans; empty ones dropped."""
+    spans: list[tuple[int, int]] = []
+    for start, length in ranges:
+        if length == 0:
+            continue
+        if spans and spans[-1][1] == start:
+            spans[-1] = (spans[-1][0], start + length)
+        else:
+            spans.append((start, start + length))
+    return spans
+
+
 # Step 6 ------------------------------------------------------------------------------------
 
-def _check_actions(m: Manifest, out: StatusList,
-                   refs: dict[str, tuple[HashedURI, Assertion, bool]]) -> None:
+def _check_actions(ctx: _Context, m: Manifest, out: StatusList, refs: _Refs) -> None:
+    """§18.15 (c2pa-rs verify_actions): every actions assertion holds a non-empty list of
+    actions; the very first action of the first one is the only created/opened, and a
+    standard manifest must have one; actions that take ingredients name ones of the right
+    relationship; each ``c2pa.redacted`` names an assertion some claim lists and this one
+    redacts."""
     ordered = sorted(refs.items(), key=lambda kv: not kv[1][2])  # created before gathered
-    actions = [a for label, (_, a, _c) in ordered
-               if labels.base_label(label) in (labels.ACTIONS_V2, labels.ACTIONS_V1)]
-    if not actions or m.kind == "update":
+    assertions = [a for label, (_, a, _c) in ordered
+                  if labels.base_label(label) in (labels.ACTIONS_V2, labels.ACTIONS_V1)]
+    if not assertions:
         return
-    url = labels.absolute_uri(m.label, labels.ASSERTIONS, actions[0].label)
-    content = actions[0].try_content()
-    items = content.get("actions") if isinstance(content, dict) else None
-    if not isinstance(items, list) or not items or not isinstance(items[0], dict):
-        out.add("assertion.action.malformed", url, "actions assertion has no actions")
+    relationships = _ingredient_relationships(m, refs)
+    redacting = frozenset(labels.absolute_ref(r, m.label) for r in m.redactions())
+    first_name: str | None = None
+    for index, assertion in enumerate(assertions):
+        url = labels.absolute_uri(m.label, labels.ASSERTIONS, assertion.label)
+        content = assertion.try_content()
+        items = content.get("actions") if isinstance(content, dict) else None
+        if not isinstance(items, list) or not items or not all(
+                isinstance(i, dict) and isinstance(i.get("action"), str) and i["action"]
+                for i in items):
+            out.add("assertion.action.malformed", url, "actions assertion has no valid actions")
+            continue
+        for position, item in enumerate(items):
+            name = item["action"]
+            if index == 0 and position == 0:
+                first_name = name
+            elif name in _OPENING:
+                out.add("assertion.action.malformed", url,
+                        f"{name} may only be the first action of the first actions assertion")
+            _check_action(ctx, m, out, url, item, relationships, redacting)
+    if m.kind != "update" and first_name is not None and first_name not in _OPENING:
+        out.add("assertion.action.malformed", labels.absolute_uri(m.label),
+                "first action must be created or opened")
+
+
+def _check_action(ctx: _Context, m: Manifest, out: StatusList, url: str, item: dict[str, Any],
+                  relationships: dict[str, str | None], redacting: frozenset[str]) -> None:
+    name = item["action"]
+    params = item.get("parameters")
+    if params is not None and not isinstance(params, dict):
+        out.add("assertion.action.malformed", url, f"{name} parameters are not a map")
         return
-    first = items[0]
-    name = first.get("action")
-    if name not in ("c2pa.created", "c2pa.opened"):
-        out.add("assertion.action.malformed", url, "first action must be created or opened")
-    elif name == "c2pa.created" and not isinstance(first.get("digitalSourceType"), str):
+    params = params or {}
+    if name == "c2pa.created" and not isinstance(item.get("digitalSourceType"), str):
         out.add("assertion.action.malformed", url, "c2pa.created needs a digitalSourceType")
-    elif name == "c2pa.opened":
-        params = first.get("parameters")
-        ingredients = params.get("ingredients") if isinstance(params, dict) else None
-        if not isinstance(ingredients, list) or len(ingredients) != 1:
+    if name in _INGREDIENT_ACTIONS:
+        wanted = _INGREDIENT_ACTIONS[name]
+        named = _named_ingredients(params)
+        if named is None or not named:
+            out.add("assertion.action.ingredientMismatch", url,
+                    f"{name} must name its ingredient(s)")
+        elif name == "c2pa.opened" and len(named) != 1:
             out.add("assertion.action.ingredientMismatch", url,
                     "c2pa.opened must name exactly one parentOf ingredient")
+        elif not any(relationships.get(_own_label(uri, m) or "", "") == wanted for uri in named):
+            out.add("assertion.action.ingredientMismatch", url,
+                    f"{name} names no {wanted} ingredient of this claim")
+    if name == "c2pa.redacted":
+        _check_redacted_action(ctx, m, out, url, params, redacting)
+
+
+def _named_ingredients(params: dict[str, Any]) -> list[str] | None:
+    """URIs of ``ingredients`` (array) or ``ingredient`` (one) hashed URIs; None if malformed."""
+    value = params.get("ingredients")
+    if value is None and "ingredient" in params:
+        value = [params["ingredient"]]
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(_hashed_uri_ok(v) for v in value):
+        return None
+    return [v["url"] for v in value]
+
+
+def _own_label(uri: str, m: Manifest) -> str | None:
+    return m.own_assertion_label(labels.absolute_ref(uri, m.label))
+
+
+def _ingredient_relationships(m: Manifest, refs: _Refs) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for label, (_, assertion, _c) in refs.items():
+        if labels.base_label(label) in labels.INGREDIENT_LABELS:
+            content = assertion.try_content()
+            rel = content.get("relationship") if isinstance(content, dict) else None
+            out[label] = rel if isinstance(rel, str) else None
+    return out
+
+
+def _check_redacted_action(ctx: _Context, m: Manifest, out: StatusList, url: str,
+                           params: dict[str, Any], redacting: frozenset[str]) -> None:
+    uri = params.get("redacted")
+    if not isinstance(uri, str):
+        out.add("assertion.action.redactionMismatch", url,
+                "c2pa.redacted must name the redacted assertion")
+        return
+    absolute = labels.absolute_ref(uri, m.label)
+    path = labels.uri_path(absolute, m.label)
+    target = ctx.store.get(path[1]) if path and len(path) == 4 else None
+    if target is None or path is None or path[2] != labels.ASSERTIONS:
+        out.add("assertion.action.redactionMismatch", url,
+                "c2pa.redacted names no assertion of a manifest in this store")
+        return
+    created, gathered = target.claim_refs()
+    listed = {labels.absolute_ref(r.url, target.label) for r in created + gathered}
+    if absolute not in listed or absolute not in redacting:
+        out.add("assertion.notRedacted", url, "the assertion c2pa.redacted names was not redacted")
 
 
 # Step 7 ------------------------------------------------------------------------------------
 
-def _check_ingredients(ctx: _Context, m: Manifest, out: StatusList, results: ValidationResults,
-                       refs: dict[str, tuple[HashedURI, Assertion, bool]], alg: str,
-                       seen: set[str], depth: int) -> None:
+def _check_update_rules(m: Manifest, out: StatusList, refs: _Refs) -> None:
+    """§12.2: no hard binding, no claim thumbnail, only metadata-level actions, exactly one
+    parentOf ingredient."""
+    url = labels.absolute_uri(m.label)
+    bases = [labels.base_label(label) for label in refs]
+    if any(base in labels.HARD_BINDINGS for base in bases):
+        out.add("manifest.update.invalid", url, "an update manifest may not hold a hard binding")
+    if any(base.startswith(_THUMBNAIL_CLAIM) for base in bases):
+        out.add("manifest.update.invalid", url, "an update manifest may not hold a thumbnail")
+    for label, (_, assertion, _c) in refs.items():
+        if labels.base_label(label) not in (labels.ACTIONS_V2, labels.ACTIONS_V1):
+            continue
+        content = assertion.try_content()
+        items = content.get("actions") if isinstance(content, dict) else None
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and item.get("action") not in _UPDATE_ACTIONS:
+                out.add("manifest.update.invalid", url,
+                        f"an update manifest may not record {item.get('action')!r}")
+                break
+    parents = sum(1 for rel in _ingredient_relationships(m, refs).values() if rel == "parentOf")
+    if parents == 0:
+        out.add("manifest.update.wrongParents", url, "an update manifest needs a parentOf ingredient")
+    elif parents > 1:
+        out.add("manifest.update.invalid", url, "an update manifest has exactly one parentOf")
+
+
+# Step 8 ------------------------------------------------------------------------------------
+
+def _manifest_ref(content: dict[str, Any]) -> HashedURI | None:
+    value = content.get("activeManifest")
+    if value is None:
+        value = content.get("c2pa_manifest")
+    return HashedURI.from_cbor(value)
+
+
+def _check_ingredients(ctx: _Context, m: Manifest, out: StatusList, refs: _Refs,
+                       alg: str) -> list[_Edge]:
+    edges: list[_Edge] = []
     parents = 0
     for label, (_, assertion, _c) in refs.items():
         if labels.base_label(label) not in labels.INGREDIENT_LABELS:
@@ -406,35 +714,37 @@ def _check_ingredients(ctx: _Context, m: Manifest, out: StatusList, results: Val
         if not isinstance(content, dict):
             out.add("assertion.ingredient.malformed", a_url, "ingredient is not a map")
             continue
-        if content.get("relationship") == "parentOf":
+        relationship = content.get("relationship")
+        if relationship is not None and not isinstance(relationship, str):
+            out.add("assertion.ingredient.malformed", a_url, "relationship is not text")
+            continue
+        if relationship == "parentOf":
             parents += 1
-        ref = HashedURI.from_cbor(content.get("activeManifest") or content.get("c2pa_manifest"))
+        if "validationResults" in content and not isinstance(content["validationResults"], dict):
+            out.add("assertion.ingredient.malformed", a_url, "validationResults is not a map")
+            continue
+        ref = _manifest_ref(content)
         if ref is None:
-            if content.get("relationship") != "inputTo":
+            if relationship != "inputTo":
                 out.add("ingredient.unknownProvenance", a_url, "ingredient has no manifest")
             continue
         if "activeManifest" in content and "validationResults" not in content:
             out.add("assertion.ingredient.malformed", a_url,
                     "ingredient with a manifest must carry validationResults")
         target = ctx.store.resolve(ref.url, m)
-        if target is None:
+        # The manifest is named by its own URI or, in older files, by its claim's.
+        if target is None or not (target[1] is target[0].box or target[1] is target[0].claim_box):
             out.add("ingredient.manifest.missing", a_url, f"ingredient manifest not found: {ref.url}")
             continue
         child = target[0]
         if not _ingredient_hash_ok(ctx, child, content, ref, alg, out, a_url):
             out.add("ingredient.manifest.mismatch", a_url, "ingredient manifest hash mismatch")
             continue
-        if child.label in seen:
-            out.add("ingredient.manifest.mismatch", a_url, "ingredient refers back into its chain")
-            continue
-        delta = StatusList()
-        _validate_manifest(ctx, child, delta, results, binding=False, seen=seen | {child.label},
-                           depth=depth + 1)
-        _drop_recorded_failures(delta, content)
-        results.ingredient_deltas.append(IngredientDelta(a_url, delta))
-    if parents > 1:
+        edges.append(_Edge(a_url, child, content))
+    if parents > 1 and m.kind != "update":
         out.add("manifest.multipleParents", labels.absolute_uri(m.label),
                 "more than one parentOf ingredient")
+    return edges
 
 
 def _ingredient_hash_ok(ctx: _Context, child: Manifest, content: dict[str, Any], ref: HashedURI,
@@ -462,14 +772,14 @@ def _ingredient_hash_ok(ctx: _Context, child: Manifest, content: dict[str, Any],
 def _drop_recorded_failures(delta: StatusList, ingredient: dict[str, Any]) -> None:
     """Failures the ingredient assertion already recorded are known, not new (c2pa-rs does
     the same, which is why CIE-sig-CA.jpg stays Trusted)."""
-    recorded: set[Any] = set()
+    recorded: set[str] = set()
     stored = ingredient.get("validationResults")
     active = stored.get("activeManifest") if isinstance(stored, dict) else None
     failures = active.get("failure") if isinstance(active, dict) else None
     statuses = ingredient.get("validationStatus")
     for status in (failures if isinstance(failures, list) else []) + \
             (statuses if isinstance(statuses, list) else []):
-        if isinstance(status, dict):
-            recorded.add(status.get("code"))
+        if isinstance(status, dict) and isinstance(status.get("code"), str):
+            recorded.add(status["code"])
     delta.statuses = [s for s in delta.statuses
                       if not (s.kind == "failure" and s.code in recorded)]

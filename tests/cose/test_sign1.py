@@ -205,6 +205,40 @@ def test_chain_bound() -> None:
     assert len(decode_sign1(cbor2.dumps(cbor2.CBORTag(18, [protected, {}, None, b"s"]))).x5chain) == 16
 
 
+# RFC 9052 §3.1 crit: a non-empty array of labels that are present and understood.
+@pytest.mark.parametrize(("crit", "why"), [
+    ([99], "not in the protected header"),   # a label nobody sent
+    ([1], "not understood"),                 # RFC 9052's own labels may not be listed
+    ([], "non-empty array"),
+    (5, "non-empty array"),
+    ([[33]], "neither int nor text"),
+])
+def test_crit_refused(crit: Any, why: str) -> None:
+    header: dict[Any, Any] = {1: -7, 2: crit, 33: FAKE_CERT}
+    if crit == [99]:
+        header.pop(99, None)
+    data = cbor2.dumps(cbor2.CBORTag(18, [cbor2.dumps(header), {}, None, b"s"]))
+    with pytest.raises(ManifestError, match=why):
+        decode_sign1(data)
+
+
+def test_crit_unknown_label_present_is_still_refused() -> None:
+    header = {1: -7, 2: [99], 33: FAKE_CERT, 99: "must understand"}
+    with pytest.raises(ManifestError, match="not understood"):
+        decode_sign1(cbor2.dumps(cbor2.CBORTag(18, [cbor2.dumps(header), {}, None, b"s"])))
+
+
+def test_crit_naming_x5chain_is_accepted() -> None:
+    header = {1: -7, 2: [33], 33: FAKE_CERT}
+    assert decode_sign1(cbor2.dumps(cbor2.CBORTag(18, [cbor2.dumps(header), {}, None, b"s"])))
+
+
+@pytest.mark.parametrize("value", [5, "text", None, [b"x"]])
+def test_not_bytes_is_refused(value: Any) -> None:
+    with pytest.raises(ManifestError, match="not a byte string"):
+        decode_sign1(value)
+
+
 @pytest.mark.parametrize("alg_value", [None, -257, "ES256", 0])
 def test_unsupported_algorithm(alg_value: Any, signers: dict[Algorithm, LocalSigner]) -> None:
     header: dict[int, Any] = {33: signers[Algorithm.ES256].certificate_chain[0]}

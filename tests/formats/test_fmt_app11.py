@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from fakemedia import limits
 from fakemedia.errors import LimitExceeded, MalformedBox, MalformedSegment, TruncatedData
 from fakemedia.formats.app11 import (
+    DEFAULT_INSTANCE,
     MAX_FIRST_PIECE,
     MAX_PIECE,
     MIN_PIECE,
@@ -20,8 +21,10 @@ from fakemedia.formats.app11 import (
     app11_segments,
     default_insert_offset,
     find_c2pa_store,
+    free_instance,
     insert_c2pa_store,
     remove_c2pa_store,
+    used_instances,
 )
 from fakemedia.formats.jpeg import Marker, parse_jpeg
 
@@ -186,4 +189,16 @@ def test_insert_checks() -> None:
         insert_c2pa_store(out, jumbf, offset)
     foreign = app11_segments(store_jumbf(5).replace(b"c2pa\x00", b"zzzz\x00", 1))
     with pytest.raises(ValueError, match="already used"):
-        insert_c2pa_store(mini_jpeg(foreign), jumbf, 20)
+        insert_c2pa_store(mini_jpeg(foreign), jumbf, 20, instance=DEFAULT_INSTANCE)
+
+
+def test_insert_picks_a_free_instance() -> None:
+    # Another JUMBF box (not C2PA) already uses the default En 0x0211: the store takes En 1.
+    foreign = app11_segments(store_jumbf(5).replace(b"c2pa\x00", b"zzzz\x00", 1))
+    data = mini_jpeg(foreign)
+    assert used_instances(data) == {DEFAULT_INSTANCE}
+    assert free_instance(data) == 1
+    out = insert_c2pa_store(data, store_jumbf(10), 20)
+    loc = find_c2pa_store(out)
+    assert loc is not None and loc.instance == 1 and loc.jumbf == store_jumbf(10)
+    assert free_instance(mini_jpeg()) == DEFAULT_INSTANCE
