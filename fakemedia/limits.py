@@ -32,3 +32,8 @@ MAX_CHAIN_CERTS = 16
 MAX_DETECT_PIXELS = 4096 * 4096
 #: Largest image (pixels) Pillow may decode at all (decompression-bomb guard).
 MAX_DECODE_PIXELS = 20000 * 20000
+#: Largest RFC 3161 time-stamp token or response read from a COSE header, and the most a TSA
+#: reply may hold (real tokens are 1-7 kB; the reference SDK reads at most 1 MB from a TSA).
+MAX_TIMESTAMP_BYTES = 256 * 1024
+#: Largest stapled OCSP response read from a COSE header.
+MAX_OCSP_BYTES = 256 * 1024

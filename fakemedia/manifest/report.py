@@ -17,6 +17,7 @@ _TOLERATED_PREFIXES = ("cawg.x509.",)
 
 INFORMATIONAL_CODES = frozenset({
     "signingCredential.ocsp.skipped", "signingCredential.ocsp.inaccessible",
+    "signingCredential.ocsp.unknown",
     "timeStamp.mismatch", "timeStamp.malformed", "timeStamp.outsideValidity",
     "timeStamp.untrusted", "algorithm.deprecated", "ingredient.unknownProvenance",
     "manifest.unknownProvenance", "manifest.unreferenced",
@@ -26,7 +27,7 @@ SUCCESS_CODES = frozenset({
     "claimSignature.validated", "claimSignature.insideValidity", "signingCredential.trusted",
     "timeStamp.validated", "timeStamp.trusted", "assertion.hashedURI.match",
     "assertion.dataHash.match", "assertion.accessible", "ingredient.manifest.validated",
-    "ingredient.claimSignature.validated",
+    "ingredient.claimSignature.validated", "signingCredential.ocsp.notRevoked",
 })
 
 
