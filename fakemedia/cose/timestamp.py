@@ -133,6 +133,22 @@ def check(unprotected: Mapping[Any, Any], protected_bytes: bytes, signature: byt
     return result
 
 
+def token_problem(token: bytes, message: bytes) -> str | None:
+    """Why a freshly obtained token cannot be stored for ``message`` (unreadable, bad CMS
+    signature, another imprint); None when it is sound. Trust is not judged here: the
+    reference SDK also checks a TSA's reply against the data before using it."""
+    try:
+        _verify(_parse(token, response=False), message, TimeStampCheck(), (), legacy=True)
+    except _Reject as rejected:
+        return rejected.explanation
+    return None
+
+
+def header(token: bytes) -> dict[str, Any]:
+    """The ``sigTst2`` header value holding one TimeStampToken (§10.3.2.5.4)."""
+    return {"tstTokens": [{"val": token}]}
+
+
 def _parse(value: bytes, *, response: bool) -> _Token:
     if len(value) > limits.MAX_TIMESTAMP_BYTES:
         raise _Reject("timeStamp.malformed",
