@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from fakemedia.cose._x509build import issue_certificate, issue_root, make_name
+from fakemedia.cose._x509build import issue_certificate, make_name
 
 
 def _pem(cert: x509.Certificate) -> bytes:
@@ -47,9 +47,14 @@ class TsaPki:
     def create(cls, *, not_before: datetime | None = None,
                not_after: datetime | None = None) -> TsaPki:
         root_key = ec.generate_private_key(ec.SECP256R1())
-        root = issue_root(root_key, "fakemedia test TSA root", "fakemedia tests", 30)
-        key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.now(timezone.utc)
+        # The root spans a year either side, so back-dated tokens still chain to it.
+        root = issue_certificate(root_key.public_key(), make_name("fakemedia test TSA root",
+                                                                  "fakemedia tests"),
+                                 root_key, ca=True, key_usage=("key_cert_sign", "crl_sign"),
+                                 ekus=None, not_before=now - timedelta(days=365),
+                                 not_after=now + timedelta(days=365))
+        key = ec.generate_private_key(ec.SECP256R1())
         cert = issue_certificate(
             key.public_key(), make_name("fakemedia test TSA", "fakemedia tests"), root_key, root,
             ekus=None, key_usage=("digital_signature",),
@@ -80,18 +85,19 @@ class TsaBehaviour:
     requests: list[bytes] = field(default_factory=list)
 
 
-class TestTsa:
-    """``with TestTsa.running() as tsa: tsa.url`` - answers RFC 3161 requests over HTTP."""
+class LocalTsa:
+    """``with LocalTsa.running() as tsa: tsa.url`` - answers RFC 3161 requests over HTTP."""
 
     def __init__(self, pki: TsaPki | None = None) -> None:
         self.pki = pki or TsaPki.create()
         self.behaviour = TsaBehaviour()
         self._serial = 1
+        self.last_tst_info = b""
         self._server: ThreadingHTTPServer | None = None
 
     @classmethod
     @contextmanager
-    def running(cls, pki: TsaPki | None = None) -> Iterator[TestTsa]:
+    def running(cls, pki: TsaPki | None = None) -> Iterator[LocalTsa]:
         tsa = cls(pki)
         tsa.start()
         try:
@@ -139,7 +145,7 @@ class TestTsa:
         if b.raw_reply is not None:
             return b.raw_reply
         if b.status != 0:
-            return tsp.TimeStampResp({"status": {"status": b.status}}).dump()
+            return refusal(b.status)
         request = tsp.TimeStampReq.load(request_der)
         imprint = request["message_imprint"]
         digest = b.imprint_override or imprint["hashed_message"].native
@@ -149,8 +155,9 @@ class TestTsa:
                                   "time_stamp_token": cms.ContentInfo.load(token)}).dump()
 
     def token(self, digest: bytes, hash_name: str = "sha256", *, nonce: int | None = None,
-              gen_time: datetime | None = None) -> bytes:
-        """A DER TimeStampToken (CMS ContentInfo) over ``digest``."""
+              gen_time: datetime | None = None, with_certs: bool = True) -> bytes:
+        """A DER TimeStampToken (CMS ContentInfo) over ``digest``; ``with_certs=False`` leaves
+        the TSA certificates out."""
         when = gen_time or datetime.now(timezone.utc) + self.behaviour.time_offset
         self._serial += 1
         info: dict[str, Any] = {
@@ -162,6 +169,7 @@ class TestTsa:
         if nonce is not None:
             info["nonce"] = nonce
         tst_der = tsp.TSTInfo(info).dump()
+        self.last_tst_info = tst_der
         cert = asn1_x509.Certificate.load(_der(self.pki.cert))
         attrs = cms.CMSAttributes([
             {"type": "content_type", "values": ["tst_info"]},
@@ -181,12 +189,20 @@ class TestTsa:
         # What RFC 5652 §5.4 signs: the attributes as a SET OF (tag 0x31), not [0] IMPLICIT.
         to_sign = b"\x31" + signer["signed_attrs"].dump()[1:]
         signer["signature"] = self.pki.key.sign(to_sign, ec.ECDSA(hashes.SHA256()))
-        signed = cms.SignedData({
+        signed_data: dict[str, Any] = {
             "version": "v3",
             "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
             "encap_content_info": {"content_type": "tst_info",
                                    "content": core.ParsableOctetString(tst_der)},
-            "certificates": [cert, asn1_x509.Certificate.load(_der(self.pki.root))],
             "signer_infos": [signer],
-        })
+        }
+        if with_certs:
+            signed_data["certificates"] = [cert, asn1_x509.Certificate.load(_der(self.pki.root))]
+        signed = cms.SignedData(signed_data)
         return cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()
+
+
+def refusal(status: int | str = "rejection") -> bytes:
+    """A TimeStampResp holding only its PKIStatusInfo (asn1crypto's schema insists on a token)."""
+    info = tsp.PKIStatusInfo({"status": status}).dump()
+    return b"\x30" + bytes([len(info)]) + info

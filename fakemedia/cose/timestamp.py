@@ -29,7 +29,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import cbor2
-from asn1crypto import cms, tsp  # type: ignore[import-untyped]
+from asn1crypto import cms, core, tsp  # type: ignore[import-untyped]
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -47,6 +47,14 @@ _HASHES: dict[str, Any] = {"sha1": hashlib.sha1, "sha256": hashlib.sha256,
 _CRYPTO_HASHES: dict[str, Any] = {"sha1": hashes.SHA1, "sha256": hashes.SHA256,
                                   "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 _TSA_EKUS = (ExtendedKeyUsageOID.TIME_STAMPING,)
+
+
+class TimeStampResp(core.Sequence):  # type: ignore[misc]
+    """RFC 3161 §2.4.2 TimeStampResp; asn1crypto's own schema makes the token mandatory,
+    but a refused request carries none."""
+
+    _fields = [("status", tsp.PKIStatusInfo),
+               ("time_stamp_token", cms.ContentInfo, {"optional": True})]
 
 
 @dataclass
@@ -155,7 +163,7 @@ def _parse(value: bytes, *, response: bool) -> _Token:
                       f"time-stamp of {len(value)} bytes exceeds {limits.MAX_TIMESTAMP_BYTES}")
     try:
         if response:
-            resp = tsp.TimeStampResp.load(value, strict=True)
+            resp = TimeStampResp.load(value, strict=True)
             status = resp["status"]["status"].native
             if status not in ("granted", "granted_with_mods"):
                 raise _Reject("timeStamp.malformed", f"time-stamp response status is {status}")

@@ -33,6 +33,8 @@ class HttpTimeStamper:
     def time_stamp(self, message: bytes) -> bytes:
         from asn1crypto import tsp  # type: ignore[import-untyped]
 
+        from fakemedia.cose.timestamp import TimeStampResp
+
         digest = hashlib.sha256(message).digest()
         nonce = int.from_bytes(os.urandom(8), "big")
         request = tsp.TimeStampReq({
@@ -43,7 +45,7 @@ class HttpTimeStamper:
         }).dump()
         body = self._post(request)
         try:
-            reply = tsp.TimeStampResp.load(body, strict=True)
+            reply = TimeStampResp.load(body, strict=True)
             status = reply["status"]["status"].native
             if status not in ("granted", "granted_with_mods"):
                 text = reply["status"]["status_string"].native
