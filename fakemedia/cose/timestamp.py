@@ -26,7 +26,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 import cbor2
 from asn1crypto import cms, core, tsp  # type: ignore[import-untyped]
@@ -53,8 +53,8 @@ class TimeStampResp(core.Sequence):  # type: ignore[misc]
     """RFC 3161 §2.4.2 TimeStampResp; asn1crypto's own schema makes the token mandatory,
     but a refused request carries none."""
 
-    _fields = [("status", tsp.PKIStatusInfo),
-               ("time_stamp_token", cms.ContentInfo, {"optional": True})]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
+        ("status", tsp.PKIStatusInfo), ("time_stamp_token", cms.ContentInfo, {"optional": True})]
 
 
 @dataclass

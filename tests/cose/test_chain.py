@@ -33,7 +33,8 @@ def pki() -> dict[str, Any]:
     return {"root_key": root_key, "root": root}
 
 
-def _intermediate(issuer_key: Any, issuer: x509.Certificate, name: str, **kwargs: Any) -> tuple[Any, x509.Certificate]:
+def _intermediate(issuer_key: Any, issuer: x509.Certificate, name: str,
+                  **kwargs: Any) -> tuple[Any, x509.Certificate]:
     key = _key()
     options: dict[str, Any] = {"ca": True, "key_usage": ("key_cert_sign", "crl_sign"), "ekus": None}
     options.update(kwargs)
@@ -132,5 +133,7 @@ def test_hostile_chain_through_end_entity_is_not_trusted() -> None:
     report = api.verify_bytes(data, trust_anchors=anchors)
     # c2pa-python reads it as Valid: signature intact, signer untrusted.
     assert (report.state, report.failures()) == ("Valid", ["signingCredential.untrusted"])
-    untrusted = [s for s in report.results.active_manifest.statuses if s.code == "signingCredential.untrusted"]
+    assert report.results is not None
+    untrusted = [s for s in report.results.active_manifest.statuses
+                 if s.code == "signingCredential.untrusted"]
     assert "is not a CA" in untrusted[0].explanation
