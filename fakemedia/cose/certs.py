@@ -4,8 +4,9 @@ A chain (leaf first, in x5chain order, §14.5) is trusted when it reaches a trus
 links that each pass RFC 5280 §6.1: every link issued and signed by the next certificate, every
 issuer a CA (basicConstraints cA, keyCertSign when Key Usage is present), path-length limits
 kept, no unknown critical extension, an issuer's Extended Key Usage (when present) allowing the
-leaf's purpose, and every certificate - anchor included - valid at the time the signature is
-judged (the attested time-stamp time, or validation time). cryptography's
+leaf's purpose, and every certificate of the x5chain valid at the time the signature is judged
+(the attested time-stamp time, or validation time; an anchor from the trust list is an input to
+the algorithm, RFC 5280 §6.1.1, and is not dated - as in the reference SDK). cryptography's
 ``x509.verification`` verifier was measured against the reference SDK's test PKI and rejected:
 it enforces the Web PKI algorithm set, which forbids the RSASSA-PSS keys and Ed25519 that the
 C2PA profile allows (§13.2). Revocation lives in :mod:`fakemedia.cose.ocsp`.
@@ -304,8 +305,8 @@ def chain_problems(chain: Sequence[x509.Certificate], anchors: Sequence[x509.Cer
     """Why ``chain`` (leaf first, in x5chain order) is not trusted; [] when it is.
 
     The path runs up the chain to the first certificate that is an anchor or is signed by one
-    (RFC 5280 §6.1). ``when`` (default: now) is the time every certificate on the path must be
-    valid at.
+    (RFC 5280 §6.1). ``when`` (default: now) is the time every certificate the chain carries
+    must be valid at.
     """
     if not chain:
         return ["no certificate"]
@@ -328,8 +329,11 @@ def chain_problems(chain: Sequence[x509.Certificate], anchors: Sequence[x509.Cer
     problems: list[str] = []
     purposes = _leaf_purposes(chain[0])
     below = 0
+    carried = min(len(path), len(chain))  # the x5chain's share of the path
     for depth, cert in enumerate(path):
-        if not is_valid_at(cert, moment):
+        # An anchor from the trust list is an input to path validation, not a certificate of
+        # the path (RFC 5280 §6.1.1 (d)): only what the signer carried is dated.
+        if depth < carried and not is_valid_at(cert, moment):
             role = "signing certificate" if depth == 0 else "issuing certificate"
             problems.append(f"{role} {depth} not valid at {_iso(moment)}")
         if depth > 0:

@@ -112,8 +112,13 @@ def test_every_element_valid_at_the_judging_time() -> None:
         f"issuing certificate 1 not valid at {NOW:%Y-%m-%dT%H:%M:%SZ}"]
     # Judged at a time inside every window (a trusted time-stamp's time): trusted.
     assert certs.chain_problems([leaf, short], [root], NOW - timedelta(days=1, hours=12)) == []
-    # The anchor itself must be valid too.
-    assert certs.chain_problems([leaf, short], [root], NOW - timedelta(days=11))[-1].startswith(
+    # The anchor is an input, not dated (RFC 5280 §6.1.1): only carried certificates are.
+    before_root = NOW - timedelta(days=11)
+    assert certs.chain_problems([leaf, short], [root], before_root) == [
+        f"signing certificate 0 not valid at {before_root:%Y-%m-%dT%H:%M:%SZ}",
+        f"issuing certificate 1 not valid at {before_root:%Y-%m-%dT%H:%M:%SZ}"]
+    # ... unless the chain carries it.
+    assert certs.chain_problems([leaf, short, root], [root], before_root)[-1].startswith(
         "issuing certificate 2 not valid")
 
 
