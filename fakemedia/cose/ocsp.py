@@ -6,12 +6,13 @@ used only when it is well formed and successful, signed by the first certificate
 that responder passes the certificate profile with id-kp-OCSPSigning and chains to a trust
 anchor (its path completed from the signer's x5chain when it embeds only itself), and a single
 response names the signing certificate (RFC 6960 §4.1.1). Anything else is ignored as if absent
-(§15.7). Statuses, as the reference SDK emits them:
+(§15.7) and, as in the reference SDK, reported by no code. Statuses, as the reference SDK
+emits them:
 
 * ``signingCredential.ocsp.notRevoked`` - good, and the response covers the signing time;
 * ``signingCredential.ocsp.revoked`` - a failure, the manifest is Invalid;
 * ``signingCredential.ocsp.unknown`` - the responder does not know the certificate;
-* ``signingCredential.ocsp.skipped`` - nothing usable stapled: revocation was not checked.
+* ``signingCredential.ocsp.skipped`` - no response stapled: revocation was not checked.
 
 Nothing is fetched from the network.
 """
@@ -60,8 +61,7 @@ def check(unprotected: Mapping[Any, Any], chain: Sequence[x509.Certificate],
         return [("signingCredential.ocsp.skipped", "revocation not checked: no OCSP response stapled")]
     response = _usable(der, chain, anchors, signing_time or now)
     if response is None:
-        return [("signingCredential.ocsp.skipped",
-                 "revocation not checked: the stapled OCSP response is unusable or untrusted")]
+        return []  # §15.7: an unusable response is treated as absent; the reference SDK says nothing
     return _status(response, chain, signing_time, now)
 
 
@@ -178,7 +178,4 @@ def _status(response: ocsp.OCSPResponse, chain: Sequence[x509.Certificate],
         else:
             found.append(("signingCredential.ocsp.unknown",
                           f"OCSP: responder does not know certificate {serial}"))
-    if not found:
-        return [("signingCredential.ocsp.skipped",
-                 "revocation not checked: the OCSP response does not name the signing certificate")]
-    return found
+    return found  # empty when no single response names the signer (RFC 6960 §4.1.1)
