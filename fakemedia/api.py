@@ -22,7 +22,7 @@ from fakemedia._io import write_atomic
 from fakemedia.annotation import c2pa as annotation_c2pa
 from fakemedia.annotation.model import Annotation
 from fakemedia.cose import certs
-from fakemedia.cose.signer import Signer
+from fakemedia.cose.signer import Signer, TimeStamper
 from fakemedia.errors import (
     AnnotationInvalid,
     DetectorError,
@@ -33,7 +33,7 @@ from fakemedia.errors import (
     UnsupportedFormat,
 )
 from fakemedia.formats import app11, jpeg
-from fakemedia.manifest import builder, labels, redact
+from fakemedia.manifest import builder, labels, redact, trust_config
 from fakemedia.manifest.reader import VerificationReport, read_report
 from fakemedia.manifest.store import HashedURI, ManifestStore, parse_store
 from fakemedia.manifest.validate import TrustSettings, validate_store
@@ -66,6 +66,10 @@ class AnnotateOptions:
     detect: bool | None = None
     #: Detector model file; None: the shipped default (SHA-256-pinned).
     model_path: str | None = None
+    #: RFC 3161 time-stamp authority for the claim signature (``sigTst2``), or any
+    #: :class:`fakemedia.cose.signer.TimeStamper`; ``timestamper`` wins when both are set.
+    tsa_url: str | None = None
+    timestamper: TimeStamper | None = None
 
 
 def read_source(source: Source) -> tuple[bytes, str | None]:
@@ -92,32 +96,41 @@ def read_source(source: Source) -> tuple[bytes, str | None]:
     return data, name
 
 
-def _trust(anchors: bytes | Sequence[bytes] | None, now: datetime | None) -> TrustSettings:
+def _trust(anchors: bytes | Sequence[bytes] | None, now: datetime | None,
+           trust: TrustSettings | None = None) -> TrustSettings:
     pems = [anchors] if isinstance(anchors, (bytes, bytearray)) else list(anchors or [])
     loaded = [cert for pem in pems for cert in certs.load_certificates(bytes(pem))]
-    return TrustSettings(loaded, now) if now else TrustSettings(loaded)
+    return trust_config.combine(trust, anchors=loaded, now=now)
 
 
 def verify_bytes(data: bytes, *, trust_anchors: bytes | Sequence[bytes] | None = None,
                  now: datetime | None = None, source: str | None = None,
-                 decrypt_keys: Sequence[Any] = ()) -> VerificationReport:
+                 decrypt_keys: Sequence[Any] = (), trust: TrustSettings | None = None,
+                 ) -> VerificationReport:
     """Validate the C2PA manifest store embedded in JPEG bytes; restricted annotation fields
-    are shown decrypted when one of ``decrypt_keys`` (see :func:`load_decrypt_key`) fits."""
+    are shown decrypted when one of ``decrypt_keys`` (see :func:`load_decrypt_key`) fits.
+
+    ``trust`` (see :func:`fakemedia.manifest.trust_config.load`) adds TSA anchors, EKUs and an
+    end-entity allow-list; ``trust_anchors`` add to its anchors; ``now`` is the validation time.
+    """
     jpeg.parse_jpeg(data)  # a clear format error before anything else
-    return read_report(data, _trust(trust_anchors, now), source, decrypt_keys)
+    return read_report(data, _trust(trust_anchors, now, trust), source, decrypt_keys)
 
 
 def verify(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = None,
-           now: datetime | None = None, decrypt_keys: Sequence[Any] = ()) -> VerificationReport:
+           now: datetime | None = None, decrypt_keys: Sequence[Any] = (),
+           trust: TrustSettings | None = None) -> VerificationReport:
     data, name = read_source(source)
     return verify_bytes(data, trust_anchors=trust_anchors, now=now, source=name,
-                        decrypt_keys=decrypt_keys)
+                        decrypt_keys=decrypt_keys, trust=trust)
 
 
 def history(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = None,
-            now: datetime | None = None, decrypt_keys: Sequence[Any] = ()) -> dict[str, Any]:
+            now: datetime | None = None, decrypt_keys: Sequence[Any] = (),
+            trust: TrustSettings | None = None) -> dict[str, Any]:
     """The provenance chain (oldest first) and tree of an asset, each link validated."""
-    return verify(source, trust_anchors=trust_anchors, now=now, decrypt_keys=decrypt_keys).history()
+    return verify(source, trust_anchors=trust_anchors, now=now, decrypt_keys=decrypt_keys,
+                  trust=trust).history()
 
 
 def load_decrypt_key(pem: bytes, passphrase: bytes | None = None) -> Any:
@@ -279,8 +292,17 @@ def annotate_bytes(data: bytes, annotation: Annotation | Mapping[str, Any] | Non
         _add_redaction_actions(specs, redactions, options.redaction_reason)
     request = builder.BuildRequest(data, specs, signer, title=title,
                                    generator_version=__version__, compress=options.compress,
-                                   redacted_assertions=[r.uri for r in redactions])
+                                   redacted_assertions=[r.uri for r in redactions],
+                                   timestamper=_timestamper(options))
     return builder.build(request, store)
+
+
+def _timestamper(options: AnnotateOptions) -> TimeStamper | None:
+    if options.timestamper is not None or not options.tsa_url:
+        return options.timestamper
+    from fakemedia.cose.tsa_client import HttpTimeStamper
+
+    return HttpTimeStamper(options.tsa_url)
 
 
 def _add_redaction_actions(specs: list[builder.AssertionSpec], redactions: Sequence[redact.Redaction],

@@ -49,3 +49,9 @@ MAX_CREDENTIAL_BYTES = 1024 * 1024
 MAX_CREDENTIAL_DEPTH = 32
 MAX_VERIFIED_IDENTITIES = 256
 MAX_DID_CHARS = 8192
+
+#: Largest RFC 3161 time-stamp token or response read from a COSE header, and the most a TSA
+#: reply may hold (real tokens are 1-7 kB; the reference SDK reads at most 1 MB from a TSA).
+MAX_TIMESTAMP_BYTES = 256 * 1024
+#: Largest stapled OCSP response read from a COSE header.
+MAX_OCSP_BYTES = 256 * 1024

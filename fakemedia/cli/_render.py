@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fakemedia.manifest.reader import ManifestView, VerificationReport
-from fakemedia.manifest.wording import LOCKED, hidden_labels, tool_name
+from fakemedia.manifest.wording import LOCKED, explain_in, hidden_labels, time_basis, tool_name
 
 # Re-exported for the command modules, which name them through _render.
 from fakemedia.manifest.wording import explain as explain
@@ -118,12 +118,15 @@ def verdict(report: VerificationReport) -> str:
         return "No Content Credentials found"
     active = report.manifest(report.active_manifest)
     who = signer_name(active.signer if active else None)
+    basis = time_basis(report)
+    when = f" (certificate valid {basis})" if basis else ""
     if report.state == "Trusted":
-        return f"{OK} Trusted: signed by {who}, content unchanged since signing"
+        return f"{OK} Trusted: signed by {who}, content unchanged since signing{when}"
     if report.state == "Valid":
-        return f"{OK} Valid (signer not in your trust list): signed by {who}, content unchanged since signing"
+        return (f"{OK} Valid (signer not in your trust list): signed by {who}, content unchanged "
+                f"since signing{when}")
     failures = [c for c in report.failures() if c != "signingCredential.untrusted"] or ["unknown"]
-    return f"{BAD} Invalid: {explain(failures[0])} ({failures[0]})"
+    return f"{BAD} Invalid: {explain_in(report, failures[0])} ({failures[0]})"
 
 
 def report_text(report: VerificationReport, *, local_anchor: str | None = None) -> str:

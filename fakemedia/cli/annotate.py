@@ -441,6 +441,9 @@ def _log_record(result: dict[str, Any]) -> dict[str, Any]:
 @click.option("--heatmap", type=click.Path(dir_okay=False, path_type=Path), metavar="OUT.png",
               help="Write the image with the detector's patch map and detected areas over it "
                    "(several images: OUT-1.png, OUT-2.png, ...).")
+@click.option("--tsa-url", "tsa_url", metavar="URL",
+              help="RFC 3161 time-stamp authority: the signature stays verifiable after the "
+                   "certificate expires (default: the identity's tsa_url, if any).")
 @trust_anchors_option
 @batch_options
 @json_option
@@ -449,7 +452,7 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
                  recipients: tuple[Path, ...], redact: tuple[str, ...], redaction_reason: str | None,
                  detect: bool | None, model_path: Path | None, heatmap: Path | None,
                  trust_anchors: tuple[Path, ...], recursive: bool, jobs: int, log_path: Path | None,
-                 as_json: bool, **fields: Any) -> None:
+                 as_json: bool, tsa_url: str | None = None, **fields: Any) -> None:
     """Sign an annotation into JPEG images as a C2PA manifest.
 
     An existing manifest becomes the parent of the new one, so the history is kept. The input
@@ -458,7 +461,7 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     """
     from fakemedia import api
     from fakemedia.batch import IdentityRef, map_ordered, resolve_jobs
-    from fakemedia.cose.identity import load_identity
+    from fakemedia.cose.identity import default_tsa_url, load_identity
 
     annotation = build_annotation(fields)
     inputs = expand_inputs(images, recursive)
@@ -475,7 +478,8 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     # An explicit --model means the user wants detection: a bad file fails instead of skipping.
     options = api.AnnotateOptions(compress=compress, title=title, **private,
                                   detect=True if model_path is not None and detect is None else detect,
-                                  model_path=str(model_path) if model_path else None)
+                                  model_path=str(model_path) if model_path else None,
+                                  tsa_url=tsa_url or default_tsa_url(directory))
     detecting = api.wants_detection(annotation, options)
     if heatmap is not None and not detecting:
         raise click.UsageError("--heatmap needs detection: add --detect (a --type turns it off)")

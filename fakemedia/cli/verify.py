@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -31,6 +32,57 @@ from fakemedia.cli._common import (
 from fakemedia.errors import FakemediaError, ManifestNotFound, VerificationError
 from fakemedia.manifest.reader import VerificationReport
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class _TrustOptions:
+    """--trust-config, --tsa-anchors and --at, as plain (picklable) data for the workers."""
+
+    config: Path | None = None
+    tsa_anchors: tuple[bytes, ...] = ()
+    at: datetime | None = None
+
+    def settings(self) -> Any:
+        from fakemedia.cose import certs
+        from fakemedia.manifest import trust_config
+
+        base = trust_config.load(self.config) if self.config else None
+        tsa = [c for pem in self.tsa_anchors for c in certs.load_certificates(pem)]
+        return trust_config.combine(base, tsa_anchors=tsa, now=self.at)
+
+
+def _parse_at(_ctx: Any, _param: Any, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO-8601 date or time") from None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def trust_extra_options(func: F) -> F:
+    func = click.option("--at", "at", metavar="ISO-8601", callback=_parse_at,
+                        help="Validation time (default now; UTC when no offset): was the file "
+                             "valid then? A signer with a trusted time-stamp is judged at the "
+                             "time-stamp's time.")(func)
+    func = click.option("--tsa-anchors", "tsa_anchors", multiple=True, metavar="PEM",
+                        type=click.Path(dir_okay=False, path_type=Path),
+                        help="Time-stamp authority roots (besides the --trust-anchors, which "
+                             "also count for time-stamps, as in the reference SDK).")(func)
+    func = click.option("--trust-config", "trust_config", metavar="FILE",
+                        type=click.Path(dir_okay=False, path_type=Path),
+                        help="JSON trust settings: anchors, allowed EKUs, end-entity allow-list, "
+                             "TSA and CAWG anchors (see keys/README.md).")(func)
+    return func
+
+
+def _trust_options(config: Path | None, tsa_anchors: Sequence[Path], at: datetime | None) -> _TrustOptions:
+    options = _TrustOptions(config, tuple(read_trust_anchors(tsa_anchors)) if tsa_anchors else (), at)
+    options.settings()  # a bad file is a usage error now, not one per image
+    return options
+
 _VERIFY_EPILOG = """\b
 Exit codes: 0 Valid or Trusted, 1 Invalid, 2 usage error, 3 unreadable file (missing, not a
 JPEG, truncated), 4 no embedded manifest (a remote one is reported but never fetched),
@@ -53,7 +105,7 @@ def _check(report: VerificationReport) -> FakemediaError | None:
     if report.state in ("Valid", "Trusted"):
         return None
     codes = [c for c in report.failures() if c != "signingCredential.untrusted"] or ["unknown"]
-    return VerificationError(f"{name}: Invalid: {_render.explain(codes[0])} ({codes[0]})")
+    return VerificationError(f"{name}: Invalid: {_render.explain_in(report, codes[0])} ({codes[0]})")
 
 
 def _local_anchor(report: VerificationReport) -> str | None:
@@ -75,11 +127,12 @@ def _local_anchor(report: VerificationReport) -> str | None:
     return str(paths.trust_anchors)
 
 
-def _verify(path: Path, anchors: Sequence[bytes], keys: Sequence[Any]) -> VerificationReport:
+def _verify(path: Path, anchors: Sequence[bytes], keys: Sequence[Any],
+            trust: Any = None) -> VerificationReport:
     from fakemedia import api
 
     with naming(path):
-        return api.verify(path, trust_anchors=list(anchors), decrypt_keys=keys)
+        return api.verify(path, trust_anchors=list(anchors), decrypt_keys=keys, trust=trust)
 
 
 @dataclass(frozen=True)
@@ -106,10 +159,10 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(anchors: Sequence[bytes], key_material: Sequence[tuple[bytes, bytes | None]],
-                 view: _View) -> None:
+                 view: _View, trust: _TrustOptions | None = None) -> None:
     from fakemedia import api
 
-    _WORKER.update(anchors=list(anchors), view=view,
+    _WORKER.update(anchors=list(anchors), view=view, trust=(trust or _TrustOptions()).settings(),
                    keys=[api.load_decrypt_key(pem, passphrase) for pem, passphrase in key_material])
 
 
@@ -117,7 +170,7 @@ def _work(path: Path) -> dict[str, Any]:
     """One image: its rendered report and verdict, or its error, as plain data."""
     start = time.perf_counter()
     try:
-        report = _verify(path, _WORKER["anchors"], _WORKER["keys"])
+        report = _verify(path, _WORKER["anchors"], _WORKER["keys"], _WORKER["trust"])
         problem = _check(report)
         return {"input": str(path), "shown": _WORKER["view"].render(report), "state": report.state,
                 "manifest": report.active_manifest, "problem": str(problem) if problem else None,
@@ -138,7 +191,8 @@ def _log_record(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run(images: Sequence[Path], trust_anchors: Sequence[Path], decrypt_keys: Sequence[Path],
-         view: _View, label: str, recursive: bool, jobs: int, log_path: Path | None) -> None:
+         view: _View, label: str, recursive: bool, jobs: int, log_path: Path | None,
+         trust: _TrustOptions | None = None) -> None:
     """Verify every image, print each, then exit by the verdicts."""
     from fakemedia.batch import map_ordered, resolve_jobs
 
@@ -148,10 +202,10 @@ def _run(images: Sequence[Path], trust_anchors: Sequence[Path], decrypt_keys: Se
     paths = [i.path for i in inputs]
     with JsonlLog(log_path) as log:
         if len(images) == 1 and len(inputs) == 1 and inputs[0].rel is None:
-            _init_worker(anchors, material, view)
+            _init_worker(anchors, material, view, trust)
             start = time.perf_counter()
             try:
-                report = _verify(paths[0], anchors, _WORKER["keys"])
+                report = _verify(paths[0], anchors, _WORKER["keys"], _WORKER["trust"])
             except FakemediaError as exc:
                 log.write(log_record(str(paths[0]), error=str(exc), exit_code=exc.exit_code,
                                      seconds=time.perf_counter() - start))
@@ -172,7 +226,7 @@ def _run(images: Sequence[Path], trust_anchors: Sequence[Path], decrypt_keys: Se
         results = []
         with progress(len(paths), label) as step:
             for result in map_ordered(_work, paths, jobs=workers, initializer=_init_worker,
-                                      initargs=(anchors, material, view)):
+                                      initargs=(anchors, material, view, trust)):
                 log.write(_log_record(result))
                 results.append(result)
                 step()
@@ -192,12 +246,14 @@ def _run(images: Sequence[Path], trust_anchors: Sequence[Path], decrypt_keys: Se
 @click.argument("images", nargs=-1, required=True, metavar="IMG...",
                 type=click.Path(dir_okay=True, path_type=Path))
 @trust_anchors_option
+@trust_extra_options
 @decrypt_key_option
 @batch_options
 @json_option
 def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
                decrypt_keys: tuple[Path, ...], recursive: bool, jobs: int, log_path: Path | None,
-               as_json: bool) -> None:
+               as_json: bool, trust_config: Path | None = None,
+               tsa_anchors: tuple[Path, ...] = (), at: datetime | None = None) -> None:
     """Check the Content Credentials (C2PA manifests) of JPEG images (or the JPEGs in folders).
 
     The first line is the verdict: Trusted (valid, and the signer is in your trust list),
@@ -206,13 +262,14 @@ def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
     Restricted annotation fields are shown only with a recipient's --decrypt-key.
     """
     _run(list(images), trust_anchors, decrypt_keys, _View(history=False, as_json=as_json),
-         "Verifying", recursive, jobs, log_path)
+         "Verifying", recursive, jobs, log_path, _trust_options(trust_config, tsa_anchors, at))
 
 
 @click.command("history", epilog=_VERIFY_EPILOG.replace("0 Valid", "0 the newest step is Valid"))
 @click.argument("images", nargs=-1, required=True, metavar="IMG...",
                 type=click.Path(dir_okay=True, path_type=Path))
 @trust_anchors_option
+@trust_extra_options
 @decrypt_key_option
 @json_option
 @batch_options
@@ -220,7 +277,8 @@ def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
               help="Also draw the ingredient tree (automatic when a manifest has several ingredients).")
 def history_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
                 decrypt_keys: tuple[Path, ...], as_json: bool, recursive: bool, jobs: int,
-                log_path: Path | None, tree: bool) -> None:
+                log_path: Path | None, tree: bool, trust_config: Path | None = None,
+                tsa_anchors: tuple[Path, ...] = (), at: datetime | None = None) -> None:
     """Show the provenance chain of JPEG images (or the JPEGs in folders), oldest step first.
 
     Each step says who signed, when, with which tool, what was modified, why, how likely the
@@ -228,4 +286,4 @@ def history_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
     validates. --json prints the history (see 'fakemedia schema history').
     """
     _run(list(images), trust_anchors, decrypt_keys, _View(history=True, as_json=as_json, tree=tree),
-         "Reading history", recursive, jobs, log_path)
+         "Reading history", recursive, jobs, log_path, _trust_options(trust_config, tsa_anchors, at))

@@ -1,8 +1,15 @@
-"""Certificates: loading, the C2PA signer profile (digest §7.1) and anchor chaining (§7.2).
+"""Certificates: loading, the C2PA certificate profile (C2PA 2.x §14.5.1) and path validation.
 
-Trust is deliberately small: a chain is trusted when one of its certificates is an anchor or is
-issued and signed by one, with every link below it issued and signed by the next (the
-c2pa-rs rust_native behaviour). No path building, no revocation.
+A chain (leaf first, in x5chain order, §14.5) is trusted when it reaches a trust anchor through
+links that each pass RFC 5280 §6.1: every link issued and signed by the next certificate, every
+issuer a CA (basicConstraints cA, keyCertSign when Key Usage is present), path-length limits
+kept, no unknown critical extension, an issuer's Extended Key Usage (when present) allowing the
+leaf's purpose, and every certificate of the x5chain valid at the time the signature is judged
+(the attested time-stamp time, or validation time; an anchor from the trust list is an input to
+the algorithm, RFC 5280 §6.1.1, and is not dated - as in the reference SDK). cryptography's
+``x509.verification`` verifier was measured against the reference SDK's test PKI and rejected:
+it enforces the Web PKI algorithm set, which forbids the RSASSA-PSS keys and Ed25519 that the
+C2PA profile allows (§13.2). Revocation lives in :mod:`fakemedia.cose.ocsp`.
 """
 
 from __future__ import annotations
@@ -196,23 +203,31 @@ def _eku_problems(eku: Any, accepted: frozenset[Any]) -> Iterable[str]:
     if ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE in usages:
         yield "Extended Key Usage contains anyExtendedKeyUsage"
     if not any(u in accepted for u in usages):
-        yield "Extended Key Usage has no C2PA signing purpose"
+        yield "Extended Key Usage has no accepted purpose" if accepted.isdisjoint(ACCEPTED_EKUS) \
+            else "Extended Key Usage has no C2PA signing purpose"
     for oid, name in _SOLO_EKUS.items():
         if oid in usages and len(usages) > 1:
             yield f"Extended Key Usage {name} must appear alone"
 
 
+def _oids(values: Iterable[str | x509.ObjectIdentifier]) -> frozenset[x509.ObjectIdentifier]:
+    return frozenset(o if isinstance(o, x509.ObjectIdentifier) else x509.ObjectIdentifier(o)
+                     for o in values)
+
+
 def profile_problems(
-    leaf: x509.Certificate, *, extra_ekus: Iterable[str | x509.ObjectIdentifier] = ()
+    leaf: x509.Certificate,
+    *,
+    extra_ekus: Iterable[str | x509.ObjectIdentifier] = (),
+    ekus: Iterable[str | x509.ObjectIdentifier] | None = None,
 ) -> list[str]:
-    """Every way ``leaf`` breaks the C2PA signer profile (§7.1); [] when it conforms.
+    """Every way ``leaf`` breaks the C2PA end-entity profile (§14.5.1); [] when it conforms.
 
     Validity dates are not checked here (see :func:`is_valid_at`). ``extra_ekus`` are
-    additional accepted EKU OIDs, like c2pa-rs ``trust_config``.
+    additional accepted EKU OIDs, like the reference SDK's trust configuration; ``ekus``
+    replaces the accepted set entirely (a time-stamping or OCSP responder certificate).
     """
-    accepted = ACCEPTED_EKUS | {
-        o if isinstance(o, x509.ObjectIdentifier) else x509.ObjectIdentifier(o) for o in extra_ekus
-    }
+    accepted = _oids(ekus) if ekus is not None else ACCEPTED_EKUS | _oids(extra_ekus)
     return [*_basics(leaf), *_extension_problems(leaf, accepted)]
 
 
@@ -236,16 +251,121 @@ def _issued_by(child: x509.Certificate, issuer: x509.Certificate) -> bool:
     return True
 
 
-def chain_to_anchor(chain: Sequence[x509.Certificate], anchors: Sequence[x509.Certificate]) -> bool:
-    """True when the chain (leaf first) reaches a trust anchor through valid links (§7.2)."""
+def _extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> Any:
+    """The extension's value, None when absent; ValueError when the extensions are unreadable."""
+    try:
+        return cert.extensions.get_extension_for_oid(oid).value
+    except x509.ExtensionNotFound:
+        return None
+    except Exception:  # duplicate or malformed extensions
+        raise ValueError("extensions cannot be parsed") from None
+
+
+def _is_self_issued(cert: x509.Certificate) -> bool:
+    return cert.issuer == cert.subject
+
+
+def _issuer_problems(issuer: x509.Certificate, below: int,
+                     purposes: frozenset[x509.ObjectIdentifier]) -> Iterable[str]:
+    """RFC 5280 §6.1.4 for a certificate that signs another; ``below`` counts the
+    non-self-issued intermediates between it and the leaf (for pathLenConstraint)."""
+    name = _first(issuer.subject, NameOID.COMMON_NAME) or issuer.subject.rfc4514_string()
+    try:
+        bc = _extension(issuer, ExtensionOID.BASIC_CONSTRAINTS)
+        ku = _extension(issuer, ExtensionOID.KEY_USAGE)
+        eku = _extension(issuer, ExtensionOID.EXTENDED_KEY_USAGE)
+        critical = [e.oid for e in issuer.extensions if e.critical]
+    except ValueError as exc:
+        yield f"issuer {name!r}: {exc}"
+        return
+    if bc is None or not bc.ca:
+        yield f"issuer {name!r} is not a CA (no basicConstraints cA)"
+    elif bc.path_length is not None and below > bc.path_length:
+        yield f"issuer {name!r} allows {bc.path_length} intermediate(s) below it, found {below}"
+    if ku is not None and not ku.key_cert_sign:
+        yield f"issuer {name!r} lacks keyCertSign"
+    if eku is not None and purposes and ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE not in eku \
+            and purposes.isdisjoint(eku):
+        yield f"issuer {name!r} does not allow the leaf's Extended Key Usage"
+    for oid in critical:
+        if oid not in _KNOWN_EXTENSIONS:
+            yield f"issuer {name!r} has unknown critical extension {oid.dotted_string}"
+
+
+def _leaf_purposes(leaf: x509.Certificate) -> frozenset[x509.ObjectIdentifier]:
+    try:
+        eku = _extension(leaf, ExtensionOID.EXTENDED_KEY_USAGE)
+    except ValueError:
+        return frozenset()
+    return frozenset(eku) if eku is not None else frozenset()
+
+
+def chain_problems(chain: Sequence[x509.Certificate], anchors: Sequence[x509.Certificate],
+                   when: datetime | None = None) -> list[str]:
+    """Why ``chain`` (leaf first, in x5chain order) is not trusted; [] when it is.
+
+    The path runs up the chain to the first certificate that is an anchor or is signed by one
+    (RFC 5280 §6.1). ``when`` (default: now) is the time every certificate the chain carries
+    must be valid at.
+    """
+    if not chain:
+        return ["no certificate"]
     if not anchors:
-        return False
+        return ["no trust anchors configured"]
+    moment = _utc(when or datetime.now(timezone.utc))
+    path: list[x509.Certificate] | None = None
     for i, cert in enumerate(chain):
         if i > 0 and not _issued_by(chain[i - 1], cert):
-            return False  # a broken link: nothing above it can vouch for the leaf
-        if cert in anchors or any(_issued_by(cert, a) for a in anchors):
-            return True
-    return False
+            return [f"certificate {i} of the chain did not issue certificate {i - 1}"]
+        if cert in anchors:
+            path = list(chain[: i + 1])
+            break
+        issuer = next((a for a in anchors if _issued_by(cert, a)), None)
+        if issuer is not None:
+            path = [*chain[: i + 1], issuer]
+            break
+    if path is None:
+        return ["the chain does not reach a trust anchor"]
+    problems: list[str] = []
+    purposes = _leaf_purposes(chain[0])
+    below = 0
+    carried = min(len(path), len(chain))  # the x5chain's share of the path
+    for depth, cert in enumerate(path):
+        # An anchor from the trust list is an input to path validation, not a certificate of
+        # the path (RFC 5280 §6.1.1 (d)): only what the signer carried is dated.
+        if depth < carried and not is_valid_at(cert, moment):
+            role = "signing certificate" if depth == 0 else "issuing certificate"
+            problems.append(f"{role} {depth} not valid at {_iso(moment)}")
+        if depth > 0:
+            problems.extend(_issuer_problems(cert, below, purposes))
+            if not _is_self_issued(cert):
+                below += 1
+    return problems
+
+
+def chain_to_anchor(chain: Sequence[x509.Certificate], anchors: Sequence[x509.Certificate],
+                    when: datetime | None = None) -> bool:
+    """True when the chain (leaf first) is trusted at ``when`` (see :func:`chain_problems`)."""
+    return not chain_problems(chain, anchors, when)
+
+
+def order_chain(leaf: x509.Certificate, pool: Sequence[x509.Certificate]) -> list[x509.Certificate]:
+    """``leaf`` followed by its issuers found in an unordered ``pool`` (a CMS certificate
+    SET), as far as they go; bounded by the pool's size."""
+    chain = [leaf]
+    remaining = [c for c in pool if c != leaf]
+    while remaining and not _is_self_issued(chain[-1]):
+        issuer = next((c for c in remaining if _issued_by(chain[-1], c)), None)
+        if issuer is None:
+            break
+        chain.append(issuer)
+        remaining.remove(issuer)
+    return chain
+
+
+def sha256_fingerprint(cert: x509.Certificate) -> bytes:
+    """SHA-256 of the certificate's DER, as end-entity allow-lists name certificates."""
+    return cert.fingerprint(hashes.SHA256())
 
 
 def _first(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:

@@ -204,3 +204,17 @@ def load_identity(directory: Path, passphrase: bytes | None = None) -> LocalSign
 def load_trust_anchors(directory: Path) -> bytes:
     """The PEM trust anchors (our root) to give a verifier for a *Trusted* result."""
     return _read(IdentityPaths.of(Path(directory)).trust_anchors)
+
+
+def default_tsa_url(directory: Path) -> str | None:
+    """The identity's default time-stamp authority: ``"tsa_url"`` in its identity.json."""
+    paths = IdentityPaths.of(Path(directory))
+    try:
+        url = json.loads(paths.metadata.read_text()).get("tsa_url")
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, AttributeError):
+        raise IdentityError(f"unreadable identity metadata: {paths.metadata}") from None
+    if url is not None and not isinstance(url, str):
+        raise IdentityError(f"identity metadata tsa_url is not a string: {paths.metadata}")
+    return url or None

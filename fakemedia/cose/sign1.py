@@ -20,7 +20,7 @@ from fakemedia import limits
 from fakemedia.cose import algorithms
 from fakemedia.cose._cbor import loads_exact
 from fakemedia.cose.algorithms import Algorithm
-from fakemedia.cose.signer import Signer
+from fakemedia.cose.signer import Signer, TimeStamper
 from fakemedia.errors import LimitExceeded, ManifestError, SignatureInvalid, SigningError
 
 COSE_SIGN1_TAG = 18
@@ -35,6 +35,9 @@ _RFC9052_COMMON = frozenset(range(1, 8))
 LEGACY_X5CHAIN = "x5chain"
 #: Headroom added by :func:`reserve_size` (c2pa-rs reserves the same, digest §6.3).
 RESERVE_MARGIN = 1024
+#: Room kept for an RFC 3161 token when a time-stamper is used (real tokens are 1-7 kB; the
+#: reference SDK reserves the same 10 000 bytes).
+TIMESTAMP_RESERVE = 10_000
 
 
 class UnsupportedAlgorithm(SignatureInvalid):
@@ -121,31 +124,49 @@ def _protected_header(signer: Signer) -> bytes:
     return cbor2.dumps({HEADER_ALG: signer.algorithm.cose_id, HEADER_X5CHAIN: x5chain})
 
 
-def _assemble(protected: bytes, signature: bytes, pad: int, pad2: int | None) -> bytes:
-    unprotected: dict[str, bytes] = {"pad": bytes(pad)}
+def _assemble(protected: bytes, signature: bytes, pad: int, pad2: int | None,
+              extra: Mapping[str, Any]) -> bytes:
+    unprotected: dict[str, Any] = {**extra, "pad": bytes(pad)}
     if pad2 is not None:
         unprotected["pad2"] = bytes(pad2)
     return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, unprotected, None, signature]))
 
 
-def _padded(protected: bytes, signature: bytes, pad_to: int) -> bytes:
+def _padded(protected: bytes, signature: bytes, pad_to: int, extra: Mapping[str, Any]) -> bytes:
     # A bstr header grows 1 -> 2 -> 3 -> 5 bytes at lengths 24, 256, 65536, so some totals are
     # unreachable with "pad" alone; a second, "pad2", shifts the jump out of the way.
     for pad2 in (None, 0):
-        base = len(_assemble(protected, signature, 0, pad2))
+        base = len(_assemble(protected, signature, 0, pad2, extra))
         for header_growth in (0, 1, 2, 4):
             pad = pad_to - base - header_growth
             if pad < 0:
                 break
-            encoded = _assemble(protected, signature, pad, pad2)
+            encoded = _assemble(protected, signature, pad, pad2, extra)
             if len(encoded) == pad_to:
                 return encoded
-    minimum = len(_assemble(protected, signature, 0, None))
+    minimum = len(_assemble(protected, signature, 0, None, extra))
     raise ValueError(f"pad_to={pad_to} is too small: the COSE_Sign1 needs {minimum} bytes")
 
 
-def encode_sign1(payload: bytes, signer: Signer, *, pad_to: int | None = None) -> bytes:
-    """Sign ``payload`` (detached) and return COSE_Sign1_Tagged bytes, ``pad_to`` long if given."""
+def _time_stamp_header(protected: bytes, signature: bytes, stamper: TimeStamper) -> dict[str, Any]:
+    """``sigTst2`` over the finished signature (§10.3.2.5: the v2 "CTT" countersignature)."""
+    from fakemedia.cose import timestamp  # asn1crypto only when stamping
+
+    message = timestamp.countersign_data(protected, timestamp.v2_payload(signature))
+    token = bytes(stamper.time_stamp(message))
+    problem = timestamp.token_problem(token, message)
+    if problem:
+        raise SigningError(f"time-stamp rejected: {problem}")
+    return {timestamp.SIGTST2: timestamp.header(token)}
+
+
+def encode_sign1(payload: bytes, signer: Signer, *, pad_to: int | None = None,
+                 timestamper: TimeStamper | None = None) -> bytes:
+    """Sign ``payload`` (detached) and return COSE_Sign1_Tagged bytes, ``pad_to`` long if given.
+
+    With ``timestamper`` the finished signature is time-stamped and the token stored in the
+    unprotected ``sigTst2`` header, which no signature covers, so padding still fits it.
+    """
     protected = _protected_header(signer)
     signature = bytes(signer.sign(sig_structure(protected, payload)))
     alg = signer.algorithm
@@ -155,13 +176,20 @@ def encode_sign1(payload: bytes, signer: Signer, *, pad_to: int | None = None) -
             f"signer returned {len(signature)} bytes for {alg.name}, expected "
             f"{alg.max_signature_size()} (ECDSA must be raw r‖s, not DER)"
         )
+    extra = _time_stamp_header(protected, signature, timestamper) if timestamper else {}
     if pad_to is None:
-        return _assemble(protected, signature, 0, None)
-    return _padded(protected, signature, pad_to)
+        return _assemble(protected, signature, 0, None, extra)
+    try:
+        return _padded(protected, signature, pad_to, extra)
+    except ValueError as exc:
+        if not extra:
+            raise
+        raise SigningError(f"time-stamp token too large for the reserved space: {exc}") from None
 
 
-def reserve_size(signer: Signer) -> int:
-    """A COSE_Sign1 size every signature by ``signer`` fits in (and can be padded to exactly)."""
+def reserve_size(signer: Signer, timestamper: TimeStamper | None = None) -> int:
+    """A COSE_Sign1 size every signature by ``signer`` fits in (and can be padded to exactly),
+    with room for a time-stamp token when ``timestamper`` is given."""
     chain = [bytes(c) for c in signer.certificate_chain]
     sig_max = signer.algorithm.max_signature_size()
     if signer.algorithm.is_pss and chain:
@@ -170,7 +198,8 @@ def reserve_size(signer: Signer) -> int:
         except (ValueError, AttributeError):
             pass
     # Each bstr header is at most 5 bytes here; the fixed CBOR frame is well under the margin.
-    return sig_max + sum(len(c) + 5 for c in chain) + RESERVE_MARGIN
+    stamp = TIMESTAMP_RESERVE if timestamper is not None else 0
+    return sig_max + sum(len(c) + 5 for c in chain) + RESERVE_MARGIN + stamp
 
 
 def _loads_exact(data: bytes, what: str) -> Any:

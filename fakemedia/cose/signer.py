@@ -36,6 +36,20 @@ class Signer(Protocol):
     def sign(self, data: bytes) -> bytes: ...
 
 
+@runtime_checkable
+class TimeStamper(Protocol):
+    """Anything that obtains an RFC 3161 time-stamp for a finished claim signature.
+
+    ``time_stamp`` receives the message to stamp - the COSE countersignature structure over the
+    signature (C2PA 2.x §10.3.2.5.3) - and returns the DER TimeStampToken (the CMS
+    ContentInfo, not the whole TimeStampResp). Implement it to use your own TSA client;
+    :class:`fakemedia.cose.tsa_client.HttpTimeStamper` speaks RFC 3161 over HTTP. The token is
+    checked against the message before it is stored.
+    """
+
+    def time_stamp(self, message: bytes) -> bytes: ...
+
+
 def _public_bytes(key: Any) -> bytes:
     return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 

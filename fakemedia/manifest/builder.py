@@ -20,7 +20,7 @@ from typing import Any
 import cbor2
 
 from fakemedia.cose import sign1
-from fakemedia.cose.signer import Signer
+from fakemedia.cose.signer import Signer, TimeStamper
 from fakemedia.errors import SigningError
 from fakemedia.formats import app11, jumbf
 from fakemedia.manifest import labels
@@ -62,6 +62,8 @@ class BuildRequest:
     redacted_assertions: Sequence[str] = ()
     instance_id: str = field(default_factory=lambda: f"xmp:iid:{uuid.uuid4()}")
     manifest_label: str = field(default_factory=labels.new_manifest_label)
+    #: Time-stamps the claim signature (``sigTst2``, C2PA 2.x §10.3.2.5) when given.
+    timestamper: TimeStamper | None = None
 
 
 def tagged_time(when: datetime | None = None) -> cbor2.CBORTag:
@@ -105,7 +107,7 @@ def build(request: BuildRequest, existing: ManifestStore | None = None) -> bytes
     stripped, old_offset = app11.remove_c2pa_store(request.asset)
     offset = old_offset if old_offset is not None else app11.default_insert_offset(stripped)
     data_hash = hashlib.sha256(stripped).digest()
-    reserve = sign1.reserve_size(request.signer)
+    reserve = sign1.reserve_size(request.signer, request.timestamper)
     salts = {spec.label: os.urandom(_SALT_BYTES) for spec in request.assertions if spec.salted}
     prefix = b"".join(m.stored.to_bytes() for m in existing.manifests) if existing else b""
 
@@ -137,7 +139,8 @@ def build(request: BuildRequest, existing: ManifestStore | None = None) -> bytes
         length, seen = 0, set()
         for _ in range(_MAX_SIZE_ROUNDS):
             _, claim = assemble(length, pad, None)
-            signature = sign1.encode_sign1(claim, request.signer, pad_to=reserve) \
+            signature = sign1.encode_sign1(claim, request.signer, pad_to=reserve,
+                                          timestamper=request.timestamper) \
                 if request.compress else None
             store_bytes, _ = assemble(length, pad, signature)
             needed = app11.app11_run_length(len(store_bytes))
@@ -154,7 +157,8 @@ def build(request: BuildRequest, existing: ManifestStore | None = None) -> bytes
         raise SigningError("could not settle the manifest size; try without --compress")
     length, pad, claim, signature, store_bytes = settled
     if signature is None:
-        signature = sign1.encode_sign1(claim, request.signer, pad_to=reserve)
+        signature = sign1.encode_sign1(claim, request.signer, pad_to=reserve,
+                                          timestamper=request.timestamper)
         store_bytes, final_claim = assemble(length, pad, signature)
         if final_claim != claim or app11.app11_run_length(len(store_bytes)) != length:
             raise SigningError("manifest changed size while signing")  # guarded invariant

@@ -22,6 +22,7 @@ LEGACY_INGREDIENT_HASH = "org.fakemedia.ingredient.legacyHash"
 
 INFORMATIONAL_CODES = frozenset({
     "signingCredential.ocsp.skipped", "signingCredential.ocsp.inaccessible",
+    "signingCredential.ocsp.unknown",
     "timeStamp.mismatch", "timeStamp.malformed", "timeStamp.outsideValidity",
     "timeStamp.untrusted", "algorithm.deprecated", "ingredient.unknownProvenance",
     "manifest.unknownProvenance", "manifest.unreferenced",
@@ -31,7 +32,7 @@ SUCCESS_CODES = frozenset({
     "claimSignature.validated", "claimSignature.insideValidity", "signingCredential.trusted",
     "timeStamp.validated", "timeStamp.trusted", "assertion.hashedURI.match",
     "assertion.dataHash.match", "assertion.accessible", "ingredient.manifest.validated",
-    "ingredient.claimSignature.validated",
+    "ingredient.claimSignature.validated", "signingCredential.ocsp.notRevoked",
 }) | cawg_codes.SUCCESS
 
 

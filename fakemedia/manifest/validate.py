@@ -67,10 +67,26 @@ _Refs = dict[str, tuple[HashedURI, Assertion, bool]]
 
 @dataclass
 class TrustSettings:
-    """What the signer is judged against: trust anchors and the time of validation."""
+    """What a signer is judged against (C2PA 2.x §14.4): the reference SDK's trust model.
+
+    ``anchors`` are the C2PA signer trust anchors; ``extra_ekus`` extends the accepted
+    Extended Key Usages (dotted OIDs); ``end_entities`` are SHA-256 fingerprints (DER) of
+    signer certificates trusted as they are, without a chain; ``tsa_anchors`` are added to
+    ``anchors`` for time-stamp authorities (the reference SDK uses the signer list for both,
+    §14.4.2 asks for a separate one); ``cawg_anchors`` are for CAWG identity credentials only.
+    ``now`` is the validation time: a signer without a trusted time-stamp is judged at it.
+    """
 
     anchors: Sequence[x509.Certificate] = ()
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    tsa_anchors: Sequence[x509.Certificate] = ()
+    cawg_anchors: Sequence[x509.Certificate] = ()
+    extra_ekus: Sequence[str] = ()
+    end_entities: frozenset[bytes] = frozenset()
+
+    @property
+    def time_stamp_anchors(self) -> list[x509.Certificate]:
+        return [*self.tsa_anchors, *(a for a in self.anchors if a not in self.tsa_anchors)]
 
 
 @dataclass
@@ -351,18 +367,28 @@ def _check_signature(ctx: _Context, m: Manifest, out: StatusList, url: str) -> N
         chain = [x509.load_der_x509_certificate(der) for der in cose.x5chain]
         leaf = chain[0]
         leaf.public_key()
-        problems = certs.profile_problems(leaf)
+        problems = certs.profile_problems(leaf, extra_ekus=ctx.trust.extra_ekus)
     except Exception:  # cryptography raises several types on a damaged certificate
         out.add("signingCredential.invalid", url, "no usable signing certificate (x5chain)")
         out.add("claimSignature.mismatch", url, "signature cannot be checked without a certificate")
         return
     if problems:
         out.add("signingCredential.invalid", url, "; ".join(problems))
+    # §15.8.2: a validated and trusted time-stamp moves the judgement to its time.
+    stamped_at = _check_time_stamp(ctx, m, cose, out, url)
+    when = stamped_at or ctx.trust.now
+    basis = _time_basis(stamped_at, ctx.trust.now)
     # Trust is judged even when the signature fails, as c2pa-rs reports both (E-sig-CA.jpg).
-    if certs.chain_to_anchor(chain, ctx.trust.anchors):
-        out.add("signingCredential.trusted", url, "signing certificate chains to a trust anchor")
+    if certs.sha256_fingerprint(leaf) in ctx.trust.end_entities:
+        out.add("signingCredential.trusted", url, "signing certificate is on the end-entity allow-list")
     else:
-        out.add("signingCredential.untrusted", url, "signing certificate is not from a trust anchor")
+        trust_problems = certs.chain_problems(chain, ctx.trust.anchors, when)
+        if not trust_problems:
+            out.add("signingCredential.trusted", url, f"signing certificate chains to a trust anchor {basis}")
+        else:
+            out.add("signingCredential.untrusted", url,
+                    f"signing certificate is not trusted {basis}: {trust_problems[0]}")
+    _check_revocation(ctx, cose, chain, stamped_at, out, url)
     try:
         sign1.verify_sign1(cose, m.claim_bytes or b"")
     except sign1.UnsupportedAlgorithm:
@@ -372,11 +398,47 @@ def _check_signature(ctx: _Context, m: Manifest, out: StatusList, url: str) -> N
         out.add("claimSignature.mismatch", url, "claim signature does not verify")
         return
     out.add("claimSignature.validated", url, "claim signature valid")
-    if certs.is_valid_at(leaf, ctx.trust.now):
-        out.add("claimSignature.insideValidity", url, "signing certificate valid at validation time")
+    if certs.is_valid_at(leaf, when):
+        out.add("claimSignature.insideValidity", url, f"signing certificate valid {basis}")
     else:
-        out.add("signingCredential.expired", url,
-                "signing certificate not valid at validation time (no trusted timestamp)")
+        out.add("signingCredential.expired", url, f"signing certificate not valid {basis}"
+                + ("" if stamped_at else " (no trusted time-stamp)"))
+
+
+def _time_basis(stamped_at: datetime | None, now: datetime) -> str:
+    """Which time a signer was judged at, in the words of the one-line verdict."""
+    if stamped_at is not None:
+        return f"at the time-stamp's time {_iso(stamped_at)}"
+    return f"at validation time {_iso(now)}"
+
+
+def _iso(when: datetime) -> str:
+    moment = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _check_time_stamp(ctx: _Context, m: Manifest, cose: sign1.Sign1, out: StatusList,
+                      url: str) -> datetime | None:
+    """The RFC 3161 time-stamp's codes; its time when validated and trusted (§15.8)."""
+    from fakemedia.cose import timestamp  # asn1crypto only when a token is present
+
+    if timestamp.header_tokens(cose.unprotected) is None:
+        return None
+    checked = timestamp.check(cose.unprotected, cose.protected_bytes, cose.signature,
+                              m.claim_bytes or b"", m.claim_version, ctx.trust.time_stamp_anchors)
+    for code, explanation in checked.statuses:
+        out.add(code, url, explanation)
+    return checked.gen_time
+
+
+def _check_revocation(ctx: _Context, cose: sign1.Sign1, chain: Sequence[x509.Certificate],
+                      stamped_at: datetime | None, out: StatusList, url: str) -> None:
+    """Stapled OCSP only (§15.7): ``signingCredential.ocsp.*``; nothing is fetched."""
+    from fakemedia.cose import ocsp
+
+    for code, explanation in ocsp.check(cose.unprotected, chain, ctx.trust.anchors, stamped_at,
+                                        ctx.trust.now):
+        out.add(code, url, explanation)
 
 
 # Step 4 ------------------------------------------------------------------------------------

@@ -29,8 +29,9 @@ EXPLANATIONS: Mapping[str, str] = {
     "claimSignature.missing": "the manifest is not signed",
     "claimSignature.mismatch": "the signature does not match the manifest (the manifest was altered)",
     "signingCredential.invalid": "the signing certificate is not acceptable for C2PA",
-    "signingCredential.expired": "the signing certificate was not valid at signing time",
+    "signingCredential.expired": "the signing certificate was not valid at the time it was judged",
     "signingCredential.revoked": "the signing certificate was revoked",
+    "signingCredential.ocsp.revoked": "the signing certificate was revoked (OCSP)",
     "signingCredential.untrusted": "the signer is not in your trust list",
     "algorithm.unsupported": "the signature uses an unsupported algorithm",
     "ingredient.manifest.missing": "the manifest of an earlier version is missing",
@@ -44,8 +45,34 @@ EXPLANATIONS: Mapping[str, str] = {
 }
 
 
+#: Codes whose meaning depends on the time the signer was judged at.
+_TIMED = frozenset({"signingCredential.expired"})
+
+
 def explain(code: str) -> str:
     return EXPLANATIONS.get(code, "a C2PA check failed")
+
+
+def explain_in(report: VerificationReport, code: str) -> str:
+    """``explain(code)``, naming the time used when the code depends on it (for example "the
+    signing certificate was not valid at validation time 2026-…")."""
+    if code in _TIMED and report.results is not None:
+        for status in report.results.active_manifest.statuses:
+            if status.code == code and status.explanation:
+                return status.explanation.replace("signing certificate not valid",
+                                                  "the signing certificate was not valid", 1)
+    return explain(code)
+
+
+def time_basis(report: VerificationReport) -> str | None:
+    """Which time the active signer was judged at: "at the time-stamp's time …" or "at
+    validation time …" (from the validator's own explanation), None when not judged."""
+    if report.results is None:
+        return None
+    for status in report.results.active_manifest.statuses:
+        if status.code == "claimSignature.insideValidity" and " at " in status.explanation:
+            return status.explanation[status.explanation.index(" at ") + 1:]
+    return None
 
 
 def signer_name(signer: Mapping[str, Any] | None) -> str:
