@@ -42,17 +42,17 @@ _V2_CLAIM_KEYS = {"instanceID", "claim_generator_info", "signature", "created_as
                   "gathered_assertions", "dc:title", "redacted_assertions", "alg", "alg_soft",
                   "metadata"}
 #: Claim fields by the type C2PA gives them (§10.3 claim CDDL): (field, type, required).
-_V2_FIELDS: tuple[tuple[str, type, bool], ...] = (
+_V2_FIELDS: tuple[tuple[str, type | tuple[type, ...], bool], ...] = (
     ("instanceID", str, True), ("claim_generator_info", dict, True), ("signature", str, True),
     ("created_assertions", list, True), ("gathered_assertions", list, False),
     ("dc:title", str, False), ("redacted_assertions", list, False), ("alg", str, False),
-    ("alg_soft", str, False), ("metadata", dict, False),
+    ("alg_soft", str, False), ("metadata", (dict, list), False),
 )
-_V1_FIELDS: tuple[tuple[str, type, bool], ...] = (
+_V1_FIELDS: tuple[tuple[str, type | tuple[type, ...], bool], ...] = (
     ("claim_generator", str, True), ("signature", str, True), ("assertions", list, True),
     ("instanceID", str, False), ("dc:format", str, False), ("dc:title", str, False),
     ("redacted_assertions", list, False), ("alg", str, False), ("alg_soft", str, False),
-    ("claim_generator_info", list, False), ("metadata", dict, False),
+    ("metadata", (dict, list), False),
 )
 _OPENING = ("c2pa.created", "c2pa.opened")
 #: Actions that name an ingredient, and the relationship it must have (§18.15.4.2).
@@ -278,6 +278,10 @@ def _validate_manifest(ctx: _Context, m: Manifest, checked: _Checked, *, binding
 
 # Step 2 ------------------------------------------------------------------------------------
 
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    return " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
+
+
 def _check_claim(m: Manifest, out: StatusList) -> str | None:
     """Type-check the claim; the hash algorithm, or None when the claim is unusable."""
     claim = m.claim or {}
@@ -291,7 +295,7 @@ def _check_claim(m: Manifest, out: StatusList) -> str | None:
             continue
         value = claim[name]
         if not isinstance(value, kind) or isinstance(value, bool):
-            out.add("claim.malformed", url, f"claim field {name} is not a {kind.__name__}")
+            out.add("claim.malformed", url, f"claim field {name} is not a {_type_name(kind)}")
             return None
     if m.claim_version == 2 and not _generator_ok(claim["claim_generator_info"]):
         out.add("claim.malformed", url, "claim_generator_info needs a text name")

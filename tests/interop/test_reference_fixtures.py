@@ -19,11 +19,9 @@ from .reference_cases import FIXTURES, Case, all_cases, observe
 
 REPO = Path(__file__).resolve().parents[2]
 
-#: Cases that wait on other parts of issue 9, with the feature each one needs.
+#: Known disagreements, with the feature each one needs.
 WAITING: dict[str, str] = {
-    "c2pa-rs-more/ocsp.jpg": "RFC 3161 time-stamp validation (issue 9 item 1): the expired "
-                             "Adobe signers are judged at the trusted sigTst time",
-    "c2pa-rs-more/ica-invalid_time_stamp.jpg": "RFC 3161 time-stamp validation (issue 9 item 1): "
+    "c2pa-rs-more/ica-invalid_time_stamp.jpg": "time-stamps inside CAWG credentials are not checked yet: "
                                                "the sigTst2 token in the credential's COSE_Sign1 "
                                                "must be checked to report cawg.ica.time_stamp.invalid",
 }

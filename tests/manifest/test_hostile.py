@@ -54,14 +54,12 @@ EXPECTED: dict[str, tuple[str | None, str | None]] = {
     "two-opening-actions.jpg": ("Invalid", "assertion.action.malformed"),
     "update-manifest-kind.jpg": ("Invalid", "manifest.update.invalid"),
 }
-_CHAIN_VALIDATION = pytest.mark.xfail(reason="chain validation lands separately", strict=False)
 pytestmark = [pytest.mark.timeout(60),
               pytest.mark.skipif(not FILES, reason="hostile fixtures not present")]
 
 
 def _param(name: str) -> object:
-    return pytest.param(name, marks=_CHAIN_VALIDATION) if name == "chain-through-non-ca.jpg" \
-        else name
+    return name
 
 
 def test_every_reproducer_has_an_expectation() -> None:
