@@ -32,3 +32,19 @@ MAX_CHAIN_CERTS = 16
 MAX_DETECT_PIXELS = 4096 * 4096
 #: Largest image (pixels) Pillow may decode at all (decompression-bomb guard).
 MAX_DECODE_PIXELS = 20000 * 20000
+
+# --- JPEG Trust profiles: json-formula expressions are untrusted input ---
+#: Longest json-formula expression accepted (characters).
+MAX_FORMULA_CHARS = 20_000
+#: Deepest expression nesting (parser recursion and evaluation recursion).
+MAX_FORMULA_DEPTH = 64
+#: Most evaluation steps (AST nodes visited, function-body calls included) per search.
+MAX_FORMULA_STEPS = 1_000_000
+#: Largest value one search may build: string characters or array/object members.
+MAX_FORMULA_OUTPUT = 1_000_000
+#: Largest trust profile file read, includes counted one by one (bytes).
+MAX_PROFILE_BYTES = 1024 * 1024
+#: Most profile files one evaluation loads (the profile and its includes).
+MAX_PROFILE_INCLUDES = 16
+#: Largest indicator-set JSON read by `trust eval` (bytes).
+MAX_INDICATOR_SET_BYTES = 64 * 1024 * 1024
