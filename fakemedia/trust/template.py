@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .formula.values import is_number, js_number_text
+from .formula.values import is_number, js_number_text, json_text
 
 _MUSTACHE = re.compile(r"\{\{\{(.*?)\}\}\}|\{\{(?!!)(.*?)\}\}", re.DOTALL)
 _ARG = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'|([^\s"\']+))')
@@ -44,23 +44,6 @@ def js_string(value: Any) -> str:
 
 def escape_html(text: str) -> str:
     return "".join(_ESCAPES.get(ch, ch) for ch in text)
-
-
-def json_text(value: Any) -> str:
-    """JSON.stringify(value) without spaces (numbers as JavaScript prints them)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if is_number(value):
-        return js_number_text(value) if value == value and abs(value) != float("inf") else "null"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ",".join(json_text(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + json_text(v) for k, v in value.items()) + "}"
-    return "null"
 
 
 def lookup(data: Any, path: str) -> Any:

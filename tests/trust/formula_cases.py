@@ -16,6 +16,9 @@ KEYS = ["a", "b", "c", "n", "s", "x y"]
 STRINGS = ["", "abc", "12", "3.5", " 7 ", "-2", "1e2", "true", "Abc", "a.b", "x,y", "0"]
 NUMBERS = [0, 1, 2, -1, 3, 0.5, 2.5, -3.25, 10, 100, 1e-7, 123456789]
 
+DATES = ["2026-01-02", "2026-01-02T03:04:05Z", "2025-06-17T22:44:49.717Z", "1999-12-31T23:59:59+02:00",
+         "not a date", "2026-13-01", "2024-02-29T12:00:00", ""]
+
 GLOBALS = {"$t": 0.5, "$names": ["abc", "Abc"], "$o": {"a": 1}}
 
 
@@ -88,6 +91,9 @@ _FUNCTIONS: dict[str, int] = {
     "endsWith": 2, "type": 1, "toNumber": 1, "not": 1, "and": 2, "or": 2, "abs": 1, "ceil": 1,
     "floor": 1, "round": 2, "sort": 1, "reverse": 1, "unique": 1, "split": 2, "value": 2,
     "merge": 2, "left": 2, "right": 2, "toArray": 1, "entries": 1, "sign": 1, "trunc": 1,
+    "avg": 1, "mid": 3, "rept": 2, "power": 2, "mod": 2, "sqrt": 1, "trim": 1, "zip": 2,
+    "fromEntries": 1, "toString": 1, "exp": 1, "log": 1, "log10": 1, "year": 1, "month": 1,
+    "day": 1, "hour": 1, "minute": 1, "second": 1, "weekday": 2, "toDate": 1, "datetime": 3,
 }
 
 
@@ -108,8 +114,17 @@ def _expression(rng: random.Random, depth: int) -> str:
         return f"{{k: {_expression(rng, depth + 1)}, 'x y': {_expression(rng, depth + 1)}}}"
     if roll < 0.8:
         return f"{_path(rng, depth)} | {_expression(rng, depth + 1)}"
-    if roll < 0.84:
+    if roll < 0.82:
         return f"map({_path(rng, depth)}, &{_expression(rng, depth + 1)})"
+    if roll < 0.84:
+        return rng.choice([
+            f"sortBy({_path(rng, depth)}, &{_expression(rng, depth + 1)})",
+            f"reduce({_path(rng, depth)}, &accumulated + current, {_literal(rng)})",
+            f"max({_expression(rng, depth + 1)}, {_expression(rng, depth + 1)}, {_literal(rng)})",
+            f"notNull({_path(rng, depth)}, {_path(rng, depth)}, {_literal(rng)})",
+            f"toDate({json.dumps(rng.choice(DATES))})",
+            f"datetime({rng.randint(1960, 2040)}, {rng.randint(-2, 14)}, {rng.randint(0, 33)})",
+        ])
     name = rng.choice(sorted(_FUNCTIONS))
     args = ", ".join(_expression(rng, depth + 1) for _ in range(_FUNCTIONS[name]))
     return f"{name}({args})"

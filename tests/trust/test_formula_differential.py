@@ -10,18 +10,24 @@ Deliberate differences, each recognised by a narrow rule and counted (never sile
   unary minus and fails with a SyntaxError; the grammar makes them binary operators;
 * the peer pads an array operand in place, changing the input data (``mutated``);
 * the peer's ``type(`[]`)`` is null; the specification says "array";
+* the peer pads the shorter array operand with ``undefined`` (printed "undefined" when
+  concatenated); the specification pads with null;
+* doubles may differ in the last place (the two math libraries); such numbers agree when
+  within a relative 1e-15;
 * expressions reading the clock (``now()``, ``today()``) are compared on success only.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from typing import Any
 
 import pytest
 
 from fakemedia.trust.formula import FormulaEngine, FormulaError
-from fakemedia.trust.formula.values import equal
+from fakemedia.trust.formula.values import equal, is_number
 from fakemedia.trust.profile import load_profile
 
 from .formula_cases import generated_cases
@@ -45,6 +51,17 @@ def _ours(case: dict[str, Any]) -> dict[str, Any]:
         return {"error": exc.kind}
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equal JSON, doubles within a few units in the last place (libm differences)."""
+    if is_number(a) and is_number(b):
+        return bool(a == b or math.isclose(a, b, rel_tol=1e-15, abs_tol=0.0))
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return equal(a, b)
+
+
 def _peer_lexer_quirk(case: dict[str, Any], peer: dict[str, Any], ours: dict[str, Any]) -> bool:
     return (peer.get("error") == "SyntaxError" and ours.get("error") != "SyntaxError"
             and _OPERATOR_AFTER_CLOSE.search(case["expression"]) is not None
@@ -62,10 +79,12 @@ def _classify(case: dict[str, Any], peer: dict[str, Any], ours: dict[str, Any]) 
     if "value" in peer and "value" in ours:
         if _CLOCK.search(expression):
             return "agree (clock)"
-        if equal(peer["value"], ours["value"]):
+        if _same(peer["value"], ours["value"]):
             return "agree"
         if peer["value"] is None and ours["value"] == "array" and "type(" in expression:
             return "peer type([]) is null"
+        if "undefined" in json.dumps(peer["value"]) and "undefined" not in json.dumps(ours["value"]):
+            return "peer pads arrays with undefined"
     return "disagree"
 
 

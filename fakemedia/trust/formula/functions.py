@@ -8,10 +8,11 @@ array and the function is mapped element by element.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .errors import EVALUATION, FUNCTION, TYPE, FormulaError
@@ -22,6 +23,7 @@ from .values import (
     equal,
     is_number,
     js_number_text,
+    json_text,
     number,
     to_number,
     to_string,
@@ -31,7 +33,6 @@ from .values import (
 
 Function = Callable[[Interpreter, tuple[Node, ...], Any], Any]
 FUNCTIONS: dict[str, Function] = {}
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MS_PER_DAY = 86_400_000
 
 
@@ -269,13 +270,10 @@ def _to_number(it: Interpreter, value: Any, base: Any = None) -> Any:
 def _to_string(it: Interpreter, value: Any, indent: Any = None) -> str:
     if isinstance(value, str):
         return value
-    if isinstance(value, (list, dict)) or value is None:
-        import json
-
-        width = _integer(indent, "toString") if indent is not None else 0
-        return json.dumps(_for_json_text(value), ensure_ascii=False, indent=width or None,
-                          separators=(",", ":") if not width else (",", ": "))
-    return to_string(value)
+    width = _integer(indent, "toString") if indent is not None else 0
+    if width > 0 and isinstance(value, (list, dict)):
+        return json.dumps(_for_json_text(value), ensure_ascii=False, indent=min(width, 10))
+    return json_text(value)
 
 
 def _for_json_text(value: Any) -> Any:
@@ -331,7 +329,10 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 
 @_define("sort", 1)
 def _sort(it: Interpreter, value: Any) -> list[Any]:
-    return sorted(_array(value, "sort"), key=_sort_key)
+    items = _array(value, "sort")
+    if any(isinstance(item, (list, dict)) for item in items):
+        raise FormulaError(EVALUATION, "sort() sorts numbers, strings, booleans and nulls only")
+    return sorted(items, key=_sort_key)
 
 
 @_define("sortBy", 2)
@@ -376,14 +377,8 @@ def _join_text(item: Any) -> str:
     if item is None:
         return "null"
     if isinstance(item, (list, dict)):
-        return _to_string_value(item)
+        return json_text(item)
     return to_string(item)
-
-
-def _to_string_value(value: Any) -> str:
-    import json
-
-    return json.dumps(_for_json_text(value), ensure_ascii=False, separators=(",", ":"))
 
 
 # -- aggregates ----------------------------------------------------------------------------------
@@ -419,16 +414,20 @@ def _avg(it: Interpreter, values: Any) -> Any:
 
 
 # -- numbers -------------------------------------------------------------------------------------
-def _numeric(name: str, fn: Callable[[float], float]) -> None:
+def _numeric(name: str, fn: Callable[[float], float], *, overflow: float | None = None) -> None:
     @_define(name, 1)
     def impl(it: Interpreter, value: Any) -> Any:
+        _no_objects(name, value)
+
         def one(v: Any) -> Any:
-            if isinstance(v, dict):
-                raise FormulaError(TYPE, f"{name}() expects a number")
             try:
                 return number(fn(float(to_number(v))))
-            except (ValueError, OverflowError) as exc:
-                raise FormulaError(EVALUATION, f"{name}() out of range") from exc
+            except OverflowError as exc:
+                if overflow is not None:
+                    return overflow
+                raise FormulaError(EVALUATION, f"{name}() resulted in an invalid number") from exc
+            except ValueError as exc:
+                raise FormulaError(EVALUATION, f"{name}() resulted in an invalid number") from exc
         return _broadcast(one, value)
 
 
@@ -437,7 +436,7 @@ _numeric("ceil", math.ceil)
 _numeric("floor", math.floor)
 _numeric("trunc", math.trunc)
 _numeric("sqrt", math.sqrt)
-_numeric("exp", math.exp)
+_numeric("exp", math.exp, overflow=math.inf)
 _numeric("log", math.log)
 _numeric("log10", math.log10)
 _numeric("sign", lambda x: (x > 0) - (x < 0))
@@ -445,6 +444,7 @@ _numeric("sign", lambda x: (x > 0) - (x < 0))
 
 @_define("round", 1, 2)
 def _round(it: Interpreter, value: Any, digits: Any = 0) -> Any:
+    _no_objects("round", value, digits)
     def one(v: Any, d: Any) -> Any:
         x, places = float(to_number(v)), int(to_number(d))
         try:
@@ -462,6 +462,7 @@ def _round(it: Interpreter, value: Any, digits: Any = 0) -> Any:
 
 @_define("power", 2)
 def _power(it: Interpreter, base: Any, exponent: Any) -> Any:
+    _no_objects("power", base, exponent)
     def one(a: Any, b: Any) -> Any:
         try:
             return number(math.pow(float(to_number(a)), float(to_number(b))))
@@ -472,6 +473,7 @@ def _power(it: Interpreter, base: Any, exponent: Any) -> Any:
 
 @_define("mod", 2)
 def _mod(it: Interpreter, dividend: Any, divisor: Any) -> Any:
+    _no_objects("mod", dividend, divisor)
     def one(a: Any, b: Any) -> Any:
         x, y = float(to_number(a)), float(to_number(b))
         if y == 0:
@@ -481,15 +483,17 @@ def _mod(it: Interpreter, dividend: Any, divisor: Any) -> Any:
 
 
 # -- strings -------------------------------------------------------------------------------------
-def _stringwise(name: str, fn: Callable[[str], str]) -> None:
+def _stringwise(name: str, fn: Callable[[str], str], *, nested: bool = True) -> None:
     @_define(name, 1)
     def impl(it: Interpreter, value: Any) -> Any:
+        if not nested and isinstance(value, list) and any(isinstance(v, list) for v in value):
+            raise FormulaError(TYPE, f"{name}() takes a string or an array of strings")
         return _broadcast(lambda v: fn(_string(v, name)), value)
 
 
 _stringwise("upper", str.upper)
 _stringwise("lower", str.lower)
-_stringwise("trim", lambda s: " ".join(s.split(" ")).strip(" ") if s else s)
+_stringwise("trim", lambda s: " ".join(part for part in s.split(" ") if part))
 
 
 @_define("startsWith", 2)
@@ -542,6 +546,7 @@ def _mid(it: Interpreter, subject: Any, start: Any, length: Any) -> Any:
 
 @_define("rept", 2)
 def _rept(it: Interpreter, text: Any, count: Any) -> Any:
+    _no_objects("rept", text, count)
     def one(t: Any, c: Any) -> str:
         s, n = _string(t, "rept"), _integer(c, "rept")
         if n < 0:
@@ -551,92 +556,187 @@ def _rept(it: Interpreter, text: Any, count: Any) -> Any:
     return _broadcast(one, text, count)
 
 
-# -- dates (days since 1970-01-01 UTC; the fraction is the time of day) ----------------------
-def _from_datetime(moment: datetime) -> float:
-    return (moment - _EPOCH) / timedelta(days=1)
+# -- dates -----------------------------------------------------------------------------------------
+# A date/time value is days since 1970-01-01 (UTC here: the engine takes UTC as the host time
+# zone), the fraction being the time of day. Calendar arithmetic follows ECMAScript's Date
+# (MakeDay/MakeTime: months and days roll over, years 0-99 mean 1900-1999) on the proleptic
+# Gregorian calendar, and values beyond ±1e8 days are NaN, as a JavaScript Date is.
+_MAX_DAYS = 1e8
+_ISO_DATE = re.compile(
+    r"^(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?"
+    r"(Z|[+-]\d{2}:?\d{2})?$")
 
 
-def _to_datetime(value: Any, name: str) -> datetime:
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (any year)."""
+    year -= month <= 2
+    era = year // 400
+    yoe = year - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _civil_from_days(days: int) -> tuple[int, int, int]:
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + (3 if mp < 10 else -9)
+    return yoe + era * 400 + (month <= 2), month, day
+
+
+def _make_date(year: float, month: float, day: float, hours: float = 0, minutes: float = 0,
+               seconds: float = 0, millis: float = 0) -> float:
+    parts = (year, month, day, hours, minutes, seconds, millis)
+    if not all(math.isfinite(p) for p in parts):
+        return math.nan
+    y, mo = int(year), int(month)
+    if 0 <= y <= 99:
+        y += 1900
+    y += (mo - 1) // 12
+    mo = (mo - 1) % 12 + 1
+    days = _days_from_civil(y, mo, 1) + int(day) - 1
+    ms = days * _MS_PER_DAY + int(hours) * 3_600_000 + int(minutes) * 60_000 + int(seconds) * 1000 + int(millis)
+    if abs(ms) > _MAX_DAYS * _MS_PER_DAY:
+        return math.nan
+    return ms / _MS_PER_DAY
+
+
+def _date_fields(value: Any) -> tuple[int, int, int, int, int, int, int, int] | None:
+    """(year, month, day, hour, minute, second, millisecond, weekday Sunday=0) or None."""
     days = float(to_number(value))
-    try:
-        return _EPOCH + timedelta(milliseconds=round(days * _MS_PER_DAY))
-    except OverflowError as exc:
-        raise FormulaError(EVALUATION, f"{name}() date out of range") from exc
+    if not math.isfinite(days) or abs(days) > _MAX_DAYS:
+        return None
+    ms = int(days * _MS_PER_DAY)  # a JavaScript time value is truncated to whole milliseconds
+    whole, rest = divmod(ms, _MS_PER_DAY)
+    year, month, day = _civil_from_days(whole)
+    hour, rest = divmod(rest, 3_600_000)
+    minute, rest = divmod(rest, 60_000)
+    second, milli = divmod(rest, 1000)
+    return year, month, day, hour, minute, second, milli, (whole + 4) % 7
+
+
+def _no_objects(name: str, *values: Any) -> None:
+    """Number and string parameters take no objects, even inside arrays (checked first)."""
+    for value in values:
+        if isinstance(value, dict):
+            raise FormulaError(TYPE, f"{name}() cannot take an object")
+        if isinstance(value, list):
+            _no_objects(name, *value)
+
+
+def _dates_argument(name: str, value: Any) -> None:
+    """A date or an array of dates; an inner array may only hold numbers."""
+    _no_objects(name, value)
+    if isinstance(value, list):
+        for inner in value:
+            if isinstance(inner, list) and not all(is_number(v) for v in _flatten_all(inner)):
+                raise FormulaError(TYPE, f"{name}() takes a date or an array of dates")
+
+
+def _flatten_all(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for value in values:
+        out.extend(_flatten_all(value) if isinstance(value, list) else [value])
+    return out
+
+
+def _scalars_only(name: str, *values: Any) -> None:
+    """Parameters that take one value: no arrays (no array balancing) and no objects."""
+    for value in values:
+        if isinstance(value, (list, dict)):
+            raise FormulaError(TYPE, f"{name}() expects a single value, got {type_name(value)}")
 
 
 @_define("now", 0)
 def _now(it: Interpreter) -> Any:
-    return number(time.time() * 1000 // 1 / _MS_PER_DAY)
+    return number(math.floor(time.time() * 1000) / _MS_PER_DAY)
 
 
 @_define("today", 0)
 def _today(it: Interpreter) -> Any:
-    return number(float(int(time.time() // 86_400)))
+    return number(float(math.floor(time.time() * 1000 / _MS_PER_DAY)))
 
 
 @_define("toDate", 1)
 def _to_date(it: Interpreter, value: Any) -> Any:
-    text = _string(value, "toDate").strip()
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+    _scalars_only("toDate", value)
+    if not isinstance(value, str):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return number(_from_datetime(moment))
+    m = _ISO_DATE.match(value.strip())
+    if m is None:
+        return None
+    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    hour, minute = int(m.group(4) or 0), int(m.group(5) or 0)
+    second, fraction = int(m.group(6) or 0), (m.group(7) or "0")
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 24 and minute < 60 and second < 60):
+        return None
+    days = _days_from_civil(year, month, day)
+    ms = days * _MS_PER_DAY + hour * 3_600_000 + minute * 60_000 + second * 1000 + int(fraction[:3].ljust(3, "0"))
+    zone = m.group(8)
+    if zone and zone != "Z":
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        ms -= sign * (int(digits[:2]) * 60 + int(digits[2:])) * 60_000
+    return number(ms / _MS_PER_DAY)
 
 
 @_define("datetime", 3, 7)
 def _datetime(it: Interpreter, *parts: Any) -> Any:
-    y, mo, d, h, mi, s, ms = ([_integer(p, "datetime") for p in parts] + [0, 0, 0, 0])[:7]
-    # Out-of-range months and days roll over, as spreadsheet date constructors do.
-    y += (mo - 1) // 12
-    mo = (mo - 1) % 12 + 1
-    try:
-        base = datetime(y, mo, 1, tzinfo=timezone.utc)
-    except ValueError as exc:
-        raise FormulaError(EVALUATION, "datetime() out of range") from exc
-    moment = base + timedelta(days=d - 1, hours=h, minutes=mi, seconds=s, milliseconds=ms)
-    return number(_from_datetime(moment))
+    _scalars_only("datetime", *parts)
+    values = [float(to_number(p)) for p in parts]
+    return number(_make_date(*values))
 
 
-def _date_part(name: str, pick: Callable[[datetime], int]) -> None:
+def _date_part(name: str, index: int) -> None:
     @_define(name, 1)
     def impl(it: Interpreter, value: Any) -> Any:
-        return _broadcast(lambda v: pick(_to_datetime(v, name)), value)
+        _dates_argument(name, value)
+
+        def one(v: Any) -> Any:
+            fields = _date_fields(v)
+            return math.nan if fields is None else fields[index]
+        return _broadcast(one, value)
 
 
-_date_part("year", lambda m: m.year)
-_date_part("month", lambda m: m.month)
-_date_part("day", lambda m: m.day)
-_date_part("hour", lambda m: m.hour)
-_date_part("minute", lambda m: m.minute)
-_date_part("second", lambda m: m.second)
-_date_part("millisecond", lambda m: m.microsecond // 1000)
+for _index, _name in enumerate(("year", "month", "day", "hour", "minute", "second", "millisecond")):
+    _date_part(_name, _index)
 
 
 @_define("weekday", 1, 2)
 def _weekday(it: Interpreter, value: Any, kind: Any = 1) -> Any:
-    def one(v: Any, k: Any) -> int:
-        monday0 = _to_datetime(v, "weekday").weekday()  # Monday = 0
-        style = _integer(k, "weekday")
-        if style == 1:
-            return (monday0 + 1) % 7 + 1  # Sunday = 1 … Saturday = 7
-        if style == 2:
-            return monday0 + 1  # Monday = 1 … Sunday = 7
-        if style == 3:
-            return monday0  # Monday = 0 … Sunday = 6
+    _scalars_only("weekday", kind)
+    style = _integer(kind, "weekday")
+    if style not in (1, 2, 3):
         raise FormulaError(FUNCTION, "weekday() type must be 1, 2 or 3")
-    return _broadcast(one, value, kind)
+    _dates_argument("weekday", value)
+
+    def one(v: Any) -> Any:
+        fields = _date_fields(v)
+        if fields is None:
+            return math.nan
+        sunday0 = fields[7]
+        if style == 1:
+            return sunday0 + 1  # Sunday = 1 … Saturday = 7
+        if style == 2:
+            return (sunday0 + 6) % 7 + 1  # Monday = 1 … Sunday = 7
+        return (sunday0 + 6) % 7  # Monday = 0 … Sunday = 6
+    return _broadcast(one, value)
 
 
 @_define("datedif", 3)
 def _datedif(it: Interpreter, start: Any, end: Any, unit: Any) -> Any:
-    a, b = _to_datetime(start, "datedif"), _to_datetime(end, "datedif")
-    if b < a:
+    a, b = _date_fields(start), _date_fields(end)
+    if a is None or b is None:
+        raise FormulaError(EVALUATION, "datedif() needs valid dates")
+    if float(to_number(end)) < float(to_number(start)):
         raise FormulaError(EVALUATION, "datedif() end date is before the start date")
     u = _string(unit, "datedif").lower()
-    months = (b.year - a.year) * 12 + b.month - a.month - (1 if b.day < a.day else 0)
+    months = (b[0] - a[0]) * 12 + b[1] - a[1] - (1 if b[2] < a[2] else 0)
     if u == "d":
         return math.floor(float(to_number(end))) - math.floor(float(to_number(start)))
     if u == "m":

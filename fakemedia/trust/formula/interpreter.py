@@ -187,6 +187,8 @@ def _arith(it: Interpreter, node: Node, current: Any) -> Any:
 
 
 def concatenate(it: Interpreter, left: Any, right: Any) -> Any:
+    if isinstance(left, dict) or isinstance(right, dict):
+        raise FormulaError(TYPE, "cannot concatenate an object")
     if isinstance(left, list) or isinstance(right, list):
         return _balanced(it, lambda a, b: concatenate(it, a, b), left, right)
     text = to_string(left) + to_string(right)

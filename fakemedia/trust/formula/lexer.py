@@ -35,6 +35,7 @@ class Token:
     kind: str  # 'name', 'quoted', 'string', 'number', 'literal', an operator text, or 'eof'
     value: Any
     pos: int
+    integer: bool = False  # a number written as digits only (an index or slice bound)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -53,7 +54,7 @@ def tokenize(text: str) -> list[Token]:
             assert m is not None  # a digit or '.digit' always matches
             lexeme = m.group()
             value: Any = float(lexeme)
-            tokens.append(Token("number", value, i))
+            tokens.append(Token("number", value, i, lexeme.isdigit()))
             i = m.end()
             continue
         if ch.isalpha() or ch in "_$":

@@ -194,17 +194,12 @@ class _Parser:
         return self.list_expression()
 
     def signed_int(self) -> int | None:
-        negative = False
-        if self.peek().kind == "-" and self.peek(1).kind == "number":
-            negative = True
-            self.advance()
-        tok = self.peek()
-        if tok.kind == "number" and float(tok.value).is_integer() and _is_int_lexeme(tok):
-            self.advance()
+        negative = self.peek().kind == "-"
+        tok = self.peek(1 if negative else 0)
+        if tok.kind == "number" and tok.integer and self.peek(2 if negative else 1).kind in ("]", ":"):
+            self.i += 2 if negative else 1
             value = int(tok.value)
             return -value if negative else value
-        if negative:
-            raise _unexpected(tok, "expected an integer")
         return None
 
     def slice_spec(self) -> tuple[int | None, int | None, int | None]:
@@ -265,10 +260,6 @@ class _Parser:
             if tok.kind == ")":
                 return Node("function", tuple(args), name)
             raise _unexpected(tok, "expected ',' or ')' in function arguments")
-
-
-def _is_int_lexeme(tok: Token) -> bool:
-    return isinstance(tok.value, float) and tok.value.is_integer() and tok.value >= 0
 
 
 def _unexpected(tok: Token, hint: str = "") -> FormulaError:

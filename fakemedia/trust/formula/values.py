@@ -7,6 +7,7 @@ results within the exact range are kept as ``int`` so they print as JavaScript p
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -215,3 +216,20 @@ def to_json(value: Any) -> Any:
     if isinstance(value, ExpRef):
         return None
     return value
+
+
+def json_text(value: Any) -> str:
+    """JSON.stringify(value) without spaces (numbers as JavaScript prints them)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if is_number(value):
+        return js_number_text(value) if value == value and abs(value) != float("inf") else "null"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ",".join(json_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + json_text(v) for k, v in value.items()) + "}"
+    return "null"
