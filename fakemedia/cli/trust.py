@@ -66,7 +66,8 @@ def _profile_option(f: Any) -> Any:
 
 
 def _report_options(f: Any) -> Any:
-    f = click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write the report here.")(f)
+    f = click.option("-o", "--output", "out", type=click.Path(dir_okay=False),
+                     help="Write the report here.")(f)
     f = click.option("--format", "fmt", type=_FORMATS, default="json", show_default=True)(f)
     f = click.option("--lang", default="en", show_default=True, help="Report text language.")(f)
     return f
@@ -77,7 +78,8 @@ def _report_options(f: Any) -> Any:
 @_profile_option
 @_report_options
 @click.option("--trust-anchors", type=click.Path(dir_okay=False), help="PEM file of trusted roots.")
-def image_cmd(image: str, profile: str, lang: str, fmt: str, out: str | None, trust_anchors: str | None) -> int:
+def image_cmd(image: str, profile: str, lang: str, fmt: str, out: str | None,
+              trust_anchors: str | None) -> int:
     report = trust.evaluate_image(image, profile, language=lang, trust_anchors=_anchors(trust_anchors))
     _emit(trust.render_report(report, fmt), out)
     return trust.exit_status(report)

@@ -71,7 +71,7 @@ def evaluate(profile: Profile, indicators: dict[str, Any], *, language: str = "e
         if section_report:
             statements.append(section_report)
     report["statements"] = statements
-    compliance = data.get("profile", {}).get(COMPLIANCE_ID) if COMPLIANCE_ID in data.get("profile", {}) else None
+    compliance = data.get("profile", {}).get(COMPLIANCE_ID)
     verdict = compliance if isinstance(compliance, bool) else None
     block = report.get(DECISION_BLOCK)
     if isinstance(block, str) and block in DECISIONS:

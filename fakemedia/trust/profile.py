@@ -40,7 +40,8 @@ class _CoreLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise ProfileError(f"YAML aliases are not allowed in a profile (line {event.start_mark.line + 1})")
+            line = event.start_mark.line + 1
+            raise ProfileError(f"YAML aliases are not allowed in a profile (line {line})")
         return super().compose_node(parent, index)
 
 

@@ -71,7 +71,8 @@ def to_markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# Trust report: {asset}",
         "",
-        f"Profile **{profile.get('name')}** {profile.get('version') or ''} — decision **{envelope.get('decision')}**, "
+        f"Profile **{profile.get('name')}** {profile.get('version') or ''} — "
+        f"decision **{envelope.get('decision')}**, "
         f"compliance **{'n/a' if compliance is None else 'yes' if compliance else 'no'}**",
         "",
     ]
@@ -99,7 +100,8 @@ def to_markdown(report: dict[str, Any]) -> str:
         lines.append("")
     if envelope:
         lines += ["---", "", f"Evaluated {envelope.get('evaluated_at')} by fakemedia "
-                  f"{(envelope.get('evaluator') or {}).get('version')}; profile sha256 `{profile.get('sha256')}`; "
+                  f"{(envelope.get('evaluator') or {}).get('version')}; "
+                  f"profile sha256 `{profile.get('sha256')}`; "
                   f"indicators sha256 `{envelope.get('indicators_sha256')}`.", ""]
     return "\n".join(lines)
 

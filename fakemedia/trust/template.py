@@ -9,7 +9,6 @@ profile evaluator's ``helperMissing`` does. Nothing else of Handlebars is interp
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -83,14 +82,15 @@ def _mustache(body: str, data: Any, expr: Callable[[str], Any]) -> str:
     if not parts:
         return ""
     name, args = parts[0], parts[1:]
-    values = [_unescape(a) if q else _argument(a, data) for a, q in zip(args, quoted[1:])]
+    values = [_unescape(a) if q else _argument(a, data) for a, q in zip(args, quoted[1:], strict=False)]
     if name == "expr" and values:
         result = expr(str(values[0]))
         if isinstance(result, (dict, list)):
             return Safe(json_text(result))
         return js_string(result)
     if name == "str" and values:
-        return Safe(json_text(values[0]) if values[0] is not None or args[0] in _present(data) else "undefined")
+        known = values[0] is not None or args[0] in _present(data)
+        return Safe(json_text(values[0]) if known else "undefined")
     if args:
         return Safe(MISSING + name + "(" + ",".join(js_string(v) for v in values) + ")")
     value = lookup(data, name)

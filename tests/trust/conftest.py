@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 
 from fakemedia import api
+from fakemedia.cose import certs
 from fakemedia.formats import app11, jumbf
 from fakemedia.manifest.reader import read_report
 from fakemedia.manifest.validate import TrustSettings
-from fakemedia.cose import certs
 from fakemedia.trust.indicators import build_indicators
-
 
 
 @dataclass
@@ -65,7 +64,8 @@ def own_files(source_jpeg: bytes, es256: Any, identity_factory: Callable[[str], 
         "unsigned": (base, es256.anchors),
         "forged": (forged_json_store(base), es256.anchors),
     }
-    return {name: OwnFile(name, data, indicators_of(data, anchors)) for name, (data, anchors) in files.items()}
+    return {name: OwnFile(name, data, indicators_of(data, anchors))
+            for name, (data, anchors) in files.items()}
 
 
 @pytest.fixture(scope="session")

@@ -52,7 +52,7 @@ def _scalar(rng: random.Random) -> Any:
 
 
 def _identifier(rng: random.Random) -> str:
-    key = rng.choice(KEYS + ["items", "nums", "strs", "missing"])
+    key = rng.choice([*KEYS, "items", "nums", "strs", "missing"])
     return f"'{key}'" if " " in key or rng.random() < 0.1 else key
 
 

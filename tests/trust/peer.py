@@ -38,12 +38,13 @@ def run_json_formula(root: Path, cases: list[dict[str, Any]]) -> list[dict[str, 
     return results
 
 
-def run_profile_evaluator(root: Path, profile: Path, indicator_set: Path, out_dir: Path) -> dict[str, Any] | None:
+def run_profile_evaluator(root: Path, profile: Path, indicator_set: Path,
+                          out_dir: Path) -> dict[str, Any] | None:
     """The reference evaluator's JSON report for one pair, or None when it aborts."""
     env = dict(os.environ, TZ="UTC")
     proc = subprocess.run(["node", str(root / "src" / "index.js"), "-p", str(profile), "-o", str(out_dir),
-                           "--json", str(indicator_set)], capture_output=True, text=True, timeout=120, env=env,
-                          cwd=root)
+                           "--json", str(indicator_set)], capture_output=True, text=True, timeout=120,
+                          env=env, cwd=root)
     report = out_dir / f"{indicator_set.stem}_report.json"
     if proc.returncode != 0 or not report.is_file():
         return None

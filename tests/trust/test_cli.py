@@ -65,7 +65,8 @@ def test_tampered_or_forged_exits_1(files: dict[str, Path], name: str) -> None:
 
 
 def test_yaml_format(files: dict[str, Path]) -> None:
-    code, output = _run("trust", str(files["chained"]), "--profile", str(files["profile"]), "--format", "yaml")
+    code, output = _run("trust", str(files["chained"]), "--profile", str(files["profile"]),
+                        "--format", "yaml")
     assert code == 0
     assert "statements:" in output and "fakemedia:evaluation:" in output
 
@@ -75,7 +76,8 @@ def test_indicators_then_eval(files: dict[str, Path], tmp_path: Path) -> None:
     code, _ = _run("trust", "indicators", str(files["tampered"]), "--trust-anchors", str(files["anchors"]),
                    "-o", str(set_path))
     assert code == 0
-    assert json.loads(set_path.read_text())["manifests"][0]["status"]["content"] == "assertion.dataHash.mismatch"
+    active = json.loads(set_path.read_text())["manifests"][0]
+    assert active["status"]["content"] == "assertion.dataHash.mismatch"
     code, output = _run("trust", "eval", "--profile", str(files["profile"]), str(set_path))
     assert code == 1
     envelope = json.loads(output)["fakemedia:evaluation"]

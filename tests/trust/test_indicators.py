@@ -23,7 +23,9 @@ expressions:
     && (notNull(status.content, "") == "" || status.content == "assertion.dataHash.match")
 ---
 - id: jpt:profile_compliance
-  expression: length(manifests) > 0 && length(manifests[?!_ok(@)]) == 0 && manifests[0].status.content == "assertion.dataHash.match"
+  expression: >-
+    length(manifests) > 0 && length(manifests[?!_ok(@)]) == 0
+    && manifests[0].status.content == "assertion.dataHash.match"
   report_text:
     "true": {en: All manifests are valid.}
     "false": {en: A manifest is missing or invalid.}

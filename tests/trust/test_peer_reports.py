@@ -24,7 +24,8 @@ PEER = peer_dir()
 TESTFILES = PEER_SOURCE / "testfiles"
 DRAFTS = SHARED / "spec" / "wave2" / "trust-profiles"
 pytestmark = pytest.mark.skipif(PEER is None or not DRAFTS.is_dir(),
-                                reason="node, the peer or ../shared not available (run tests/trust/setup_peer.sh)")
+                                reason="node, the peer or ../shared not available "
+                                       "(run tests/trust/setup_peer.sh)")
 
 
 def _peer_pairs() -> list[tuple[Path, Path]]:
@@ -33,7 +34,8 @@ def _peer_pairs() -> list[tuple[Path, Path]]:
         indicators = TESTFILES / profile.name.replace("_profile.yml", "_indicators.json")
         if indicators.is_file():
             pairs.append((profile, indicators))
-    pairs.append((TESTFILES / "template_profile.yml", TESTFILES / "s01-standard-manifest-with-actions-2ed.json"))
+    s01 = TESTFILES / "s01-standard-manifest-with-actions-2ed.json"
+    pairs.append((TESTFILES / "template_profile.yml", s01))
     return pairs
 
 
@@ -57,7 +59,8 @@ def test_peer_test_files(profile: Path, indicators: Path, tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("profile", ["newsroom-gate.yml", "wire-strict.yml", "ai-label.yml"])
-@pytest.mark.parametrize("name", ["signed", "chained", "synthetic", "tampered", "untrusted", "unsigned", "forged"])
+@pytest.mark.parametrize("name", ["signed", "chained", "synthetic", "tampered", "untrusted", "unsigned",
+                                  "forged"])
 def test_our_profiles_on_our_indicator_sets(profile: str, name: str, own_set_files: dict[str, Path],
                                             tmp_path: Path) -> None:
     _compare(DRAFTS / profile, own_set_files[name], tmp_path)

@@ -71,7 +71,7 @@ def _broadcast(fn: Callable[..., Any], *args: Any) -> Any:
         return fn(*args)
     size = max(len(a) for a in args if isinstance(a, list))
     rows = [a + [None] * (size - len(a)) if isinstance(a, list) else [a] * size for a in args]
-    return [_broadcast(fn, *column) for column in zip(*rows)]
+    return [_broadcast(fn, *column) for column in zip(*rows, strict=False)]
 
 
 def _expref(value: Any, name: str) -> ExpRef:
@@ -361,7 +361,7 @@ def _merge(it: Interpreter, *values: Any) -> dict[str, Any]:
 @_define("zip", 1, -1)
 def _zip(it: Interpreter, *values: Any) -> list[Any]:
     arrays = [_array(v, "zip") for v in values]
-    return [list(row) for row in zip(*arrays)]
+    return [list(row) for row in zip(*arrays, strict=False)]
 
 
 @_define("join", 2)
@@ -600,7 +600,8 @@ def _make_date(year: float, month: float, day: float, hours: float = 0, minutes:
     y += (mo - 1) // 12
     mo = (mo - 1) % 12 + 1
     days = _days_from_civil(y, mo, 1) + int(day) - 1
-    ms = days * _MS_PER_DAY + int(hours) * 3_600_000 + int(minutes) * 60_000 + int(seconds) * 1000 + int(millis)
+    ms = (days * _MS_PER_DAY + int(hours) * 3_600_000 + int(minutes) * 60_000 + int(seconds) * 1000
+          + int(millis))
     if abs(ms) > _MAX_DAYS * _MS_PER_DAY:
         return math.nan
     return ms / _MS_PER_DAY
@@ -676,7 +677,8 @@ def _to_date(it: Interpreter, value: Any) -> Any:
     if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 24 and minute < 60 and second < 60):
         return None
     days = _days_from_civil(year, month, day)
-    ms = days * _MS_PER_DAY + hour * 3_600_000 + minute * 60_000 + second * 1000 + int(fraction[:3].ljust(3, "0"))
+    millis = int(fraction[:3].ljust(3, "0"))
+    ms = days * _MS_PER_DAY + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis
     zone = m.group(8)
     if zone and zone != "Z":
         sign = -1 if zone[0] == "-" else 1

@@ -8,7 +8,7 @@ from typing import Any
 from ...limits import MAX_FORMULA_DEPTH, MAX_FORMULA_OUTPUT, MAX_FORMULA_STEPS
 from .errors import EVALUATION, FUNCTION, LIMIT, TYPE, FormulaError
 from .parser import Node
-from .values import ExpRef, equal, is_number, js_text, number, order, to_number, to_string, truthy, type_name
+from .values import ExpRef, equal, is_number, js_text, number, order, to_number, to_string, truthy
 
 
 class Interpreter:
@@ -131,7 +131,7 @@ def _list(it: Interpreter, node: Node, current: Any) -> Any:
 
 
 def _object(it: Interpreter, node: Node, current: Any) -> Any:
-    return {key: it.visit(child, current) for key, child in zip(node.value, node.children)}
+    return {key: it.visit(child, current) for key, child in zip(node.value, node.children, strict=False)}
 
 
 def _or(it: Interpreter, node: Node, current: Any) -> Any:
@@ -183,7 +183,8 @@ def arithmetic(it: Interpreter, op: str, left: Any, right: Any) -> Any:
 
 
 def _arith(it: Interpreter, node: Node, current: Any) -> Any:
-    return arithmetic(it, node.value, it.visit(node.children[0], current), it.visit(node.children[1], current))
+    left, right = (it.visit(child, current) for child in node.children)
+    return arithmetic(it, node.value, left, right)
 
 
 def concatenate(it: Interpreter, left: Any, right: Any) -> Any:
@@ -218,7 +219,7 @@ def _balanced(it: Interpreter, op: Callable[[Any, Any], Any], left: Any, right: 
     it.check_size(size)
     lhs = left + [None] * (size - len(left)) if isinstance(left, list) else [left] * size
     rhs = right + [None] * (size - len(right)) if isinstance(right, list) else [right] * size
-    return [op(a, b) for a, b in zip(lhs, rhs)]
+    return [op(a, b) for a, b in zip(lhs, rhs, strict=False)]
 
 
 def _expref(it: Interpreter, node: Node, current: Any) -> Any:

@@ -263,5 +263,6 @@ class _Parser:
 
 
 def _unexpected(tok: Token, hint: str = "") -> FormulaError:
-    what = "end of expression" if tok.kind == "eof" else repr(tok.value if tok.value is not None else tok.kind)
+    shown = tok.value if tok.value is not None else tok.kind
+    what = "end of expression" if tok.kind == "eof" else repr(shown)
     return FormulaError(SYNTAX, f"unexpected {what} at {tok.pos}" + (f": {hint}" if hint else ""))

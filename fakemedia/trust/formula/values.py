@@ -53,9 +53,10 @@ def number(value: float) -> int | float:
     """A double as the engine keeps it: integral values within 2**53 become ``int``."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value if -_EXACT <= value <= _EXACT else float(value)
-    if math.isfinite(value) and value.is_integer() and -_EXACT <= value <= _EXACT:
-        return int(value)
-    return value
+    double = float(value)
+    if math.isfinite(double) and double.is_integer() and -_EXACT <= double <= _EXACT:
+        return int(double)
+    return double
 
 
 def truthy(value: Any) -> bool:
@@ -165,7 +166,7 @@ def equal(a: Any, b: Any) -> bool:
     if type_name(a) != type_name(b):
         return False
     if isinstance(a, list):
-        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b, strict=False))
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(equal(a[k], b[k]) for k in a)
     return bool(a == b)
@@ -231,5 +232,6 @@ def json_text(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ",".join(json_text(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + json_text(v) for k, v in value.items()) + "}"
+        members = (json.dumps(k, ensure_ascii=False) + ":" + json_text(v) for k, v in value.items())
+        return "{" + ",".join(members) + "}"
     return "null"
