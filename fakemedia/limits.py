@@ -55,3 +55,20 @@ MAX_DID_CHARS = 8192
 MAX_TIMESTAMP_BYTES = 256 * 1024
 #: Largest stapled OCSP response read from a COSE header.
 MAX_OCSP_BYTES = 256 * 1024
+
+
+# --- JPEG Trust profiles: json-formula expressions are untrusted input ---
+#: Longest json-formula expression accepted (characters).
+MAX_FORMULA_CHARS = 20_000
+#: Deepest expression nesting (parser recursion and evaluation recursion).
+MAX_FORMULA_DEPTH = 64
+#: Most evaluation steps (AST nodes visited, function-body calls included) per search.
+MAX_FORMULA_STEPS = 1_000_000
+#: Largest value one search may build: string characters or array/object members.
+MAX_FORMULA_OUTPUT = 1_000_000
+#: Largest trust profile file read, includes counted one by one (bytes).
+MAX_PROFILE_BYTES = 1024 * 1024
+#: Most profile files one evaluation loads (the profile and its includes).
+MAX_PROFILE_INCLUDES = 16
+#: Largest indicator-set JSON read by `trust eval` (bytes).
+MAX_INDICATOR_SET_BYTES = 64 * 1024 * 1024

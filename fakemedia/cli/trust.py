@@ -1,0 +1,123 @@
+"""``fakemedia trust``: JPEG Trust indicator sets, profile evaluation and reports.
+
+All logic lives in :mod:`fakemedia.trust`; this module only parses options and prints.
+Exit codes: 0 compliant, 1 not compliant, 2 profile/expression/usage error, 3 unreadable
+image.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from fakemedia import trust
+
+_FORMATS = click.Choice(["json", "yaml", "md"])
+
+
+def _anchors(path: str | None) -> bytes | None:
+    path = path or os.environ.get("FAKEMEDIA_TRUST_ANCHORS")
+    if not path:
+        return None
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read trust anchors {path}: {exc.strerror}") from exc
+
+
+def _emit(text: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+class _TrustGroup(click.Group):
+    """``trust IMG …`` evaluates an image; ``trust eval|indicators|profile`` are subcommands."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["image", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("trust", cls=_TrustGroup, invoke_without_command=False,
+             context_settings={"help_option_names": ["-h", "--help"]})
+def trust_group() -> None:
+    """JPEG Trust: evaluate a Trust Profile on an image's verified credentials.
+
+    \b
+    fakemedia trust IMG --profile P.yml [--lang en] [--format json|yaml|md] [-o OUT]
+    fakemedia trust eval --profile P.yml SET.json
+    fakemedia trust indicators IMG
+    fakemedia trust profile check P.yml
+
+    Exit codes: 0 compliant, 1 not compliant, 2 profile or expression error.
+    """
+
+
+def _profile_option(f: Any) -> Any:
+    return click.option("--profile", "profile", required=True, type=click.Path(dir_okay=False),
+                        help="Trust Profile (YAML).")(f)
+
+
+def _report_options(f: Any) -> Any:
+    f = click.option("-o", "--output", "out", type=click.Path(dir_okay=False),
+                     help="Write the report here.")(f)
+    f = click.option("--format", "fmt", type=_FORMATS, default="json", show_default=True)(f)
+    f = click.option("--lang", default="en", show_default=True, help="Report text language.")(f)
+    return f
+
+
+@trust_group.command("image", hidden=True)
+@click.argument("image", type=click.Path(dir_okay=False))
+@_profile_option
+@_report_options
+@click.option("--trust-anchors", type=click.Path(dir_okay=False), help="PEM file of trusted roots.")
+def image_cmd(image: str, profile: str, lang: str, fmt: str, out: str | None,
+              trust_anchors: str | None) -> int:
+    report = trust.evaluate_image(image, profile, language=lang, trust_anchors=_anchors(trust_anchors))
+    _emit(trust.render_report(report, fmt), out)
+    return trust.exit_status(report)
+
+
+@trust_group.command("eval")
+@click.argument("indicator_set", type=click.Path(dir_okay=False))
+@_profile_option
+@_report_options
+def eval_cmd(indicator_set: str, profile: str, lang: str, fmt: str, out: str | None) -> int:
+    """Evaluate a profile on an existing indicator set (not verified here)."""
+    report = trust.evaluate_indicator_file(indicator_set, profile, language=lang)
+    _emit(trust.render_report(report, fmt), out)
+    return trust.exit_status(report)
+
+
+@trust_group.command("indicators")
+@click.argument("image", type=click.Path(dir_okay=False))
+@click.option("--trust-anchors", type=click.Path(dir_okay=False), help="PEM file of trusted roots.")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False))
+def indicators_cmd(image: str, trust_anchors: str | None, out: str | None) -> int:
+    """Print the Trust Indicator Set built from verifying IMG."""
+    indicators, _ = trust.image_indicators(image, trust_anchors=_anchors(trust_anchors))
+    _emit(json.dumps(indicators, indent=2, ensure_ascii=False) + "\n", out)
+    return 0
+
+
+@trust_group.group("profile")
+def profile_group() -> None:
+    """Work with Trust Profiles."""
+
+
+@profile_group.command("check")
+@click.argument("profile", type=click.Path(dir_okay=False))
+def profile_check_cmd(profile: str) -> int:
+    """Load a profile, parse every expression, and list warnings."""
+    warnings = trust.check_profile(profile)
+    for line in warnings:
+        click.echo(f"warning: {line}")
+    click.echo(f"{Path(profile).name}: ok ({len(warnings)} warning(s))")
+    return 0
