@@ -15,7 +15,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import cbor2
-from cryptography import x509 as cx509
 
 from fakemedia.cose import certs, sign1
 from fakemedia.errors import FakemediaError
@@ -84,8 +83,6 @@ def x509(data: bytes) -> None:
         certs.load_certificates(pem)
     except FakemediaError:
         pass
-    except cx509.InvalidVersion:
-        pass  # KNOWN: load_certificates lets this escape (exit 70 on such a --trust-anchors file)
     protected = cbor2.dumps({sign1.HEADER_ALG: -7, sign1.HEADER_X5CHAIN: data})
     message = cbor2.dumps(cbor2.CBORTag(sign1.COSE_SIGN1_TAG, [protected, {}, None, bytes(64)]))
     reader._signer(SimpleNamespace(signature_bytes=message))  # type: ignore[arg-type]

@@ -81,7 +81,8 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_certificates(data)
         return [x509.load_der_x509_certificate(data)]
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
+        # InvalidVersion is not a ValueError: a certificate with a version field other than v1/v3.
         raise CertificateError("no readable certificate (expected PEM or DER)") from None
 
 
