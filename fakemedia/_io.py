@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
+def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int | None = None,
+                 check: Callable[[bytes], None] | None = None) -> None:
     """Write ``data`` to ``path`` atomically.
 
     ``mode``: the file's permissions, set before any byte is written (0o600 for keys). None keeps
     an existing file's mode, or gives a new one the usual ``0o666 & ~umask``; ``mkstemp``'s 0600
     would otherwise make a signed image less readable than its input.
+    ``check``: called with the bytes read back from the temporary file before the rename; if it
+    raises, the temporary file is removed and the target is left as it was.
     """
     target = Path(path)
     if mode is None:
@@ -28,6 +32,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int | None = N
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if check is not None:
+            check(Path(tmp).read_bytes())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

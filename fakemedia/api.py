@@ -30,6 +30,7 @@ from fakemedia.errors import (
     LimitExceeded,
     ManifestError,
     ManifestNotFound,
+    SigningError,
     UnsupportedFormat,
 )
 from fakemedia.formats import app11, jpeg
@@ -392,5 +393,23 @@ def annotate_file(path: str | os.PathLike, annotation: Annotation | Mapping[str,
     target = src if in_place else Path(output) if output else src.with_name(f"{src.stem}.signed.jpg")
     if not in_place and target.resolve() == src.resolve():
         raise FakemediaError(f"{target}: output would overwrite the input; use --in-place")
-    write_atomic(target, signed)
+    write_atomic(target, signed, check=check_signed)
     return target
+
+
+#: What a freshly signed file must show for its own manifest, or it is never written.
+_SOUND_OUTPUT = ("claimSignature.validated", "assertion.dataHash.match")
+
+
+def check_signed(data: bytes) -> None:
+    """Refuse output whose new manifest does not verify (its signature and hard binding); the
+    parent's own problems are recorded in its ingredient and do not count here."""
+    try:
+        report = verify_bytes(data)
+    except FakemediaError as exc:
+        raise SigningError(f"the signed output does not read back ({exc}); nothing was written") from exc
+    statuses = report.results.active_manifest if report.results is not None else None
+    missing = [code for code in _SOUND_OUTPUT if statuses is None or not statuses.has(code)]
+    if missing:
+        raise SigningError(f"the signed output does not verify ({', '.join(missing)} missing); "
+                           "nothing was written")
