@@ -26,11 +26,11 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from fakemedia.cose._x509build import issue_certificate, make_name
 
 
-def _pem(cert: x509.Certificate) -> bytes:
+def cert_pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _der(cert: x509.Certificate) -> bytes:
+def cert_der(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 
 
@@ -65,7 +65,7 @@ class TsaPki:
 
     @property
     def root_pem(self) -> bytes:
-        return _pem(self.root)
+        return cert_pem(self.root)
 
 
 @dataclass
@@ -170,12 +170,12 @@ class LocalTsa:
             info["nonce"] = nonce
         tst_der = tsp.TSTInfo(info).dump()
         self.last_tst_info = tst_der
-        cert = asn1_x509.Certificate.load(_der(self.pki.cert))
+        cert = asn1_x509.Certificate.load(cert_der(self.pki.cert))
         attrs = cms.CMSAttributes([
             {"type": "content_type", "values": ["tst_info"]},
             {"type": "message_digest", "values": [hashlib.sha256(tst_der).digest()]},
             {"type": "signing_certificate_v2", "values": [{"certs": [
-                {"cert_hash": hashlib.sha256(_der(self.pki.cert)).digest()}]}]},
+                {"cert_hash": hashlib.sha256(cert_der(self.pki.cert)).digest()}]}]},
         ])
         signer = cms.SignerInfo({
             "version": "v1",
@@ -197,7 +197,7 @@ class LocalTsa:
             "signer_infos": [signer],
         }
         if with_certs:
-            signed_data["certificates"] = [cert, asn1_x509.Certificate.load(_der(self.pki.root))]
+            signed_data["certificates"] = [cert, asn1_x509.Certificate.load(cert_der(self.pki.root))]
         signed = cms.SignedData(signed_data)
         return cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()
 

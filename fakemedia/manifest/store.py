@@ -87,7 +87,7 @@ class Assertion:
             payload = _single_payload(boxes, b"json", self.label)
             if len(payload) > limits.MAX_CBOR_BYTES:
                 raise LimitExceeded(f"JSON assertion of {len(payload)} bytes exceeds the limit")
-            if _json_depth(payload) > limits.MAX_NESTING:
+            if json_depth(payload) > limits.MAX_NESTING:
                 raise ManifestError(f"assertion {self.label} nests deeper than {limits.MAX_NESTING}")
             try:
                 return json.loads(payload.decode("utf-8"))
@@ -446,7 +446,7 @@ def _check_simple_values(value: Any) -> None:
             stack.append(item.value)
 
 
-def _json_depth(payload: bytes) -> int:
+def json_depth(payload: bytes) -> int:
     """Deepest array/object nesting of a JSON text, found without recursion."""
     depth = deepest = 0
     in_string = escaped = False

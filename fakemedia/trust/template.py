@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .formula.values import is_number, js_number_text, json_text
+from .formula.values import json_text, to_string
 
 _MUSTACHE = re.compile(r"\{\{\{(.*?)\}\}\}|\{\{(?!!)(.*?)\}\}", re.DOTALL)
 _ARG = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'|([^\s"\']+))')
@@ -28,17 +28,11 @@ class Safe(str):
 
 def js_string(value: Any) -> str:
     """JavaScript's ``'' + value`` for JSON values, as Handlebars prints them."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if is_number(value):
-        return js_number_text(value)
     if isinstance(value, list):
         return ",".join("" if v is None else js_string(v) for v in value)
     if isinstance(value, dict):
         return "[object Object]"
-    return str(value)
+    return to_string(value)
 
 
 def escape_html(text: str) -> str:

@@ -21,7 +21,7 @@ from asn1crypto import cms
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from tsa_server import LocalTsa, TsaPki
+from tsa_server import LocalTsa, TsaPki, cert_der, cert_pem
 
 from fakemedia import api
 from fakemedia.cose import sign1, timestamp
@@ -37,14 +37,6 @@ IMAGE = Path(__file__).resolve().parents[1] / "assets" / "small-exif-xmp-icc.jpg
 LIFETIME = 8
 
 
-def _pem(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def _der(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.DER)
-
-
 @dataclass
 class Identity:
     key: Any
@@ -56,7 +48,7 @@ class Identity:
                                       serialization.NoEncryption())
 
     def ours(self) -> LocalSigner:
-        return LocalSigner(self.key, [_der(self.leaf)])
+        return LocalSigner(self.key, [cert_der(self.leaf)])
 
 
 def _identity(root_key: Any, root: x509.Certificate, **window: Any) -> Identity:
@@ -68,7 +60,7 @@ def _identity(root_key: Any, root: x509.Certificate, **window: Any) -> Identity:
 
 def c2pa_sign(identity: Identity, tsa_url: str | None) -> bytes:
     c2pa = oracle.c2pa
-    info = c2pa.C2paSignerInfo(b"es256", _pem(identity.leaf), identity.key_pem,
+    info = c2pa.C2paSignerInfo(b"es256", cert_pem(identity.leaf), identity.key_pem,
                                tsa_url.encode() if tsa_url else None)
     manifest = {"claim_generator_info": [{"name": "fakemedia-tests", "version": "1"}],
                 "title": "ts.jpg",
@@ -94,7 +86,7 @@ class World:
     normal: Identity
 
     def anchors(self, mode: str) -> list[bytes]:
-        return {"both": [_pem(self.root), self.tsa.pki.root_pem], "signer": [_pem(self.root)],
+        return {"both": [cert_pem(self.root), self.tsa.pki.root_pem], "signer": [cert_pem(self.root)],
                 "none": []}[mode]
 
 

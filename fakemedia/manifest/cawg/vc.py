@@ -19,6 +19,7 @@ from typing import Any
 from fakemedia import limits
 from fakemedia.manifest.cawg.identity import NamedIdentity
 from fakemedia.manifest.cawg.payload import SignerPayload, parse_signer_payload
+from fakemedia.manifest.store import json_depth
 
 
 class CredentialInvalid(Exception):
@@ -43,7 +44,7 @@ def parse_credential(payload: bytes) -> Credential:
         text = payload.decode("utf-8")
     except UnicodeDecodeError:
         raise CredentialInvalid("credential is not UTF-8") from None
-    if _depth(text) > limits.MAX_CREDENTIAL_DEPTH:
+    if json_depth(text.encode()) > limits.MAX_CREDENTIAL_DEPTH:
         raise CredentialInvalid("credential nests too deeply")
     try:
         doc = json.loads(text, object_pairs_hook=_no_duplicates)
@@ -70,28 +71,6 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise ValueError(f"duplicate member {key!r}")
         out[key] = value
     return out
-
-
-def _depth(text: str) -> int:
-    """Deepest array/object nesting of JSON text (strings skipped), in one pass."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
 
 
 def _nonempty_strings(value: Any, what: str) -> tuple[str, ...]:
