@@ -127,3 +127,19 @@ def test_layering_only_cli_imports_cli() -> None:
                  if not _inside(_module_name(f), "fakemedia.cli")
                  and any(_inside(n, "fakemedia.cli") for n in _imports(f))}
     assert importers <= {"__main__.py"}, importers
+
+
+def test_layering_verify_without_a_time_stamp_loads_no_asn1(tmp_path: Path, signed_jpeg: bytes) -> None:
+    # The CMS stack is for RFC 3161 tokens only: a file without one must not pay for it.
+    target = tmp_path / "signed.jpg"
+    target.write_bytes(signed_jpeg)
+    script = textwrap.dedent(f"""
+        import sys
+        import fakemedia.api as api
+        api.verify({str(target)!r})
+        api.history({str(target)!r})
+        print("asn1crypto" in sys.modules)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "False"

@@ -30,6 +30,21 @@ HEADER_X5CHAIN = 33
 #: Protected header labels this verifier processes beyond RFC 9052's own (which ``crit`` may
 #: not list): a ``crit`` naming anything else means "you do not understand me" (§3.1).
 UNDERSTOOD_CRITICAL = frozenset({HEADER_X5CHAIN})
+#: Unprotected header labels of RFC 3161 time-stamps, newest first (C2PA §15.8.1.1: sigTst2 is
+#: looked for before sigTst). Here, not in ``timestamp``, so that finding none costs no ASN.1
+#: import on the verify path.
+SIGTST2 = "sigTst2"
+SIGTST = "sigTst"
+
+
+def header_tokens(unprotected: Mapping[Any, Any]) -> tuple[str, list[Any]] | None:
+    """The header holding time-stamps (``sigTst2`` first) and its raw ``tstTokens`` list."""
+    for label in (SIGTST2, SIGTST):
+        if label in unprotected:
+            container = unprotected[label]
+            tokens = container.get("tstTokens") if isinstance(container, Mapping) else None
+            return label, list(tokens) if isinstance(tokens, (list, tuple)) else []
+    return None
 _RFC9052_COMMON = frozenset(range(1, 8))
 #: Legacy files carry the chain in the unprotected bucket under this *string* label (§6.1).
 LEGACY_X5CHAIN = "x5chain"
@@ -157,7 +172,7 @@ def _time_stamp_header(protected: bytes, signature: bytes, stamper: TimeStamper)
     problem = timestamp.token_problem(token, message)
     if problem:
         raise SigningError(f"time-stamp rejected: {problem}")
-    return {timestamp.SIGTST2: timestamp.header(token)}
+    return {SIGTST2: timestamp.header(token)}
 
 
 def encode_sign1(payload: bytes, signer: Signer, *, pad_to: int | None = None,

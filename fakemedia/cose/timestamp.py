@@ -38,10 +38,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from fakemedia import limits
 from fakemedia.cose import certs
+from fakemedia.cose.sign1 import SIGTST, SIGTST2, header_tokens
 
-#: Header labels, newest first (§15.8.1.1: sigTst2 is looked for before sigTst).
-SIGTST2 = "sigTst2"
-SIGTST = "sigTst"
 _HASHES: dict[str, Any] = {"sha1": hashlib.sha1, "sha256": hashlib.sha256,
                            "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 _CRYPTO_HASHES: dict[str, Any] = {"sha1": hashes.SHA1, "sha256": hashes.SHA256,
@@ -98,16 +96,6 @@ def v2_payload(signature: bytes) -> bytes:
 def message_imprint(protected_bytes: bytes, signature: bytes) -> bytes:
     """SHA-256 of what a v2 ("CTT") time-stamp over ``signature`` must imprint."""
     return hashlib.sha256(countersign_data(protected_bytes, v2_payload(signature))).digest()
-
-
-def header_tokens(unprotected: Mapping[Any, Any]) -> tuple[str, list[Any]] | None:
-    """The header holding time-stamps (``sigTst2`` first) and its raw ``tstTokens`` list."""
-    for label in (SIGTST2, SIGTST):
-        if label in unprotected:
-            container = unprotected[label]
-            tokens = container.get("tstTokens") if isinstance(container, Mapping) else None
-            return label, list(tokens) if isinstance(tokens, (list, tuple)) else []
-    return None
 
 
 def check(unprotected: Mapping[Any, Any], protected_bytes: bytes, signature: bytes,

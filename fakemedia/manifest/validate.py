@@ -424,10 +424,10 @@ def _iso(when: datetime) -> str:
 def _check_time_stamp(ctx: _Context, m: Manifest, cose: sign1.Sign1, out: StatusList,
                       url: str) -> datetime | None:
     """The RFC 3161 time-stamp's codes; its time when validated and trusted (§15.8)."""
+    if sign1.header_tokens(cose.unprotected) is None:
+        return None
     from fakemedia.cose import timestamp  # asn1crypto only when a token is present
 
-    if timestamp.header_tokens(cose.unprotected) is None:
-        return None
     checked = timestamp.check(cose.unprotected, cose.protected_bytes, cose.signature,
                               m.claim_bytes or b"", m.claim_version, ctx.trust.time_stamp_anchors)
     for code, explanation in checked.statuses:
