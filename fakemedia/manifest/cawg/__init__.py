@@ -20,10 +20,7 @@ from typing import Protocol
 
 from fakemedia.manifest import labels
 from fakemedia.manifest.cawg import codes
-from fakemedia.manifest.cawg.ica import check_ica
 from fakemedia.manifest.cawg.identity import NamedIdentity, VerifiedIdentity
-from fakemedia.manifest.cawg.payload import check_against_claim, check_padding, parse_assertion
-from fakemedia.manifest.cawg.x509 import check_x509
 from fakemedia.manifest.store import Assertion, HashedURI, Manifest
 
 __all__ = ["LABEL", "IdentityResult", "NamedIdentity", "VerifiedIdentity", "identities_of",
@@ -55,6 +52,12 @@ def validate_identity(manifest: Manifest, assertion: Assertion, claim_refs: Sequ
     """Validate one ``cawg.identity`` assertion of ``manifest``; never raises on content."""
     url = labels.absolute_uri(manifest.label, labels.ASSERTIONS, assertion.label)
     result = IdentityResult()
+    # The checkers load only for a manifest that has an identity assertion: most files have
+    # none, and verify's start-up should not pay for them.
+    from fakemedia.manifest.cawg.ica import check_ica
+    from fakemedia.manifest.cawg.payload import check_against_claim, check_padding, parse_assertion
+    from fakemedia.manifest.cawg.x509 import check_x509
+
     parsed = parse_assertion(assertion.try_content())
     if parsed is None:
         result.statuses.append((codes.ASSERTION_MALFORMED, labels.absolute_uri(manifest.label),
