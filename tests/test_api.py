@@ -36,7 +36,9 @@ def _sources(path: Path) -> dict[str, Callable[[], Any]]:
 
 
 def test_verify_path_bytes_stream_give_identical_reports(on_disk: Path, es256) -> None:  # type: ignore[no-untyped-def]
-    reports = {kind: api.verify(make(), trust_anchors=es256.anchors).to_dict()
+    # One validation time for all: the messages name it, to the second.
+    now = datetime.now(timezone.utc)
+    reports = {kind: api.verify(make(), trust_anchors=es256.anchors, now=now).to_dict()
                for kind, make in _sources(on_disk).items()}
     assert reports["bytes"]["state"] == "Trusted"
     assert reports["path"]["source"] == reports["file"]["source"] == "photo.jpg"
@@ -45,7 +47,8 @@ def test_verify_path_bytes_stream_give_identical_reports(on_disk: Path, es256) -
 
 
 def test_history_path_bytes_stream_give_identical_chains(on_disk: Path, es256) -> None:  # type: ignore[no-untyped-def]
-    chains = {kind: _without_source(api.history(make(), trust_anchors=es256.anchors))
+    now = datetime.now(timezone.utc)  # one validation time: the messages name it
+    chains = {kind: _without_source(api.history(make(), trust_anchors=es256.anchors, now=now))
               for kind, make in _sources(on_disk).items()}
     assert len(chains["bytes"]["chain"]) == 1
     assert all(c == chains["bytes"] for c in chains.values())
