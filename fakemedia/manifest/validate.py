@@ -90,6 +90,15 @@ class TrustSettings:
 
 
 @dataclass
+class StoreResults(ValidationResults):
+    """The C2PA validation results plus what the run established beyond status codes."""
+
+    #: Manifest label -> its CAWG identity assertions as validated, in claim order (only
+    #: assertions whose hashed URI matched are checked); not part of the C2PA output.
+    identities: dict[str, list[cawg.IdentityFinding]] = field(default_factory=dict, compare=False)
+
+
+@dataclass
 class _Edge:
     """An ingredient assertion of a manifest and the manifest it names."""
 
@@ -115,13 +124,15 @@ class _Context:
     redacted: frozenset[str] = frozenset()
     #: Manifest label -> its checks, so every manifest is validated once per run.
     checked: dict[str, _Checked] = field(default_factory=dict)
+    #: Manifest label -> its identity findings (manifests with identity assertions only).
+    identities: dict[str, list[cawg.IdentityFinding]] = field(default_factory=dict)
 
 
 def validate_store(store: ManifestStore, asset: bytes | None, location: StoreLocation | None,
-                   trust: TrustSettings | None = None) -> ValidationResults:
+                   trust: TrustSettings | None = None) -> StoreResults:
     """Validate the active manifest, its binding to ``asset`` and its ingredients."""
     ctx = _Context(store, asset, location, trust or TrustSettings(), store.redacted_uris())
-    results = ValidationResults()
+    results = StoreResults(identities=ctx.identities)
     active = store.active
     if active is None:
         results.active_manifest.add("claim.missing", None, "the store holds no manifest")
@@ -514,8 +525,10 @@ def _check_identities(ctx: _Context, m: Manifest, out: StatusList,
     claim_refs = [ref for part in m.claim_refs() for ref in part]
     for label, (_, assertion, _c) in refs.items():
         if cawg.is_identity_label(label):
-            for code, url, why in cawg.validate_identity(m, assertion, claim_refs, ctx.trust).statuses:
+            result = cawg.validate_identity(m, assertion, claim_refs, ctx.trust)
+            for code, url, why in result.statuses:
                 out.add(code, url, why)
+            ctx.identities.setdefault(m.label, []).append(cawg.finding(m, assertion, result))
 
 
 # Step 5 ------------------------------------------------------------------------------------

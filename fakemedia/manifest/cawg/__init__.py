@@ -2,7 +2,8 @@
 claim signer, vouches for an asset, validated offline as the reference SDK validates them.
 
 :func:`validate_identity` checks one assertion and returns its status codes together with a
-:class:`VerifiedIdentity` for display. The structure and signer payload are checked first
+:class:`VerifiedIdentity` for display. Manifest validation keeps both as an
+:class:`IdentityFinding` per assertion, so what is shown was checked once, in the same run. The structure and signer payload are checked first
 (padding, the referenced assertions against the claim, the hard binding), then the credential
 for its signature type: X.509 (:mod:`.x509`) or identity claims aggregation (:mod:`.ica`).
 
@@ -23,8 +24,8 @@ from fakemedia.manifest.cawg import codes
 from fakemedia.manifest.cawg.identity import NamedIdentity, VerifiedIdentity
 from fakemedia.manifest.store import Assertion, HashedURI, Manifest
 
-__all__ = ["LABEL", "IdentityResult", "NamedIdentity", "VerifiedIdentity", "identities_of",
-           "is_identity_label", "validate_identity"]
+__all__ = ["LABEL", "IdentityFinding", "IdentityResult", "NamedIdentity", "VerifiedIdentity",
+           "identities_of", "is_identity_label", "validate_identity"]
 
 LABEL = "cawg.identity"
 X509_SIG_TYPE = "cawg.x509.cose"
@@ -41,6 +42,38 @@ class IdentityResult:
 
     statuses: list[tuple[str, str, str]] = field(default_factory=list)
     identity: VerifiedIdentity | None = None
+
+
+@dataclass(frozen=True)
+class IdentityFinding:
+    """What validation established about one ``cawg.identity`` assertion of a manifest.
+
+    ``url`` is the assertion's absolute JUMBF URI, ``statuses`` its CAWG status codes as
+    (code, explanation) in the order they were found, and ``identity`` the verified facts
+    (name, verified identities, issuer, credential type, problems), or None when the assertion
+    did not parse or its credential signed other assertions than the claim's.
+    """
+
+    url: str
+    label: str
+    statuses: tuple[tuple[str, str], ...]
+    identity: VerifiedIdentity | None
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(code for code, _ in self.statuses)
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        """The codes that are neither success nor informational."""
+        return tuple(code for code in self.codes
+                     if code not in codes.SUCCESS and code not in codes.INFORMATIONAL)
+
+
+def finding(manifest: Manifest, assertion: Assertion, result: IdentityResult) -> IdentityFinding:
+    url = labels.absolute_uri(manifest.label, labels.ASSERTIONS, assertion.label)
+    return IdentityFinding(url, assertion.label, tuple((code, why) for code, _, why in result.statuses),
+                           result.identity)
 
 
 def is_identity_label(label: str) -> bool:
@@ -101,8 +134,12 @@ def identity_assertions(manifest: Manifest) -> Iterator[Assertion]:
                 yield found
 
 
-def identities_of(manifest: Manifest, trust: Trust) -> list[VerifiedIdentity]:
-    """Every identity the manifest's identity assertions name, validated (for display)."""
+def identities_of(manifest: Manifest, trust: Trust,
+                  recorded: Sequence[IdentityFinding] | None = None) -> list[VerifiedIdentity]:
+    """Every identity the manifest's identity assertions name, for display: taken from
+    ``recorded`` (the findings of the validation run) when given, else validated here."""
+    if recorded is not None:
+        return [f.identity for f in recorded if f.identity is not None]
     refs = [r for part in manifest.claim_refs() for r in part]
     out = []
     for assertion in identity_assertions(manifest):
