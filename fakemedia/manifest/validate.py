@@ -73,7 +73,10 @@ class TrustSettings:
     Extended Key Usages (dotted OIDs); ``end_entities`` are SHA-256 fingerprints (DER) of
     signer certificates trusted as they are, without a chain; ``tsa_anchors`` are added to
     ``anchors`` for time-stamp authorities (the reference SDK uses the signer list for both,
-    §14.4.2 asks for a separate one); ``cawg_anchors`` are for CAWG identity credentials only.
+    §14.4.2 asks for a separate one). The ``cawg_*`` settings are the CAWG identity trust, kept
+    apart as the reference SDK's ``cawg_trust``: ``cawg_anchors``, ``cawg_extra_ekus`` and
+    ``cawg_end_entities`` for X.509 identity credentials, ``cawg_ica_issuers`` the trusted
+    issuer DIDs of identity claims aggregation credentials (compared without DID fragment).
     ``now`` is the validation time: a signer without a trusted time-stamp is judged at it.
     """
 
@@ -83,6 +86,9 @@ class TrustSettings:
     cawg_anchors: Sequence[x509.Certificate] = ()
     extra_ekus: Sequence[str] = ()
     end_entities: frozenset[bytes] = frozenset()
+    cawg_extra_ekus: Sequence[str] = ()
+    cawg_end_entities: frozenset[bytes] = frozenset()
+    cawg_ica_issuers: Sequence[str] = ()
 
     @property
     def time_stamp_anchors(self) -> list[x509.Certificate]:

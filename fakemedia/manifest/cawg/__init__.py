@@ -2,14 +2,17 @@
 claim signer, vouches for an asset, validated offline as the reference SDK validates them.
 
 :func:`validate_identity` checks one assertion and returns its status codes together with a
-:class:`VerifiedIdentity` for display. Manifest validation keeps both as an
-:class:`IdentityFinding` per assertion, so what is shown was checked once, in the same run. The structure and signer payload are checked first
+:class:`VerifiedIdentity` for display. The structure and signer payload are checked first
 (padding, the referenced assertions against the claim, the hard binding), then the credential
 for its signature type: X.509 (:mod:`.x509`) or identity claims aggregation (:mod:`.ica`).
+Manifest validation keeps both as an :class:`IdentityFinding` per assertion, so what is shown
+was checked once, in the same run.
 
-Trust comes from the settings object: ``cawg_anchors`` (X.509 credential roots, separate from
-the C2PA signer anchors), ``cawg_ica_issuers`` (trusted ICA issuer DIDs) and ``now``. Neither
-list is configured by default, so credentials are reported untrusted, as by the reference SDK.
+Trust comes from the settings object, apart from the C2PA signer trust as in the reference
+SDK's ``cawg_trust`` settings: ``cawg_anchors`` (X.509 credential roots), ``cawg_extra_ekus``
+(further accepted EKUs for them), ``cawg_end_entities`` (SHA-256 of X.509 credentials trusted
+as they are), ``cawg_ica_issuers`` (trusted ICA issuer DIDs) and ``now``. None is configured
+by default, so credentials are reported untrusted, as by the reference SDK.
 """
 
 from __future__ import annotations
@@ -103,8 +106,10 @@ def validate_identity(manifest: Manifest, assertion: Assertion, claim_refs: Sequ
     if not go_on:
         pass  # the credential signed other assertion bytes than the claim's: nothing to show
     elif sig_type == X509_SIG_TYPE:
-        more, result.identity = check_x509(parsed, assertion.label,
-                                           getattr(trust, "cawg_anchors", ()), trust.now)
+        more, result.identity = check_x509(
+            parsed, assertion.label, getattr(trust, "cawg_anchors", ()), trust.now,
+            extra_ekus=getattr(trust, "cawg_extra_ekus", ()),
+            end_entities=getattr(trust, "cawg_end_entities", frozenset()))
         findings += more
     elif sig_type == ICA_SIG_TYPE:
         more, result.identity = check_ica(parsed, assertion.label,

@@ -14,7 +14,7 @@ from typing import Any
 
 import cbor2
 import pytest
-from asn1crypto import cms, tsp
+from asn1crypto import cms, tsp  # type: ignore[import-untyped]
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,7 +24,16 @@ from fakemedia import limits
 from fakemedia.cose import sign1, timestamp
 from fakemedia.manifest.cawg import validate_identity
 
-from .vectors import CLAIM_REFS, FakeAssertion, FakeManifest, Trust, credential, did_jwk, identity_content, payload_map
+from .vectors import (
+    CLAIM_REFS,
+    FakeAssertion,
+    FakeManifest,
+    Trust,
+    credential,
+    did_jwk,
+    identity_content,
+    payload_map,
+)
 
 KEY = Ed25519PrivateKey.generate()
 ISSUER = did_jwk(KEY)
