@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(not PKI.is_dir(), reason="peer PKI not available
 
 
 def _jpeg(width: int, height: int, seed: int) -> bytes:
-    from conftest import make_jpeg
+    from tests.conftest import make_jpeg
 
     return make_jpeg(width, height, seed)
 
@@ -109,8 +109,8 @@ def test_ours_are_trusted_by_c2pa_and_by_us(case: str, mode: str, files: dict[st
         assert external.remote_reference(built.asset) == REMOTE
 
 
-def test_c2pa_sees_our_ingredients_thumbnails_and_custom_assertion(files: dict[str, bytes],
-                                                                    signer: LocalSigner, anchors: str) -> None:
+def test_c2pa_sees_our_ingredients_thumbnails_and_custom_assertion(
+        files: dict[str, bytes], signer: LocalSigner, anchors: str) -> None:
     built = build(files["asset"], signer, _sources(files, "components"), custom=CUSTOM,
                   generator=("NewsDesk", "2.1"))
     with c2pa.Reader("image/jpeg", io.BytesIO(built.asset), context=oracle._context(anchors)) as reader:
@@ -196,4 +196,5 @@ def test_their_file_as_our_parent_keeps_its_chain(files: dict[str, bytes], signe
     built = build(exported, signer, [IngredientSource(theirs.asset, PARENT, "composite.jpg")])
     result = _theirs(built, anchors)
     assert (result.state, result.failures) == ("Trusted", frozenset()), result.results
-    assert len(parse_store(_store(built.asset)).manifests) == len(parse_store(_store(theirs.asset)).manifests) + 1
+    carried = len(parse_store(_store(theirs.asset)).manifests)
+    assert len(parse_store(_store(built.asset)).manifests) == carried + 1
