@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from fakemedia import api
-from fakemedia.cose import identity
+from fakemedia import identity
 from fakemedia.formats import app11
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "astronaut.jpg"

@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image
 
 from fakemedia import api
-from fakemedia.cose.identity import create_identity, load_identity, load_trust_anchors
+from fakemedia.identity import create_identity, load_identity, load_trust_anchors
 
 SIZES = {"1MP": (1152, 864), "12MP": (4000, 3000)}
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"

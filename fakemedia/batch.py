@@ -48,7 +48,7 @@ class IdentityRef:
     passphrase: bytes | None = None
 
     def load(self) -> Signer:
-        from fakemedia.cose.identity import load_identity
+        from fakemedia.identity import load_identity
 
         return load_identity(Path(self.directory), self.passphrase)
 

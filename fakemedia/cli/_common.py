@@ -85,7 +85,7 @@ def identity_option(func: F) -> F:
 
 
 def _key_is_encrypted(directory: Path) -> bool:
-    from fakemedia.cose.identity import IdentityPaths
+    from fakemedia.identity import IdentityPaths
 
     try:
         head = IdentityPaths.of(directory).signer_key.read_bytes()
@@ -111,7 +111,7 @@ def passphrase_for(directory: Path) -> bytes | None:
 def resolve_identity(identity: Path | None) -> tuple[Path, bytes | None]:
     """The identity directory (with none given, the default local one, created with a one-time
     notice on stderr when it does not exist yet) and its key's passphrase."""
-    from fakemedia.cose import identity as ident
+    from fakemedia import identity as ident
 
     directory = identity
     if directory is None:
@@ -126,7 +126,7 @@ def resolve_identity(identity: Path | None) -> tuple[Path, bytes | None]:
 
 def load_signer(identity: Path | None) -> Any:
     """The signer of ``identity`` (see :func:`resolve_identity`)."""
-    from fakemedia.cose import identity as ident
+    from fakemedia import identity as ident
 
     return ident.load_identity(*resolve_identity(identity))
 

@@ -14,7 +14,6 @@ from typing import Any
 import click
 
 from fakemedia.annotation.model import MODIFICATION_TYPES, PURPOSES, Annotation
-from fakemedia.cli import _render
 from fakemedia.cli._batch import (
     Input,
     JsonlLog,
@@ -34,6 +33,7 @@ from fakemedia.cli._common import (
     trust_anchors_option,
 )
 from fakemedia.errors import FakemediaError, ManifestError, ManifestNotFound, SigningError
+from fakemedia.present import text as _render
 
 _EPILOG = """\b
 Examples:
@@ -461,7 +461,7 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     """
     from fakemedia import api
     from fakemedia.batch import IdentityRef, map_ordered, resolve_jobs
-    from fakemedia.cose.identity import default_tsa_url, load_identity
+    from fakemedia.identity import default_tsa_url, load_identity
 
     annotation = build_annotation(fields)
     inputs = expand_inputs(images, recursive)

@@ -32,7 +32,7 @@ def _describe(directory: Path) -> dict[str, Any]:
     from cryptography import x509
 
     from fakemedia.cose import certs
-    from fakemedia.cose.identity import IdentityPaths, identity_exists
+    from fakemedia.identity import IdentityPaths, identity_exists
 
     paths = IdentityPaths.of(directory)
     if not identity_exists(directory):
@@ -97,7 +97,7 @@ def _env_passphrase(variable: str | None) -> bytes | None:
 def init_cmd(directory: Path, algorithm: str, passphrase_env: str | None, force: bool,
              organization: str, common_name: str, as_json: bool) -> None:
     """Create a local signing identity (root CA + signer) in DIR."""
-    from fakemedia.cose.identity import create_identity
+    from fakemedia.identity import create_identity
 
     passphrase = _env_passphrase(passphrase_env)
     create_identity(directory, algorithm=algorithm, passphrase=passphrase, organization=organization,
@@ -115,7 +115,7 @@ def init_cmd(directory: Path, algorithm: str, passphrase_env: str | None, force:
 @json_option
 def show_cmd(directory: Path | None, as_json: bool) -> None:
     """Describe the identity in DIR (default: the local default identity)."""
-    from fakemedia.cose.identity import default_identity_dir
+    from fakemedia.identity import default_identity_dir
 
     info = _describe(directory or default_identity_dir())
     if as_json:

@@ -42,9 +42,9 @@ def report_cmd(image: Path, output: Path | None, trust_anchors: tuple[Path, ...]
     {"output": PATH, "state": ...}.
     """
     from fakemedia import api
-    from fakemedia.cli import _render
     from fakemedia.cli.verify import _check
-    from fakemedia.htmlreport import render_report
+    from fakemedia.present import text as _render
+    from fakemedia.present.html import render_report
 
     target = output or image.with_name(f"{image.stem}.report.html")
     if target.exists() and target.resolve() == image.resolve():

@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 
 import click
 
-from fakemedia.cli import _render
 from fakemedia.cli._batch import (
     JsonlLog,
     batch_options,
@@ -31,6 +30,7 @@ from fakemedia.cli._common import (
 )
 from fakemedia.errors import FakemediaError, ManifestNotFound, VerificationError
 from fakemedia.manifest.reader import VerificationReport
+from fakemedia.present import text as _render
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -112,7 +112,7 @@ def _local_anchor(report: VerificationReport) -> str | None:
     """The local identity's trust-anchor file when it signed the active manifest."""
     from cryptography import x509
 
-    from fakemedia.cose.identity import IdentityPaths, default_identity_dir
+    from fakemedia.identity import IdentityPaths, default_identity_dir
 
     active = report.manifest(report.active_manifest)
     if active is None or not active.signer:

@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 from fakemedia.annotation import MODIFICATION_TYPES, PURPOSES, load_schema, validate
 from fakemedia.errors import AnnotationInvalid
 
-from .ann_examples import FULL, MINIMAL
+from .examples import FULL, MINIMAL
 
 
 def test_schema_is_valid_2020_12_with_id() -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from fakemedia.cose import certs, identity
+from fakemedia import identity
+from fakemedia.cose import certs
 from fakemedia.cose.algorithms import Algorithm
 from fakemedia.cose.sign1 import decode_sign1, encode_sign1, reserve_size, verify_sign1
 from fakemedia.cose.signer import LocalSigner

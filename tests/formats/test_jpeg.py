@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from fmt_helpers import APP0, SCAN, SOF0, SOI, SOS, mini_jpeg
 
 from fakemedia import limits
 from fakemedia.errors import LimitExceeded, MalformedSegment, TruncatedData, UnsupportedFormat
 from fakemedia.formats.jpeg import MARKERS, Marker, iter_segments, parse_jpeg
+
+from .helpers import APP0, SCAN, SOF0, SOI, SOS, mini_jpeg
 
 
 def _joined(data: bytes) -> bytes:

@@ -33,7 +33,7 @@ from fakemedia.annotation.c2pa import (
     infer_modification_types,
 )
 
-from .ann_examples import FULL
+from .examples import FULL
 
 # Actions we must never write: they need ingredients or parameters we do not produce.
 NEEDS_MORE = {"c2pa.placed", "c2pa.removed", "c2pa.redacted", "c2pa.translated", "c2pa.watermarked"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fmt_helpers import fixture_bytes, fixture_params
 
 from fakemedia.formats.app11 import (
     app11_run_length,
@@ -15,6 +14,8 @@ from fakemedia.formats.app11 import (
 )
 from fakemedia.formats.jpeg import Marker, parse_jpeg
 from fakemedia.formats.jumbf import SuperBox, parse_superbox
+
+from .helpers import fixture_bytes, fixture_params
 
 
 def _strip_raw(box: SuperBox) -> None:

@@ -17,7 +17,7 @@ from PIL import Image
 
 from fakemedia import api
 from fakemedia.cose.recipients import write_recipient_key
-from fakemedia.htmlreport import CSP, MAX_DISPLAY_WIDTH, render_report, report_html
+from fakemedia.present.html import CSP, MAX_DISPLAY_WIDTH, render_report, report_html
 
 # es256 (tests/conftest.py): an identity with .signer and .anchors (its root, PEM).
 WIDTH, HEIGHT = 320, 240

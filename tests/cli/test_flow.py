@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fakemedia.cose.identity import IdentityPaths
+from fakemedia.identity import IdentityPaths
 
 from .conftest import C2PA_FIXTURES, Run, assert_one_error, assert_valid, jpeg_bytes, sha
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fakemedia.cose.identity import IdentityPaths
+from fakemedia.identity import IdentityPaths
 
 from .conftest import Run, jpeg_bytes
 

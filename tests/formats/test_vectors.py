@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 
-from fmt_helpers import mini_jpeg
-
 from fakemedia.formats.app11 import app11_segments, find_c2pa_store
 from fakemedia.formats.jpeg import Marker, parse_jpeg
 from fakemedia.formats.jumbf import (
@@ -16,6 +14,8 @@ from fakemedia.formats.jumbf import (
     parse_superbox,
     salt_box,
 )
+
+from .helpers import mini_jpeg
 
 C2PA_TAIL = "0011 0010 8000 00AA 0038 9B71"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from fakemedia.cose.identity import IdentityPaths
 from fakemedia.cose.recipients import write_recipient_key
+from fakemedia.identity import IdentityPaths
 
 from .conftest import C2PA_FIXTURES, Run, assert_one_error, jpeg_bytes
 
@@ -23,7 +23,7 @@ REGION = {"shape": "rectangle", "unit": "pixel", "x": 10, "y": 8, "width": 20, "
 
 def _signed(src: Path, identity: IdentityPaths, **options: object) -> Path:
     from fakemedia import api
-    from fakemedia.cose.identity import load_identity
+    from fakemedia.identity import load_identity
 
     signer = load_identity(identity.directory)
     once = api.annotate_file(src, {"modification_types": ["edited"], "regions": [REGION]}, signer,

@@ -16,9 +16,9 @@ from pathlib import Path
 import cbor2
 import pytest
 
-from fakemedia.cose.identity import IdentityPaths
 from fakemedia.cose.recipients import write_recipient_key
 from fakemedia.formats import app11
+from fakemedia.identity import IdentityPaths
 from fakemedia.manifest.store import parse_store
 
 from .conftest import Run, assert_one_error, assert_valid, jpeg_bytes

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from fakemedia.cose.identity import IdentityPaths
+from fakemedia.identity import IdentityPaths
 
 from .conftest import REPO, Run, assert_one_error, assert_valid
 

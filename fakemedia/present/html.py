@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from fakemedia import __version__
 from fakemedia.annotation.model import PURPOSE_DESCRIPTIONS
 from fakemedia.manifest.reader import ManifestView, VerificationReport
-from fakemedia.manifest.wording import explain, hidden_labels, needs_tree, signer_name, tool_name
+from fakemedia.present.wording import explain, hidden_labels, needs_tree, signer_name, tool_name
 
 __all__ = ["CSP", "MAX_DISPLAY_WIDTH", "render_report", "report_html"]
 

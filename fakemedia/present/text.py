@@ -6,12 +6,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fakemedia.manifest.reader import ManifestView, VerificationReport
-from fakemedia.manifest.wording import LOCKED, explain_in, hidden_labels, time_basis, tool_name
+from fakemedia.present.wording import LOCKED, explain_in, hidden_labels, time_basis, tool_name
 
 # Re-exported for the command modules, which name them through _render.
-from fakemedia.manifest.wording import explain as explain
-from fakemedia.manifest.wording import needs_tree as needs_tree
-from fakemedia.manifest.wording import signer_name as signer_name
+from fakemedia.present.wording import explain as explain
+from fakemedia.present.wording import needs_tree as needs_tree
+from fakemedia.present.wording import signer_name as signer_name
 
 OK, BAD = "✔", "✘"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fakemedia.cose.identity import IdentityPaths
+from fakemedia.identity import IdentityPaths
 
 from .conftest import REPO, Run, assert_one_error, jpeg_bytes
 
@@ -19,7 +19,7 @@ Setup = Callable[[Path, IdentityPaths, IdentityPaths], list[object]]
 
 def _signed(tmp: Path, identity: IdentityPaths) -> Path:
     from fakemedia import api
-    from fakemedia.cose.identity import load_identity
+    from fakemedia.identity import load_identity
 
     src = tmp / "src.jpg"
     src.write_bytes(jpeg_bytes())

@@ -1,4 +1,5 @@
-"""Local test identities: a private root CA and a C2PA signer it issued (digest §7.1).
+"""Local test identities: a private root CA and a C2PA signer it issued (certificate profile:
+C2PA 2.1 §14.5).
 
 This backs ``fakemedia keys init DIR``. A local identity verifies as *Valid* anywhere and as
 *Trusted* only where its root is configured as a trust anchor; production signing uses a
@@ -28,11 +29,14 @@ __all__ = [
     "IdentityPaths",
     "create_identity",
     "default_identity_dir",
+    "describe_identity",
     "generate_key",
     "identity_exists",
     "issue_certificate",
+    "key_is_encrypted",
     "load_identity",
     "load_trust_anchors",
+    "signed_by",
 ]
 
 #: Records the COSE algorithm: PS384/PS512 cannot be told from an RSA key alone.
@@ -218,3 +222,49 @@ def default_tsa_url(directory: Path) -> str | None:
     if url is not None and not isinstance(url, str):
         raise IdentityError(f"identity metadata tsa_url is not a string: {paths.metadata}")
     return url or None
+
+
+def key_is_encrypted(directory: Path) -> bool:
+    """Whether the signing key needs a passphrase (False when it cannot be read at all)."""
+    try:
+        head = IdentityPaths.of(Path(directory)).signer_key.read_bytes()
+    except OSError:
+        return False
+    return b"ENCRYPTED" in head
+
+
+def describe_identity(directory: Path) -> dict[str, Any]:
+    """What ``fakemedia keys show`` prints: the signer certificate, algorithm and files."""
+    from fakemedia.cose import certs
+
+    paths = IdentityPaths.of(Path(directory))
+    if not identity_exists(paths.directory):
+        raise IdentityError(f"no identity at {paths.directory} (run: fakemedia keys init {paths.directory})")
+    try:
+        cert = x509.load_pem_x509_certificate(paths.signer_cert.read_bytes())
+    except (OSError, ValueError):
+        raise IdentityError(f"unreadable signer certificate: {paths.signer_cert}") from None
+    try:
+        algorithm = json.loads(paths.metadata.read_text())["algorithm"]
+    except (OSError, ValueError, KeyError, TypeError):
+        algorithm = None
+    return {
+        "directory": str(paths.directory),
+        "signer": certs.describe(cert),
+        "algorithm": algorithm,
+        "encrypted": key_is_encrypted(paths.directory),
+        "signer_key": str(paths.signer_key),
+        "certificate_chain": str(paths.chain),
+        "trust_anchors": str(paths.trust_anchors) if paths.trust_anchors.is_file() else None,
+    }
+
+
+def signed_by(directory: Path, serial_number: str | None) -> bool:
+    """Whether the identity in ``directory`` holds the signer certificate of that serial."""
+    if serial_number is None:
+        return False
+    try:
+        cert = x509.load_pem_x509_certificate(IdentityPaths.of(Path(directory)).signer_cert.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return serial_number == str(cert.serial_number)

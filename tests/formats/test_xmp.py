@@ -5,9 +5,10 @@ from __future__ import annotations
 import struct
 
 import pytest
-from fmt_helpers import fixture_bytes, mini_jpeg
 
 from fakemedia.formats.xmp import XMP_HEADER, provenance, provenance_url, xmp_packets
+
+from .helpers import fixture_bytes, mini_jpeg
 
 
 def _app1(packet: bytes) -> bytes:

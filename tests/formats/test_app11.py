@@ -6,7 +6,6 @@ import random
 import struct
 
 import pytest
-from fmt_helpers import APP0, SCAN, SOF0, SOI, SOS, mini_jpeg, store_jumbf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +26,8 @@ from fakemedia.formats.app11 import (
     used_instances,
 )
 from fakemedia.formats.jpeg import Marker, parse_jpeg
+
+from .helpers import APP0, SCAN, SOF0, SOI, SOS, mini_jpeg, store_jumbf
 
 APP1 = bytes.fromhex("FFE1 0008 45786966 0000")  # "Exif\0\0"
 DQT = bytes.fromhex("FFDB 0004 0000")

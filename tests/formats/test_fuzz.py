@@ -6,7 +6,6 @@ import struct
 import time
 
 import pytest
-from fmt_helpers import fixture_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +13,8 @@ from fakemedia.errors import FormatError
 from fakemedia.formats.app11 import find_c2pa_store, remove_c2pa_store
 from fakemedia.formats.jpeg import parse_jpeg
 from fakemedia.formats.jumbf import DescriptionBox, parse_boxes, parse_superbox
+
+from .helpers import fixture_bytes
 
 # Small fixtures with one and with several APP11 packets.
 _NAMES = ["peer/signed-es256.jpg", "c2pa-rs/no_alg.jpg", "c2pa-rs/CA.jpg"]

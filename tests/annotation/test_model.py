@@ -21,7 +21,7 @@ from fakemedia.annotation import (
 )
 from fakemedia.errors import AnnotationInvalid
 
-from .ann_examples import FULL, MINIMAL
+from .examples import FULL, MINIMAL
 
 # ---- strategies: valid values only, so the round trip property is about serialisation ----
 
