@@ -2,8 +2,10 @@
 
 Every command shares one error handler (:class:`FakemediaGroup`): a deliberate
 :class:`~fakemedia.errors.FakemediaError` becomes one ``fakemedia: error: …`` line on stderr and
-the exit code of its class; usage errors exit 2, Ctrl-C 130, anything unexpected 70.
-Nothing here imports torch or scikit-learn; detector commands load them when they run.
+the exit code of its class; usage errors exit 2, Ctrl-C 130, anything unexpected 70 (the table
+is :data:`fakemedia.errors.EXIT_CODES`). This package is click only: it imports
+:mod:`fakemedia.api`, :mod:`fakemedia.batch`, :mod:`fakemedia.present`, :mod:`fakemedia.errors`
+and the annotation vocabulary, and loads each command's module when that command runs.
 """
 
 from __future__ import annotations
@@ -11,32 +13,17 @@ from __future__ import annotations
 import importlib
 import sys
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import click
 
 from fakemedia import __version__
-from fakemedia.errors import FakemediaError
+from fakemedia.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, FakemediaError, exit_code_epilog
 
-__all__ = ["EXIT_INTERNAL", "EXIT_INTERRUPTED", "FakemediaGroup", "main"]
+__all__ = ["FakemediaGroup", "main"]
 
-EXIT_INTERRUPTED = 130
-EXIT_INTERNAL = 70
-
-_EPILOG = """\b
-Exit codes:
-  0   success; verify: the manifest is Valid or Trusted
-  1   verify: the manifest is Invalid (a check failed)
-  2   usage error (bad option, argument, annotation or trust-anchor file)
-  3   unreadable input: missing file, not a JPEG, truncated, malformed
-  4   no manifest found (or only a remote one, which is never fetched)
-  5   signing or identity problem (key, passphrase, certificate)
-  6   detector problem (model missing, foreign or corrupt)
-  7   batch: some files failed, the others were processed
-  70  internal error (a bug: please report it, rerun with -v)
-  130 interrupted
-
+_EPILOG = exit_code_epilog() + """
 \b
 Environment:
   FAKEMEDIA_HOME                where the default identity lives (<home>/identity)
@@ -64,17 +51,13 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "annotate": ("fakemedia.cli.annotate", "annotate_cmd"),
     "verify": ("fakemedia.cli.verify", "verify_cmd"),
     "history": ("fakemedia.cli.verify", "history_cmd"),
-    "report": ("fakemedia.cli.report", "report_cmd"),
+    "report": ("fakemedia.cli.verify", "report_cmd"),
+    "detect": ("fakemedia.cli.detect", "detect_cmd"),
     "keys": ("fakemedia.cli.keys", "keys_group"),
     "schema": ("fakemedia.cli.schema", "schema_cmd"),
     "strip": ("fakemedia.cli.schema", "strip_cmd"),
     "trust": ("fakemedia.cli.trust", "trust_group"),
 }
-#: Detector commands come from one module that exposes ``COMMANDS`` (it loads torch lazily).
-DETECT_MODULE = "fakemedia.cli.detect_commands"
-DETECT_COMMANDS = ("detect", "train", "evaluate", "experiment")
-
-
 class FakemediaGroup(click.Group):
     """A click group whose subcommands share one error handler and load lazily.
 
@@ -83,9 +66,7 @@ class FakemediaGroup(click.Group):
     """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        names = set(LAZY_COMMANDS) | set(self.commands)
-        names |= {n for n in DETECT_COMMANDS if self._detector(n) is not None}
-        return sorted(names)
+        return sorted(set(LAZY_COMMANDS) | set(self.commands))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.commands:
@@ -95,22 +76,6 @@ class FakemediaGroup(click.Group):
             command: click.Command = getattr(importlib.import_module(module), attr)
             self.add_command(command, cmd_name)
             return command
-        if cmd_name in DETECT_COMMANDS:
-            return self._detector(cmd_name)
-        return None
-
-    def _detector(self, name: str) -> click.Command | None:
-        try:
-            module = importlib.import_module(DETECT_MODULE)
-        except Exception:  # optional dependencies missing: the commands are simply absent
-            return None
-        commands = getattr(module, "COMMANDS", ())
-        if isinstance(commands, Mapping):
-            commands = list(commands.values())
-        for command in commands:
-            if isinstance(command, click.Command) and command.name == name:
-                self.add_command(command)
-                return command
         return None
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -24,6 +24,6 @@ from fakemedia.identity.local import (
 
 __all__ = [
     "METADATA_NAME", "IdentityPaths", "create_identity", "default_identity_dir", "default_tsa_url",
-    "describe_identity", "generate_key", "identity_exists", "issue_certificate", "key_is_encrypted", "load_identity",
-    "load_trust_anchors", "signed_by",
+    "describe_identity", "generate_key", "identity_exists", "issue_certificate", "key_is_encrypted",
+    "load_identity", "load_trust_anchors", "signed_by",
 ]

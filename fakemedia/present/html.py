@@ -21,7 +21,18 @@ from urllib.parse import urlsplit
 from fakemedia import __version__
 from fakemedia.annotation.model import PURPOSE_DESCRIPTIONS
 from fakemedia.manifest.reader import ManifestView, VerificationReport
-from fakemedia.present.wording import explain, hidden_labels, needs_tree, signer_name, tool_name
+from fakemedia.manifest.verdict import Verdict, verdict_of
+from fakemedia.present.wording import (
+    ASSESSMENT_NOTE,
+    assessment_value,
+    explain,
+    explain_in,
+    hidden_labels,
+    judged_at,
+    needs_tree,
+    signer_name,
+    tool_name,
+)
 
 __all__ = ["CSP", "MAX_DISPLAY_WIDTH", "render_report", "report_html"]
 
@@ -183,32 +194,48 @@ def _figure(picture: _Picture, regions: Sequence[_Region], source: str | None) -
 # --- the verdict ----------------------------------------------------------------------------
 
 
-def _verdict(report: VerificationReport) -> tuple[str, str, str]:
-    """(css class, headline, explanation) in words a reader without C2PA knowledge follows."""
-    if not report.manifest_found:
-        if report.remote_url:
+def _verdict(report: VerificationReport, judged: Verdict) -> tuple[str, str, str]:
+    """(css class, headline, explanation) of the provenance verdict, in words a reader without
+    C2PA knowledge follows."""
+    p = judged.provenance
+    if not p.found:
+        if p.remote_url:
             return ("none", "Content Credentials stored elsewhere — not checked",
                     "This image points to Content Credentials kept on a server "
-                    f"({report.remote_url}). They were not fetched, so nothing was verified.")
+                    f"({p.remote_url}). They were not fetched, so nothing was verified.")
         return ("none", "No Content Credentials",
                 "This image carries no C2PA manifest, so there is no signed record of where it "
                 "came from or how it was changed. That alone does not make it fake: most images "
                 "have none.")
-    active = report.manifest(report.active_manifest)
-    who = signer_name(active.signer if active else None)
-    if report.state == "Trusted":
+    who = signer_name(p.signer)
+    if p.state == "Trusted":
         return ("trusted", "Trusted",
                 f"Signed by {who}, a signer in your trust list. The image has not changed since "
                 "it was signed, and the history below is intact.")
-    if report.state == "Valid":
+    if p.state == "Valid":
         return ("valid", "Valid — signer not in your trust list",
                 f"Signed by {who}. The image has not changed since it was signed and the history "
                 "below is intact, but the signer's certificate is not in your trust list: anyone "
                 "can sign under that name. Confirm who they are before relying on it.")
-    codes = _failure_codes(report.failures()) or ["unknown"]
+    code = p.first_problem or "unknown"
     return ("invalid", "Invalid — do not rely on these credentials",
-            f"A check failed: {explain(codes[0])} ({codes[0]}). The history below is shown as "
-            "it was recorded, but it no longer describes this image reliably.")
+            f"A check failed: {explain_in(report, code, p.judged_at)} ({code}). The history below is "
+            "shown as it was recorded, but it no longer describes this image reliably.")
+
+
+def _assessment(judged: Verdict) -> str:
+    """The content assessment, its own element beside the verdict (never part of it)."""
+    a = judged.assessment
+    head = '<p class="kicker">Content assessment: what was estimated about the pixels</p>'
+    if a is None:
+        return (f'<section class="assessment assessment-none" id="assessment" aria-labelledby="assessment-h">'
+                f'{head}<h2 id="assessment-h">No content assessment recorded</h2>'
+                "<p>No detector or person recorded an estimate of whether the image is synthetic. "
+                "The provenance verdict says nothing about that either.</p></section>")
+    shown = f"P({a.of}) = {a.probability:.2f}"
+    return (f'<section class="assessment" id="assessment" aria-labelledby="assessment-h">{head}'
+            f'<h2 id="assessment-h">{_e(shown)}</h2>'
+            f'<p>{_e(assessment_value(a))}: {_e(ASSESSMENT_NOTE)}.</p></section>')
 
 
 def _failure_codes(codes: Iterable[str]) -> list[str]:
@@ -397,7 +424,7 @@ def _card(view: ManifestView, *, heading: str, state: str | None, regions: Seque
         _row("Recorded actions", f'<span class="small">{_e(actions)}</span>' if actions else None),
         _row("Source type", _source_types(ann)),
         _row("Purpose", _locked_or("purpose", hidden, _purpose(ann))),
-        _row("Probability", _locked_or("probability", hidden, _probability(ann.get("probability")))),
+        _row("Content assessment", _locked_or("assessment", hidden, _probability(ann.get("probability")))),
         _row("Regions", _locked_or("region", hidden, f"<ul>{region_items}</ul>" if region_items else None)),
         _row("Author", _locked_or("author", hidden, _text(ann.get("author")))),
         _row("Description", _locked_or("description", hidden, _text(ann.get("description")))),
@@ -448,7 +475,8 @@ def _trend(chain: Sequence[Mapping[str, Any]]) -> str:
     if all(v is None for v in values):
         return ""
     shown = " → ".join("—" if v is None else f"{v:.2f}" for v in values)
-    return f'<p class="trend">Probability of modification along the history: <strong>{_e(shown)}</strong></p>'
+    return (f'<p class="trend">P(synthetic) as each step recorded it: <strong>{_e(shown)}</strong> '
+            f'<span class="small">({_e(ASSESSMENT_NOTE)})</span></p>')
 
 
 def render_report(report: VerificationReport, image: bytes, *, title: str | None = None,
@@ -473,7 +501,8 @@ def render_report(report: VerificationReport, image: bytes, *, title: str | None
                 regions.append(r)
                 per_view.setdefault(view.label, []).append(r)
 
-    cls, headline, detail = _verdict(report)
+    judged = verdict_of(report)
+    cls, headline, detail = _verdict(report, judged)
     name = report.source or "image"
     page_title = title or f"Content Credentials report: {name}"
     picture = _picture(image)
@@ -482,16 +511,19 @@ def render_report(report: VerificationReport, image: bytes, *, title: str | None
     if report.source and title:  # the default title names the file already
         parts.append(f'<p class="file">File: <code>{_e(report.source)}</code></p>')
     parts.append("</header>")
-    parts.append(f'<section class="verdict verdict-{cls}" aria-labelledby="verdict-h">'
+    parts.append('<div class="headline">')
+    parts.append(f'<section class="verdict verdict-{cls}" id="provenance" aria-labelledby="verdict-h">'
+                 '<p class="kicker">Provenance: is the record intact, and who signed it?</p>'
                  f'<h2 id="verdict-h">Verdict: {_e(headline)}</h2><p>{_e(detail)}</p>')
-    active = report.manifest(report.active_manifest)
-    if active is not None:
-        ann = active.annotation
-        types = ", ".join(str(t) for t in ann.get("modification_types") or []) or "none declared"
-        parts.append(f"<p>Latest declared modification: <strong>{_e(types)}</strong>")
-        prob = _probability(ann.get("probability"))
-        parts.append(f". {prob}.</p>" if prob else ".</p>")
+    basis = judged_at(judged.provenance.judged_at)
+    if basis and judged.provenance.state in ("Trusted", "Valid"):
+        parts.append(f'<p class="small">Certificate judged {_e(basis)}.</p>')
+    if judged.provenance.found:
+        types = ", ".join(judged.declared) or "none declared"
+        parts.append(f"<p>Latest declared modification: <strong>{_e(types)}</strong>.</p>")
     parts.append("</section>")
+    parts.append(_assessment(judged))
+    parts.append("</div>")
 
     parts.append('<section aria-labelledby="image-h"><h2 id="image-h">The image</h2><figure>')
     parts.append(_figure(picture, regions, report.source))
@@ -570,7 +602,11 @@ overflow-wrap:anywhere}
 .kicker{margin:0;text-transform:uppercase;letter-spacing:.08em;font-size:.8rem;color:var(--muted)}
 .file,.label,.small{color:var(--muted)}
 .label{margin:0 0 .6rem;font-size:.85rem}.small{font-size:.88rem}
-.verdict{border:2px solid;border-left-width:.6rem;border-radius:.4rem;padding:.8rem 1rem;margin:1rem 0}
+.headline{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1rem;margin:1rem 0}
+.verdict,.assessment{border:2px solid;border-left-width:.6rem;border-radius:.4rem;padding:.8rem 1rem;margin:0}
+.assessment{background:#fbf7ee;border-color:#8a6d1f;color:#3b2e07}
+.assessment h2{margin:0 0 .3rem;font-size:1.35rem}.assessment p{margin:.3rem 0}
+.assessment-none{background:#f0f0ee;border-color:#6b6b6b;color:#222}
 .verdict h2{margin:0 0 .3rem;font-size:1.35rem}.verdict p{margin:.3rem 0}
 .verdict-trusted{background:#e7f5ea;border-color:#1b6e2d;color:#0c3a16}
 .verdict-valid{background:#e9f0fb;border-color:#0a4fbf;color:#0b2a5c}
@@ -616,5 +652,5 @@ a{color:#0a4fbf}
 footer{margin-top:2rem;border-top:1px solid var(--line);font-size:.85rem;color:var(--muted)}
 @media print{body{background:#fff;font-size:11pt}main{max-width:none;padding:0}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-.stage img{max-height:60vh;width:auto}h2{break-after:avoid}.card,.verdict{break-inside:avoid}}
+.stage img{max-height:60vh;width:auto}h2{break-after:avoid}.card,.verdict,.assessment{break-inside:avoid}}
 """

@@ -1,4 +1,4 @@
-"""Human-readable text for verification reports and histories (the JSON is the API's)."""
+"""The terminal's text for verdicts, reports and histories (all drawn from one verdict)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fakemedia.manifest.reader import ManifestView, VerificationReport
-from fakemedia.present.wording import LOCKED, explain_in, hidden_labels, time_basis, tool_name
+from fakemedia.manifest.verdict import Verdict, verdict_of
+from fakemedia.present.wording import (
+    ASSESSMENT_NOTE,
+    LOCKED,
+    assessment_value,
+    explain_in,
+    hidden_labels,
+    judged_at,
+    tool_name,
+)
 
 # Re-exported for the command modules, which name them through _render.
 from fakemedia.present.wording import explain as explain
@@ -58,7 +67,7 @@ def manifest_lines(view: ManifestView, *, active: bool, state: str | None = None
         ("tool", tool_name(view.generator)),
         ("modification", ", ".join(ann.get("modification_types") or []) or "none declared"),
         ("purpose", _purpose(ann)),
-        ("probability", _probability(ann.get("probability"))),
+        ("assessment", _probability(ann.get("probability"))),
         ("author", ann.get("author")),
         ("description", ann.get("description")),
     ]
@@ -109,30 +118,44 @@ def _purpose(ann: Mapping[str, Any]) -> str | None:
     return purpose or text
 
 
-def verdict(report: VerificationReport) -> str:
-    """The first line: what a reader should conclude."""
-    if not report.manifest_found:
-        if report.remote_url:
-            return (f"{BAD} Content Credentials are stored elsewhere ({report.remote_url}); "
+def verdict(report: VerificationReport, judged: Verdict | None = None) -> str:
+    """The first line: the provenance verdict, what a reader should conclude about the record
+    (never about the pixels: see :func:`assessment_line`)."""
+    v = judged or verdict_of(report)
+    p = v.provenance
+    if not p.found:
+        if p.remote_url:
+            return (f"{BAD} Content Credentials are stored elsewhere ({p.remote_url}); "
                     "remote manifests are not fetched")
         return "No Content Credentials found"
-    active = report.manifest(report.active_manifest)
-    who = signer_name(active.signer if active else None)
-    basis = time_basis(report)
+    who = signer_name(p.signer)
+    basis = judged_at(p.judged_at)
     when = f" (certificate valid {basis})" if basis else ""
-    if report.state == "Trusted":
+    if p.state == "Trusted":
         return f"{OK} Trusted: signed by {who}, content unchanged since signing{when}"
-    if report.state == "Valid":
+    if p.state == "Valid":
         return (f"{OK} Valid (signer not in your trust list): signed by {who}, content unchanged "
                 f"since signing{when}")
-    failures = [c for c in report.failures() if c != "signingCredential.untrusted"] or ["unknown"]
-    return f"{BAD} Invalid: {explain_in(report, failures[0])} ({failures[0]})"
+    code = p.first_problem or "unknown"
+    return f"{BAD} Invalid: {explain_in(report, code, p.judged_at)} ({code})"
+
+
+def assessment_line(judged: Verdict) -> str | None:
+    """The content assessment of the active manifest, said apart from the verdict."""
+    a = judged.assessment
+    if a is None:
+        return None
+    return f"  content assessment: {assessment_value(a)}; {ASSESSMENT_NOTE}"
 
 
 def report_text(report: VerificationReport, *, local_anchor: str | None = None) -> str:
     """The full human summary of ``fakemedia verify``. ``local_anchor``: the trust-anchor file of
     the local identity when it signed the active manifest (to say how to trust it)."""
-    lines = [verdict(report)]
+    judged = verdict_of(report)
+    lines = [verdict(report, judged)]
+    assessment = assessment_line(judged)
+    if assessment:
+        lines.append(assessment)
     if report.source:
         lines.append(f"  file: {report.source}")
     if report.state == "Valid":
@@ -212,7 +235,7 @@ def history_text(report: VerificationReport, history: Mapping[str, Any], *, tree
             if previous is not None and entry.get("probability") is not None:
                 delta = float(entry["probability"]) - float(previous)
                 change = f" ({'+' if delta >= 0 else '−'}{abs(delta):.2f} from the previous step)"
-            lines.append(f"   probability: {prob}{change}")
+            lines.append(f"   assessment: {prob}{change}")
         if entry.get("regions"):
             # Shapes only: the per-region descriptions are in verify's full report.
             boxes = "; ".join(region_text({k: v for k, v in r.items() if k not in ("description", "name")})
@@ -222,7 +245,8 @@ def history_text(report: VerificationReport, history: Mapping[str, Any], *, tree
             previous = entry["probability"]
     trend = history.get("probability_trend") or []
     if any(v is not None for v in trend):
-        lines += ["", "Probability along the chain: " + " → ".join(_fmt_prob(v) for v in trend)]
+        lines += ["", "Probability along the chain: " + " → ".join(_fmt_prob(v) for v in trend)
+                  + f" (P(synthetic) as each step recorded it; {ASSESSMENT_NOTE})"]
     lines += _problems(report)
     if tree and history.get("tree"):
         lines += ["", "Ingredient tree:", *tree_lines(history["tree"], report.state)]

@@ -1,4 +1,4 @@
-"""Plain-language wording of verification results, shared by the text and HTML renderers.
+"""Plain-language wording of verdicts and codes, shared by the text and HTML renderers.
 
 Presentation data only (no I/O, no printing): what a failure code means to a journalist, how a
 signer or a tool is named, which annotation lines are hidden behind restricted-field encryption.
@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fakemedia.manifest.reader import VerificationReport
+from fakemedia.manifest.verdict import ContentAssessment, JudgedAt
 
 #: Plain-language meaning of the C2PA failure codes a person is likely to meet.
 EXPLANATIONS: Mapping[str, str] = {
@@ -53,9 +54,12 @@ def explain(code: str) -> str:
     return EXPLANATIONS.get(code, "a C2PA check failed")
 
 
-def explain_in(report: VerificationReport, code: str) -> str:
+def explain_in(report: VerificationReport, code: str, judged: JudgedAt | None = None) -> str:
     """``explain(code)``, naming the time used when the code depends on it (for example "the
     signing certificate was not valid at validation time 2026-…")."""
+    if code in _TIMED and judged is not None:
+        tail = "" if judged.source == "time-stamp" else " (no trusted time-stamp)"
+        return f"the signing certificate was not valid {judged_at(judged)}{tail}"
     if code in _TIMED and report.results is not None:
         for status in report.results.active_manifest.statuses:
             if status.code == code and status.explanation:
@@ -64,15 +68,31 @@ def explain_in(report: VerificationReport, code: str) -> str:
     return explain(code)
 
 
-def time_basis(report: VerificationReport) -> str | None:
-    """Which time the active signer was judged at: "at the time-stamp's time …" or "at
-    validation time …" (from the validator's own explanation), None when not judged."""
-    if report.results is None:
+def judged_at(judged: JudgedAt | None) -> str | None:
+    """Which time the signer's certificate was judged at, in words: "at the time-stamp's time
+    …", "at the requested time …" or "at validation time …"."""
+    if judged is None:
         return None
-    for status in report.results.active_manifest.statuses:
-        if status.code == "claimSignature.insideValidity" and " at " in status.explanation:
-            return status.explanation[status.explanation.index(" at ") + 1:]
-    return None
+    if judged.source == "time-stamp":
+        return f"at the time-stamp's time {judged.moment}"
+    if judged.source == "requested":
+        return f"at the requested time {judged.moment}"
+    return f"at validation time {judged.moment}"
+
+
+#: Said wherever a content assessment is shown: it is an estimate, not the verdict.
+ASSESSMENT_NOTE = "an estimate about the pixels, not part of the provenance verdict"
+
+
+def assessment_value(assessment: ContentAssessment) -> str:
+    """ "P(synthetic) = 0.99 by <model or person>" with how it was made."""
+    if assessment.method == "human":
+        how = "human judgement"
+    elif assessment.calibrated:
+        how = "calibrated"
+    else:
+        how = "uncalibrated score"
+    return f"P({assessment.of}) = {assessment.probability:.2f} by {assessment.by} ({how})"
 
 
 def signer_name(signer: Mapping[str, Any] | None) -> str:
@@ -95,7 +115,7 @@ LOCKED = "(restricted)"
 #: The line each restrictable field is shown on.
 _FIELD_LINES: Mapping[str, str] = {
     "author": "author", "description": "description", "purpose": "purpose",
-    "purpose_text": "purpose", "probability": "probability", "when": "when",
+    "purpose_text": "purpose", "probability": "assessment", "when": "when",
     "regions": "region", "references": "reference",
 }
 

@@ -127,7 +127,7 @@ def test_internal_error_is_one_line(run: Run, photo: Path, monkeypatch: pytest.M
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("unexpected\nmulti-line failure")
 
-    monkeypatch.setattr(api, "verify", boom)
+    monkeypatch.setattr(api, "verify_asset", boom)
     message = assert_one_error(run("verify", photo), 70)
     assert "internal error: RuntimeError: unexpected multi-line failure" in message
 
@@ -138,7 +138,7 @@ def test_keyboard_interrupt(run: Run, photo: Path, monkeypatch: pytest.MonkeyPat
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(api, "verify", interrupted)
+    monkeypatch.setattr(api, "verify_asset", interrupted)
     assert assert_one_error(run("verify", photo), 130) == "fakemedia: error: interrupted"
 
 

@@ -234,7 +234,7 @@ def test_encrypted_key_with_passphrase_from_env(run: Run, sealed: Path, identity
 def test_encrypted_key_passphrase_prompted_on_a_terminal(run: Run, sealed: Path,
                                                          keys: dict[str, tuple[Path, Path]],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("fakemedia.cli._common.on_terminal", lambda: True)
+    monkeypatch.setattr("fakemedia.cli._options.on_terminal", lambda: True)
     result = run("verify", sealed, "--decrypt-key", keys["carol"][0], input=PASSPHRASE + "\n")
     assert result.exit_code == 0, result.stderr
     assert AUTHOR in result.stdout
