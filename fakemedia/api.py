@@ -10,7 +10,6 @@ Outputs are written atomically (a temporary file renamed into place), never half
 from __future__ import annotations
 
 import dataclasses
-import functools
 import io
 import os
 from collections.abc import Mapping, Sequence
@@ -229,21 +228,12 @@ def strip(source: Source) -> bytes:
 
 
 def detector_available() -> bool:
-    """Whether the detector stack (the ``detect`` extra) is installed: the one place that asks."""
+    """Whether the detector stack (the ``detect`` extra) is installed (looked up, not imported)."""
     from fakemedia import detection
 
-    probe = getattr(detection, "available", None)
-    if callable(probe):
-        return bool(probe())
-    try:
-        import safetensors  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return detection.available()
 
 
-_MISSING_STACK = "detection needs the detector stack (the 'detect' extra): pip install 'fakemedia[detect]'"
 #: Why an annotation was signed without the detector's finding.
 NOT_INSTALLED = "not run: the detector stack is not installed"
 TOO_SMALL = "not run: the image is under 16 pixels on a side"
@@ -269,20 +259,11 @@ def wants_detection(annotation: Annotation | Mapping[str, Any] | None,
     return not _as_annotation(annotation).modification_types
 
 
-@functools.lru_cache(maxsize=4)
-def _detector(model_path: str | None) -> tuple[Any, Any]:
-    """The model and encoder, loaded once per process and path (batches reuse them)."""
-    if not detector_available():
-        raise DetectorError(_MISSING_STACK)
-    from fakemedia.detect.model import load_default_model, load_model
+def _detector(model_path: str | os.PathLike | None) -> Any:
+    """The loaded detector (once per process and model); DetectorUnavailable without the stack."""
+    from fakemedia import detection
 
-    model = load_model(model_path) if model_path else load_default_model()
-    encoder = None
-    if model.features.uses_latents or model.patch_spec is not None:
-        from fakemedia.detect.encoder import load_encoder
-
-        encoder = load_encoder(None)
-    return model, encoder
+    return detection.load_detector(str(model_path) if model_path else None)
 
 
 def preload_detector(model_path: str | os.PathLike | None = None, *, required: bool = True) -> bool:
@@ -290,22 +271,23 @@ def preload_detector(model_path: str | os.PathLike | None = None, *, required: b
     for it. With ``required=False`` a missing detector stack gives False instead of an error."""
     if not required and not detector_available():
         return False
-    _detector(str(model_path) if model_path else None)
+    _detector(model_path)
     return True
 
 
-def limit_threads() -> None:
-    """One intra-op torch thread per worker process (N workers × N threads oversubscribe)."""
-    if detector_available():
-        import torch
+def limit_threads(n: int | None = None) -> None:
+    """Cap torch's intra-op threads (one per batch worker: N workers × N threads oversubscribe)."""
+    from fakemedia import detection
 
-        torch.set_num_threads(1)
+    detection.limit_threads(n)
 
 
 def use_encoder_weights(path: str | os.PathLike) -> None:
     """Run the detector's encoder with other weights (models record which ones they need)."""
+    from fakemedia.errors import DetectorUnavailable
+
     if not detector_available():
-        raise DetectorError(_MISSING_STACK)
+        raise DetectorUnavailable()
     from fakemedia.detect.encoder import use_encoder_weights as use
 
     use(Path(path))
@@ -325,11 +307,7 @@ def _display_size(data: bytes) -> tuple[int, int]:
 def detect_image(source: Source, *, model_path: str | os.PathLike | None = None) -> Any:
     """The detector's result for any image Pillow reads (not only JPEG)."""
     data, _name = read_source(source)
-    model, encoder = _detector(str(model_path) if model_path else None)
-    from fakemedia.detect.imageio import load_rgb
-    from fakemedia.detect.model import score_image
-
-    return score_image(load_rgb(data), model, encoder=encoder)
+    return _detector(model_path).score(data)
 
 
 def detect_bytes(data: bytes, *, model_path: str | os.PathLike | None = None,
@@ -353,11 +331,7 @@ def _detect(data: bytes, model_path: str | os.PathLike | None, required: bool) -
         return None, TOO_SMALL
     if not required and not detector_available():
         return None, NOT_INSTALLED
-    model, encoder = _detector(str(model_path) if model_path else None)
-    from fakemedia.detect.imageio import load_rgb
-    from fakemedia.detect.model import score_image
-
-    return score_image(load_rgb(data), model, encoder=encoder), None
+    return _detector(model_path).score(data), None
 
 
 def detected_annotation(data: bytes, detection: Any) -> Annotation:
@@ -692,13 +666,33 @@ def load_schema(name: str) -> dict[str, Any]:
 # --- JPEG Trust (fakemedia.trust, loaded when asked for) ----------------------------------------
 
 
-def trust_evaluate_image(image: str, profile: str, **kwargs: Any) -> Any:
+def trust_profiles() -> tuple[str, ...]:
+    """Names of the shipped Trust Profiles."""
+    from fakemedia.trust import shipped
+
+    return tuple(shipped.PROFILES)
+
+
+def trust_templates() -> tuple[str, ...]:
+    from fakemedia.trust import shipped
+
+    return tuple(shipped.TEMPLATES)
+
+
+def trust_write_template(template: str, out: str, *, force: bool = False) -> list[Any]:
+    from fakemedia.trust import shipped
+
+    return list(shipped.write_template(template, out, force=force))
+
+
+def trust_evaluate_image(image: str, profile: str, **kwargs: Any) -> tuple[dict[str, Any], bytes]:
+    """The Trust Report of ``profile`` on ``image``'s verified credentials, and the image bytes."""
     from fakemedia import trust
 
-    return trust.evaluate_image(image, profile, **kwargs)
+    return trust.evaluate_image_with_bytes(image, profile, **kwargs)
 
 
-def trust_evaluate_indicators(indicator_set: str, profile: str, **kwargs: Any) -> Any:
+def trust_evaluate_indicators(indicator_set: str, profile: str, **kwargs: Any) -> dict[str, Any]:
     from fakemedia import trust
 
     return trust.evaluate_indicator_file(indicator_set, profile, **kwargs)
@@ -710,19 +704,26 @@ def trust_indicators(image: str, **kwargs: Any) -> Any:
     return trust.image_indicators(image, **kwargs)
 
 
-def trust_report(report: Any, fmt: str) -> str:
+def trust_report(report: dict[str, Any], fmt: str) -> str:
     from fakemedia import trust
 
     return trust.render_report(report, fmt)
 
 
-def trust_exit_status(report: Any) -> int:
+def trust_exit_status(report: dict[str, Any]) -> int:
     from fakemedia import trust
 
     return trust.exit_status(report)
 
 
-def trust_check_profile(profile: str) -> list[str]:
+def trust_check_profile(profile: str, against: Sequence[str] = ()) -> list[str]:
     from fakemedia import trust
 
-    return trust.check_profile(profile)
+    return trust.check_profile(profile, against)
+
+
+def trust_embed_report(data: bytes, report: dict[str, Any], signer: Signer, out: str, **kwargs: Any) -> Any:
+    """A copy of the image with a new signed manifest carrying the Trust Report."""
+    from fakemedia.trust import embed
+
+    return embed.embed_report_file(data, report, signer, out, **kwargs)

@@ -194,7 +194,7 @@ def _prepare(job: AnnotateJob) -> None:
 
 
 def _init_pool(job: AnnotateJob | None) -> None:
-    api.limit_threads()
+    api.limit_threads(1)
     if job is not None:
         try:
             _prepare(job)

@@ -160,6 +160,15 @@ class DetectorError(FakemediaError):
     exit_code = EXIT_DETECTOR
 
 
+class DetectorUnavailable(DetectorError):
+    """The detector stack (torch, safetensors: the ``detect`` extra) is not installed."""
+
+    def __init__(self, missing: str | None = None) -> None:
+        what = f"{missing}, which is not installed" if missing else "the detector stack (torch, safetensors)"
+        super().__init__(f"detection needs {what}: pip install 'fakemedia[detect]'")
+        self.missing = missing
+
+
 class WeightsMismatch(DetectorError):
     """Weights or model file do not match their pinned SHA-256."""
 
