@@ -16,13 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from fakemedia import __version__, limits
 from fakemedia._io import write_atomic
 from fakemedia.errors import (
     AnnotationInvalid,
-    DetectorError,
     FakemediaError,
     LimitExceeded,
     ManifestError,
@@ -146,7 +145,7 @@ def trust_settings(anchors: bytes | Sequence[bytes] | None = None, *, now: datet
     loaded = [cert for pem in pems for cert in certs.load_certificates(bytes(pem))]
     tsa = [cert for pem in tsa_anchors for cert in certs.load_certificates(bytes(pem))]
     if config is not None:
-        base = trust_config.load(config)
+        base = trust_config.load(Path(config))
     return trust_config.combine(base, anchors=loaded, tsa_anchors=tsa, now=now)
 
 
@@ -361,14 +360,15 @@ def draw_heatmap(data: bytes, detection: Any, out: str | os.PathLike) -> bool:
     from fakemedia.detection import detected_regions
 
     buf = io.BytesIO()
-    heatmap_png(load_rgb(data), detection.patch_map, detection.cell_size, detection.offset, buf)
+    heatmap_png(load_rgb(data), detection.patch_map, detection.cell_size, detection.offset, cast(Any, buf))
     with Image.open(io.BytesIO(buf.getvalue())) as im:
         canvas = im.convert("RGB")
     draw = ImageDraw.Draw(canvas)
     line = max(2, round(min(canvas.size) / 200))
     # The same areas as recorded, in the pixels of the copy the detector saw (the heat map's).
     for r in detected_regions(detection):
-        draw.rectangle((r.x, r.y, r.x + r.width - 1, r.y + r.height - 1), outline=(255, 255, 0), width=line)
+        x, y, w, h = (float(v or 0) for v in (r.x, r.y, r.width, r.height))
+        draw.rectangle((x, y, x + w - 1, y + h - 1), outline=(255, 255, 0), width=line)
     out_buf = io.BytesIO()
     canvas.save(out_buf, format="PNG")
     try:
@@ -462,7 +462,8 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
     recorded = declared if detection is None else \
         mapping.with_declared(detected_annotation(asset.data, detection), declared)
     title = options.title or asset.name
-    parent, parent_state, parent_failures = None, None, ()
+    parent, parent_state = None, None
+    parent_failures: tuple[str, ...] = ()
     if store is not None and asset.location is not None:
         if store.active is None:
             raise ManifestError("the existing C2PA store holds no manifest to continue")

@@ -14,6 +14,7 @@ are public, module-level and take only picklable values, so any other executor c
 from __future__ import annotations
 
 import functools
+import json
 import multiprocessing
 import os
 import pickle
@@ -27,15 +28,34 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from fakemedia import api
-from fakemedia.errors import EXIT_INTERNAL, FakemediaError
+from fakemedia.errors import EXIT_INTERNAL, FakemediaError, InvalidRequest
 
 if TYPE_CHECKING:
     from fakemedia.annotation.model import Annotation
     from fakemedia.cose.signer import Signer
 
-__all__ = ["AnnotateJob", "BatchResult", "FileTask", "IdentityRef", "Item", "VerifyJob",
-           "annotate_file", "annotate_file_item", "annotate_files", "annotate_item", "annotate_many",
-           "items", "map_ordered", "resolve_jobs", "run", "verify_item", "verify_many", "verify_one"]
+__all__ = [
+    "AnnotateJob",
+    "BatchResult",
+    "FileTask",
+    "IdentityRef",
+    "Item",
+    "JsonlLog",
+    "VerifyJob",
+    "annotate_file",
+    "annotate_file_item",
+    "annotate_files",
+    "annotate_item",
+    "annotate_many",
+    "items",
+    "log_record",
+    "map_ordered",
+    "resolve_jobs",
+    "run",
+    "verify_item",
+    "verify_many",
+    "verify_one",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -361,3 +381,43 @@ def verify_many(sources: Iterable[api.Source], *, trust_anchors: bytes | Sequenc
     job = VerifyJob(tuple(bytes(a) for a in anchors), now, tuple(decrypt_keys), trust_config,
                     tuple(tsa_anchors))
     return run(verify_item, job, items(sources), jobs=jobs)
+
+
+# --- the JSON-lines log -------------------------------------------------------------------------
+
+
+class JsonlLog:
+    """One JSON object per line, appended with a single write each: lines from several runs
+    sharing a log never interleave, and a crash loses at most the line being written."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._fd: int | None = None
+        if path is not None:
+            try:
+                self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise InvalidRequest(f"cannot open the log {path} ({exc.strerror or exc})") from None
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self._fd is not None:
+            os.write(self._fd, (json.dumps(record, ensure_ascii=False) + "\n").encode())
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> JsonlLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def log_record(input: str, *, output: str | None = None, error: str | None = None,
+               exit_code: int = 0, state: str | None = None, manifest: str | None = None,
+               probability: float | None = None, seconds: float = 0.0,
+               parent_state: str | None = None) -> dict[str, Any]:
+    return {"input": input, "output": output, "status": "error" if error else "ok",
+            "exit_code": exit_code, "error": error, "state": state, "parent_state": parent_state,
+            "manifest": manifest, "probability": probability, "seconds": round(seconds, 4)}

@@ -318,44 +318,6 @@ def progress(total: int, label: str) -> Iterator[Callable[[], None]]:
         yield lambda: None
 
 
-class JsonlLog:
-    """One JSON object per line, appended with a single write each: lines from several runs
-    sharing a log never interleave, and a crash loses at most the line being written."""
-
-    def __init__(self, path: Path | None) -> None:
-        self._fd: int | None = None
-        if path is not None:
-            try:
-                self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            except OSError as exc:
-                raise click.BadParameter(f"cannot open {path} ({exc.strerror or exc})",
-                                         param_hint="--log") from None
-
-    def write(self, record: dict[str, Any]) -> None:
-        if self._fd is not None:
-            os.write(self._fd, (json.dumps(record, ensure_ascii=False) + "\n").encode())
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-    def __enter__(self) -> JsonlLog:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def log_record(input: str, *, output: str | None = None, error: str | None = None,
-               exit_code: int = 0, state: str | None = None, manifest: str | None = None,
-               probability: float | None = None, seconds: float = 0.0,
-               parent_state: str | None = None) -> dict[str, Any]:
-    return {"input": input, "output": output, "status": "error" if error else "ok",
-            "exit_code": exit_code, "error": error, "state": state, "parent_state": parent_state,
-            "manifest": manifest, "probability": probability, "seconds": round(seconds, 4)}
-
-
 def raise_if_failed(total: int, failures: Sequence[tuple[Path, str]]) -> None:
     """List each failure on stderr, then raise BatchError (exit 7) with a one-line summary."""
     if not failures:

@@ -14,13 +14,11 @@ from fakemedia import errors
 from fakemedia.annotation.model import MODIFICATION_TYPES, PURPOSES, Annotation
 from fakemedia.cli._options import (
     Input,
-    JsonlLog,
     batch_options,
     emit_json,
     expand_inputs,
     identity_option,
     json_option,
-    log_record,
     progress,
     raise_if_failed,
     read_key_file,
@@ -325,6 +323,7 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     local, untrusted test identity is created on first use (see 'fakemedia keys').
     """
     from fakemedia import api, batch
+    from fakemedia.present import text
 
     annotation = build_annotation(fields)
     inputs = expand_inputs(images, recursive)
@@ -358,12 +357,12 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     job = batch.AnnotateJob(annotation, ref, options, tuple(anchors))
     restricted = tuple(private.get("restrict", ()))
     results = []
-    with JsonlLog(log_path) as log, progress(len(tasks), "Annotating") as step:
+    with batch.JsonlLog(log_path) as log, progress(len(tasks), "Annotating") as step:
         if single(images, inputs):
             try:
                 outcomes = iter([batch.annotate_file(job, tasks[0])])
             except FakemediaError as exc:
-                log.write(log_record(str(paths[0]), error=str(exc), exit_code=exc.exit_code))
+                log.write(batch.log_record(str(paths[0]), error=str(exc), exit_code=exc.exit_code))
                 if paths[0].name not in str(exc):
                     exc.args = (f"{paths[0]}: {exc}", *exc.args[1:])
                 raise
@@ -377,7 +376,7 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     if single(images, inputs):
         record = results[0]
         record.pop("seconds", None)
-        emit_json(record) if as_json else click.echo(_summary(record))
+        emit_json(record) if as_json else click.echo(text.annotate_summary(record))
         if record.get("parent_state") == "Invalid":
             raise ParentInvalid(f"{record['output']}: written, but the manifest it continues does not "
                                 "validate (recorded in its ingredient)")
@@ -390,7 +389,7 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
         emit_json(done + failed)
     else:
         for record in done:
-            click.echo(_summary(record))
+            click.echo(text.annotate_summary(record))
     raise_if_failed(len(tasks), [(Path(r["input"]), r["error"]) for r in failed])
     invalid = [r for r in done if r.get("parent_state") == "Invalid"]
     if invalid:
@@ -424,8 +423,10 @@ def _outcome(result: Any, annotation: Annotation, restricted: Sequence[str],
 
 
 def _log_record(result: dict[str, Any]) -> dict[str, Any]:
+    from fakemedia import batch
+
     found = result.get("detection") or {}
-    return log_record(str(result["input"]), output=result.get("output"), error=result.get("error"),
+    return batch.log_record(str(result["input"]), output=result.get("output"), error=result.get("error"),
                       exit_code=result.get("exit_code", 0), state=result.get("state"),
                       manifest=result.get("manifest"), probability=found.get("probability"),
                       seconds=result.get("seconds", 0.0), parent_state=result.get("parent_state"))
@@ -437,62 +438,6 @@ def _heatmap_paths(images: Sequence[Path], heatmap: Path | None) -> dict[Path, P
     if len(images) == 1:
         return {images[0]: heatmap}
     return {src: heatmap.with_name(f"{heatmap.stem}-{i}{heatmap.suffix}") for i, src in enumerate(images, 1)}
-
-
-def _detection_lines(result: dict[str, Any]) -> list[str]:
-    from fakemedia.present import text
-
-    if result.get("detection_note"):
-        return [f"  detector: {result['detection_note']}"]
-    found = result.get("detection")
-    if not found:
-        return []
-    model, regions = found["model"], found["regions"]
-    lines = [f"  detector: {model['name']} {model['version']}: P(synthetic) = {found['probability']:.2f} "
-             f"(calibrated), {len(regions)} area{'s' if len(regions) != 1 else ''} flagged"]
-    lines += [f"            {text.region_text(r)}" for r in regions]
-    recorded = result.get("recorded") or {}
-    prob = recorded.get("probability")
-    if isinstance(prob, dict) and (prob.get("model_sha256") != model["sha256"]
-                                   or prob.get("value") != found["probability"]):
-        lines.append("            (recorded: the declared probability, not the detector's)")
-    if isinstance(recorded.get("regions"), list) and regions and recorded["regions"] != regions:
-        lines.append("            (recorded: the declared regions, not the detector's)")
-    if found.get("heatmap"):
-        lines.append(f"  heatmap:  {found['heatmap']}")
-    return lines
-
-
-def _summary(result: dict[str, Any]) -> str:
-    from fakemedia.present import text
-
-    types = ", ".join(result["annotation"].get("modification_types") or []) or "none declared"
-    state = result["state"]
-    mark = text.OK if state in ("Valid", "Trusted") else text.BAD
-    note = " (signer not in your trust list)" if state == "Valid" else ""
-    lines = [
-        f"Wrote {result['output']}",
-        f"  manifest: {result['manifest']}",
-        f"  types:    {types}",
-        *_detection_lines(result),
-        f"  signer:   {text.signer_name(result['signer'])}",
-        *_private_lines(result),
-        f"  check:    {mark} {state}{note}",
-    ]
-    if result.get("parent_state") == "Invalid":
-        lines.append(f"  parent:   {text.BAD} Invalid: the new manifest is sound, the manifest it continues "
-                     "is not (its ingredient records why)")
-    return "\n".join(lines)
-
-
-def _private_lines(result: dict[str, Any]) -> list[str]:
-    from fakemedia.present import text
-
-    lines = [f"  redacted: {uri}" for uri in result.get("redacted") or []]
-    note = text.restricted_note({"restricted": result.get("restricted")})
-    if note:
-        lines.append(f"  restricted: {note}")
-    return lines
 
 
 def _public(annotation: dict[str, Any], restricted: Sequence[str]) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from typing import Any
 import click
 
 from fakemedia import errors
+from fakemedia.cli._fast import problem_of
 from fakemedia.cli._options import (
-    JsonlLog,
     Trust,
     batch_options,
     decrypt_key_material,
@@ -20,7 +20,6 @@ from fakemedia.cli._options import (
     emit_json,
     expand_inputs,
     json_option,
-    log_record,
     naming,
     progress,
     raise_if_failed,
@@ -29,7 +28,7 @@ from fakemedia.cli._options import (
     trust_extra_options,
     trust_from,
 )
-from fakemedia.errors import FakemediaError, ManifestNotFound, VerificationError
+from fakemedia.errors import FakemediaError
 
 _VERIFY_CODES = (0, 1, 2, 3, 4, 5, 7)
 _VERIFY_NOTE = """\b
@@ -39,23 +38,6 @@ passphrase, not a recipient key); whether restricted fields decrypt never change
 A folder argument means the JPEGs in it (--recursive: subfolders too); --jobs N checks N at a
 time.
 """
-
-
-def problem_of(report: Any) -> FakemediaError | None:
-    """The error matching a report's provenance verdict (None for Valid and Trusted)."""
-    from fakemedia import api
-    from fakemedia.present import text
-
-    judged = api.verdict(report)
-    name = report.source or "input"
-    if not judged.provenance.found:
-        if report.remote_url:
-            return ManifestNotFound(f"{name}: only a remote manifest reference "
-                                    f"({report.remote_url}); it was not fetched")
-        return ManifestNotFound(f"{name}: no C2PA manifest (no Content Credentials)")
-    if judged.provenance.acceptable:
-        return None
-    return VerificationError(f"{name}: {text.verdict(report, judged).removeprefix(text.BAD + ' ')}")
 
 
 def _shown(report: Any, history: bool, as_json: bool, tree: bool) -> Any:
@@ -85,21 +67,21 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
     job = batch.VerifyJob(trust.anchors, trust.at, decrypt_key_material(decrypt_keys), trust.config,
                           trust.tsa_anchors)
     work = [batch.Item(i, str(item.path), path=str(item.path)) for i, item in enumerate(inputs)]
-    with JsonlLog(log_path) as log:
+    with batch.JsonlLog(log_path) as log:
         if single(images, inputs):
             start = time.perf_counter()
             try:
                 with naming(inputs[0].path):
                     result = batch.verify_one(job, work[0])
             except FakemediaError as exc:
-                log.write(log_record(str(inputs[0].path), error=str(exc), exit_code=exc.exit_code,
+                log.write(batch.log_record(str(inputs[0].path), error=str(exc), exit_code=exc.exit_code,
                                      seconds=time.perf_counter() - start))
                 raise
             assert result.report is not None
             shown = _shown(result.report, history, as_json, tree)
             emit_json(shown) if as_json else click.echo(shown)
             problem = problem_of(result.report)
-            log.write(log_record(str(inputs[0].path), error=str(problem) if problem else None,
+            log.write(batch.log_record(str(inputs[0].path), error=str(problem) if problem else None,
                                  exit_code=problem.exit_code if problem else 0, state=result.report.state,
                                  manifest=result.report.active_manifest,
                                  seconds=time.perf_counter() - start))
@@ -115,14 +97,14 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
                 if result.report is None:
                     failures.append((path, result.error or "unknown error"))
                     done.append(result)
-                    log.write(log_record(str(path), error=result.error, exit_code=result.exit_code,
+                    log.write(batch.log_record(str(path), error=result.error, exit_code=result.exit_code,
                                          seconds=result.seconds))
                 else:
                     problem = problem_of(result.report)
                     if problem:
                         failures.append((path, str(problem)))
                     done.append(result)
-                    log.write(log_record(str(path), error=str(problem) if problem else None,
+                    log.write(batch.log_record(str(path), error=str(problem) if problem else None,
                                          exit_code=problem.exit_code if problem else 0,
                                          state=result.report.state, manifest=result.report.active_manifest,
                                          seconds=result.seconds))

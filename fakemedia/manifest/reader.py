@@ -177,7 +177,7 @@ def _chain_entry(view: ManifestView) -> dict[str, Any]:
 
 def read_report(data: bytes, trust: TrustSettings | None = None, source: str | None = None,
                 decrypt_keys: Sequence[Any] = (), *, location: app11.StoreLocation | None = None,
-                store: ManifestStore | None = None, results: ValidationResults | None = None,
+                store: ManifestStore | None = None, results: StoreResults | None = None,
                 time_requested: bool = False) -> VerificationReport:
     """Locate, parse and validate the manifest store of a JPEG.
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Literal
+from datetime import timezone
+from typing import Any, Literal, cast
 
 from fakemedia.manifest.reader import ManifestView, VerificationReport
 from fakemedia.manifest.report import is_tolerated
@@ -135,7 +135,7 @@ def verdict_of(report: VerificationReport) -> Verdict:
     active = report.manifest(report.active_manifest)
     failures = report.failures()
     problems = tuple(dict.fromkeys(c for c in failures if not is_tolerated(c)))
-    state = report.state if report.state in ("Trusted", "Valid", "Invalid") else "Invalid"
+    state = cast(State, report.state if report.state in ("Trusted", "Valid", "Invalid") else "Invalid")
     if state == "Invalid" and not problems:
         problems = tuple(dict.fromkeys(failures)) or ("claimSignature.missing",)
     provenance = Provenance(True, state, active.signer if active else None, problems,
@@ -161,7 +161,3 @@ def _judged_at(report: VerificationReport) -> JudgedAt | None:
         return None
     moment = report.validated_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return JudgedAt("requested" if report.time_requested else "now", moment)
-
-
-def utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment

@@ -408,7 +408,8 @@ def _card(view: ManifestView, *, heading: str, state: str | None, regions: Seque
                                if isinstance(d, Mapping))
     ingredients = "".join(
         f"<li>{_e(i.title or 'untitled')} ({_e(i.relationship or 'unknown relation')}"
-        + (f', <a href="#{anchors[i.manifest]}">its manifest</a>' if i.manifest in anchors
+        + (f', <a href="#{anchors[i.manifest]}">its manifest</a>'
+           if i.manifest is not None and i.manifest in anchors
            else ", no manifest of its own") + ")</li>"
         for i in view.ingredients)
     agents = ", ".join(str(a) for a in ann.get("software_agents") or [])

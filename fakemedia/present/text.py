@@ -282,3 +282,57 @@ def tree_lines(root: Mapping[str, Any], root_state: str | None = None) -> list[s
 
     walk(root, "")
     return lines
+
+
+# --- annotate ---------------------------------------------------------------------------------
+
+
+def _detection_lines(result: Mapping[str, Any]) -> list[str]:
+    if result.get("detection_note"):
+        return [f"  detector: {result['detection_note']}"]
+    found = result.get("detection")
+    if not found:
+        return []
+    model, regions = found["model"], found["regions"]
+    lines = [f"  detector: {model['name']} {model['version']}: P(synthetic) = {found['probability']:.2f} "
+             f"(calibrated), {len(regions)} area{'s' if len(regions) != 1 else ''} flagged"]
+    lines += [f"            {region_text(r)}" for r in regions]
+    recorded = result.get("recorded") or {}
+    prob = recorded.get("probability")
+    if isinstance(prob, dict) and (prob.get("model_sha256") != model["sha256"]
+                                   or prob.get("value") != found["probability"]):
+        lines.append("            (recorded: the declared probability, not the detector's)")
+    if isinstance(recorded.get("regions"), list) and regions and recorded["regions"] != regions:
+        lines.append("            (recorded: the declared regions, not the detector's)")
+    if found.get("heatmap"):
+        lines.append(f"  heatmap:  {found['heatmap']}")
+    return lines
+
+
+def annotate_summary(result: Mapping[str, Any]) -> str:
+    """What ``annotate`` prints for one written file (its JSON record, see the command)."""
+    types = ", ".join(result["annotation"].get("modification_types") or []) or "none declared"
+    state = result["state"]
+    mark = OK if state in ("Valid", "Trusted") else BAD
+    note = " (signer not in your trust list)" if state == "Valid" else ""
+    lines = [
+        f"Wrote {result['output']}",
+        f"  manifest: {result['manifest']}",
+        f"  types:    {types}",
+        *_detection_lines(result),
+        f"  signer:   {signer_name(result['signer'])}",
+        *_private_lines(result),
+        f"  check:    {mark} {state}{note}",
+    ]
+    if result.get("parent_state") == "Invalid":
+        lines.append(f"  parent:   {BAD} Invalid: the new manifest is sound, the manifest it continues "
+                     "is not (its ingredient records why)")
+    return "\n".join(lines)
+
+
+def _private_lines(result: Mapping[str, Any]) -> list[str]:
+    lines = [f"  redacted: {uri}" for uri in result.get("redacted") or []]
+    note = restricted_note({"restricted": result.get("restricted")})
+    if note:
+        lines.append(f"  restricted: {note}")
+    return lines
