@@ -169,7 +169,8 @@ CLI_MAY_IMPORT = ("fakemedia.api", "fakemedia.batch", "fakemedia.present", "fake
 
 def test_cli_imports_only_api_batch_present_errors_and_vocabulary() -> None:
     bad = [f"{f.relative_to(PACKAGE.parent)} imports {name}" for f in _files("cli") for name in _imports(f)
-           if name.split(".")[0] == "fakemedia" and name != "fakemedia" and not _inside(name, *CLI_MAY_IMPORT)]
+           if name.split(".")[0] == "fakemedia" and name != "fakemedia"
+           and not _inside(name, *CLI_MAY_IMPORT)]
     assert not bad, bad
 
 

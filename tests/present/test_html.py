@@ -312,3 +312,62 @@ def test_chromium_screenshot_shows_the_image_and_its_overlays(chromium: str, pag
     assert sum(n for c, n in colours.items() if _close(c, MAGENTA)) > 10_000
     assert any(_close(c, (0xC1, 0x12, 0x1F), 30) for c in colours)
     assert any(_close(c, (0x0A, 0x4F, 0xBF), 30) for c in colours)
+
+
+# --- two verdicts: provenance and content assessment, side by side, never mixed ---------------
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+DETECTOR = {"method": "algorithmic", "name": "fakemedia-detector", "version": "1", "calibrated": True}
+
+
+def _section(page: str, ident: str) -> str:
+    start = page.index(f'id="{ident}"')
+    return page[start:page.index("</section>", start)]
+
+
+@pytest.fixture(scope="module")
+def two_cases(es256: Any) -> dict[str, tuple[bytes, Any]]:
+    """A Trusted synthetic image (the bundled sample, P(synthetic) 0.99 recorded) and an Invalid
+    real photograph (P(synthetic) 0.05 recorded, then its pixels changed after signing)."""
+    synthetic = api.annotate_bytes((SAMPLES / "synthetic.jpg").read_bytes(),
+                                   {"modification_types": ["synthetic"],
+                                    "probability": {"value": 0.99, **DETECTOR}}, es256.signer)
+    real = bytearray(api.annotate_bytes((SAMPLES / "astronaut.jpg").read_bytes(),
+                                        {"modification_types": ["original"],
+                                         "probability": {"value": 0.05, **DETECTOR}}, es256.signer))
+    real[-200] ^= 0xFF
+    return {"synthetic": (synthetic, api.verify_bytes(synthetic, trust_anchors=es256.anchors)),
+            "real": (bytes(real), api.verify_bytes(bytes(real), trust_anchors=es256.anchors))}
+
+
+def _check_two_verdicts(page: str, state: str, probability: str) -> None:
+    provenance, assessment = _section(page, "provenance"), _section(page, "assessment")
+    assert f"Verdict: {state}" in provenance
+    assert "P(synthetic)" not in provenance and "probability" not in provenance.lower()
+    assert f"P(synthetic) = {probability}" in assessment
+    assert "by fakemedia-detector 1" in assessment and "not part of the provenance verdict" in assessment
+    assert not any(word in assessment for word in ("Trusted", "Valid", "Invalid"))
+    assert "Probability of modification" not in page
+
+
+def test_headline_keeps_provenance_and_content_assessment_apart(two_cases: dict[str, Any]) -> None:
+    synthetic, real = two_cases["synthetic"], two_cases["real"]
+    assert synthetic[1].state == "Trusted" and real[1].state == "Invalid"
+    _check_two_verdicts(render_report(synthetic[1], synthetic[0]), "Trusted", "0.99")
+    _check_two_verdicts(render_report(real[1], real[0]), "Invalid", "0.05")
+
+
+@pytest.mark.parametrize(("case", "state", "probability"),
+                         [("synthetic", "Trusted", "0.99"), ("real", "Invalid", "0.05")])
+def test_chromium_shows_two_separate_verdicts(chromium: str, two_cases: dict[str, Any], tmp_path: Path,
+                                             case: str, state: str, probability: str) -> None:
+    data, report = two_cases[case]
+    page = tmp_path / "page.html"
+    page.write_text(render_report(report, data), encoding="utf-8")
+    done = _browser(chromium, tmp_path, "--dump-dom", page.as_uri())
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = done.stdout
+    _check_two_verdicts(dom, state, probability)
+    # Side by side: two sibling elements of one headline box.
+    headline = dom[dom.index('class="headline"'):]
+    assert headline.index('id="provenance"') < headline.index('id="assessment"')
