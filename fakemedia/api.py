@@ -453,7 +453,7 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
     jpeg.check_complete(asset.data, asset.layout)  # never sign a truncated picture
     store = asset.store
     if options.redact and store is None:
-        raise ManifestNotFound("nothing to redact: the image has no C2PA manifest")
+        raise ManifestNotFound("nothing to redact: no manifest (the image carries no C2PA manifest)")
     # Requests are checked before any work (the detector is the slow part).
     redactions = [redact.parse_redaction(spec, store) for spec in options.redact] if store else []
     note = None

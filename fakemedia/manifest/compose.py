@@ -1,10 +1,10 @@
-"""The assertions of a new manifest, composed from an annotation (C2PA 2.1 §18.4, §18.5, §18.10).
+"""The assertions of a new manifest, composed from an annotation (C2PA 2.1: actions, ingredient).
 
 One place builds what ``annotate`` signs: the parentOf ingredient (``c2pa.ingredient.v3``),
 the ``c2pa.actions.v2`` list (the opening ``c2pa.created`` or ``c2pa.opened``, the declared
-modifications, the ``c2pa.redacted`` entries C2PA 2.1 §6.8 asks for) and the fakemedia
+modifications, the ``c2pa.redacted`` entries C2PA 2.1 asks of a redaction) and the fakemedia
 annotation assertion. The action maps come from :mod:`fakemedia.annotation.c2pa`, the tested
-mapping, with their times as CBOR date tags (§8.0).
+mapping, with their times as CBOR date tags (RFC 8949 tag 0).
 """
 
 from __future__ import annotations

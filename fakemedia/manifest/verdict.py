@@ -1,7 +1,7 @@
-"""The verdict on one asset: two answers that are never mixed (C2PA 2.1 §15 and §18.10).
+"""The verdict on one asset: two answers that are never mixed.
 
 *Provenance* says whether the manifest is intact and who signed it: Trusted, Valid or Invalid
-(the validation state, C2PA 2.1 §15.11), or no Content Credentials at all. *Content assessment*
+(the validation state of C2PA 2.1, "Validation"), or no Content Credentials at all. *Content assessment*
 says what a detector or a person estimated about the pixels ("P(synthetic) by <model or
 person>"); it is a recorded claim, never part of the provenance state.
 

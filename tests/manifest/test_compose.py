@@ -15,11 +15,11 @@ WHEN = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
 def test_a_created_image_carries_its_purpose_as_the_action_reason() -> None:
-    made = compose.compose(Annotation.from_dict({"modification_types": ["synthetic"], "purpose": "art"}),
+    made = compose.compose(Annotation.from_dict({"modification_types": ["synthetic"], "purpose": "artistic"}),
                            agent=AGENT, when=WHEN)
     opening = made.actions[0]
     assert opening["action"] == "c2pa.created"
-    assert opening["reason"] == PURPOSE_REASON_PREFIX + "art"
+    assert opening["reason"] == PURPOSE_REASON_PREFIX + "artistic"
     assert opening["when"].value == "2025-03-01T12:00:00Z"
     assert [s.label for s in made.assertions] == [labels.ACTIONS_V2, "org.fakemedia.annotation"]
 
@@ -37,7 +37,7 @@ def test_an_edit_without_provenance_opens_a_bare_ingredient_and_lists_redactions
 
 
 def test_annotate_ships_the_composed_created_action(es256: Any, source_jpeg: bytes) -> None:
-    signed = api.annotate_bytes(source_jpeg, {"modification_types": ["synthetic"], "purpose": "art"},
+    signed = api.annotate_bytes(source_jpeg, {"modification_types": ["synthetic"], "purpose": "artistic"},
                                 es256.signer)
     report = api.verify_bytes(signed, trust_anchors=es256.anchors)
     assert report.state == "Trusted"
@@ -52,4 +52,4 @@ def test_annotate_ships_the_composed_created_action(es256: Any, source_jpeg: byt
     assert store.active is not None
     content = next(a.try_content() for _r, a, _c in store.bound_assertions(store.active)
                    if labels.base_label(a.label) == labels.ACTIONS_V2)
-    assert content["actions"][0]["reason"] == PURPOSE_REASON_PREFIX + "art"
+    assert content["actions"][0]["reason"] == PURPOSE_REASON_PREFIX + "artistic"
