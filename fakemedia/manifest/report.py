@@ -116,8 +116,8 @@ class ValidationResults:
 
     @property
     def state(self) -> Literal["Invalid", "Valid", "Trusted"]:
-        """C2PA 2.1 validation states: Valid needs a validated in-validity signature and only tolerated failures;
-        Trusted adds a trusted signer and no failure at all."""
+        """C2PA 2.1 validation states: Valid needs a validated in-validity signature and only
+        tolerated failures; Trusted adds a trusted signer and no failure at all."""
         active = self.active_manifest
         failures = self.failures()
         if not (active.has("claimSignature.validated") and active.has("claimSignature.insideValidity")):
