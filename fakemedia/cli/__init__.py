@@ -69,6 +69,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("fakemedia.cli.schema", "schema_cmd"),
     "strip": ("fakemedia.cli.schema", "strip_cmd"),
     "trust": ("fakemedia.cli.trust", "trust_group"),
+    "serve": ("fakemedia.cli.serve", "serve_cmd"),
 }
 #: Detector commands come from one module that exposes ``COMMANDS`` (it loads torch lazily).
 DETECT_MODULE = "fakemedia.cli.detect_commands"
