@@ -44,7 +44,7 @@ class CrashPlugin(WorkerPlugin):
                 os._exit(1)
             return read(url)
 
-        os.fsync = dying_fsync
+        os.fsync = dying_fsync  # type: ignore[assignment]
         storage.read_bytes = dying_read  # type: ignore[assignment]
 
     def teardown(self, worker: Any) -> None:

@@ -108,7 +108,7 @@ def test_an_item_that_kills_every_worker_is_isolated(
 def _graph_bytes(dask_scheduler: Any) -> bytes:
     """Everything the scheduler holds for running tasks: each task's pickled spec and the
     registered worker plugins."""
-    import cloudpickle
+    import cloudpickle  # type: ignore[import-untyped]
 
     specs = [cloudpickle.dumps(ts.run_spec) for ts in dask_scheduler.tasks.values()]
     plugins = [p if isinstance(p, bytes) else cloudpickle.dumps(p)
