@@ -13,7 +13,7 @@ Exit codes (documented in ``fakemedia --help`` and README.md):
  3    unreadable input: not a JPEG, truncated, malformed container
  4    no manifest found where one was needed
  5    signing or identity problem (key, passphrase, certificate)
- 6    detector problem (model file missing, foreign or corrupt)
+ 6    detector problem (model file missing, foreign or corrupt; detector stack not installed)
  7    batch: some files failed, the others were processed
 ====  ==========================================================
 """
@@ -120,6 +120,15 @@ class DetectorError(FakemediaError):
     """The detector cannot run: model missing, foreign or corrupt; bad image for detection."""
 
     exit_code = 6
+
+
+class DetectorUnavailable(DetectorError):
+    """The detector stack (torch, safetensors: the ``detect`` extra) is not installed."""
+
+    def __init__(self, missing: str | None = None) -> None:
+        what = f"{missing}, which is not installed" if missing else "the detector stack (torch, safetensors)"
+        super().__init__(f"detection needs {what}: pip install 'fakemedia[detect]'")
+        self.missing = missing
 
 
 class WeightsMismatch(DetectorError):

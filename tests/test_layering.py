@@ -89,7 +89,23 @@ def test_layering_only_api_and_cli_import_detect() -> None:
     importers = {str(f.relative_to(PACKAGE)) for f in sorted(PACKAGE.rglob("*.py"))
                  if not _inside(_module_name(f), "fakemedia.detect")
                  and any(_inside(n, "fakemedia.detect") for n in _imports(f))}
-    assert all(p == "api.py" or p.startswith("cli/") for p in importers), importers
+    # detection.py is the detector's one boundary; lab/ (training, research) builds on detect/.
+    allowed = {"api.py", "detection.py"}
+    assert all(p in allowed or p.startswith(("cli/", "lab/")) for p in importers), importers
+
+
+def test_layering_nothing_outside_lab_imports_lab() -> None:
+    # Training and research code never reaches the tool: api, batch and the CLI stay without it.
+    importers = {str(f.relative_to(PACKAGE)) for f in sorted(PACKAGE.rglob("*.py"))
+                 if not _inside(_module_name(f), "fakemedia.lab")
+                 and any(_inside(n, "fakemedia.lab") for n in _imports(f))}
+    assert not importers, importers
+
+
+def test_layering_lab_imports_no_provenance_layer() -> None:
+    forbidden = ("fakemedia.formats", "fakemedia.cose", "fakemedia.manifest",
+                 "fakemedia.annotation", "fakemedia.api", "fakemedia.batch", "fakemedia.cli")
+    assert not _violations("lab", forbidden)
 
 
 def test_layering_import_checker_sees_relative_and_from_imports() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from fakemedia import trust
+from fakemedia.cli._common import identity_option, load_signer
 
 _FORMATS = click.Choice(["json", "yaml", "md"])
 
@@ -52,17 +53,21 @@ def trust_group() -> None:
 
     \b
     fakemedia trust IMG --profile P.yml [--lang en] [--format json|yaml|md] [-o OUT]
+                        [--embed-report OUT.jpg [--identity DIR] [--force]]
     fakemedia trust eval --profile P.yml SET.json
     fakemedia trust indicators IMG
-    fakemedia trust profile check P.yml
+    fakemedia trust profile check P.yml [--against SET.json ...]
+    fakemedia trust profile new --template newsroom|wire-intake|ai-label|blank -o P.yml
 
+    --profile also takes a shipped profile's name: newsroom, wire-intake, ai-label.
     Exit codes: 0 compliant, 1 not compliant, 2 profile or expression error.
     """
 
 
 def _profile_option(f: Any) -> Any:
     return click.option("--profile", "profile", required=True, type=click.Path(dir_okay=False),
-                        help="Trust Profile (YAML).")(f)
+                        help="Trust Profile (YAML), or a shipped one: "
+                             f"{', '.join(trust.shipped.PROFILES)}.")(f)
 
 
 def _report_options(f: Any) -> Any:
@@ -78,9 +83,20 @@ def _report_options(f: Any) -> Any:
 @_profile_option
 @_report_options
 @click.option("--trust-anchors", type=click.Path(dir_okay=False), help="PEM file of trusted roots.")
+@click.option("--embed-report", "embed_out", type=click.Path(dir_okay=False),
+              help="Also write a copy of IMG with a new signed manifest carrying the report.")
+@identity_option
+@click.option("--force", is_flag=True, help="Replace an existing --embed-report file.")
 def image_cmd(image: str, profile: str, lang: str, fmt: str, out: str | None,
-              trust_anchors: str | None) -> int:
-    report = trust.evaluate_image(image, profile, language=lang, trust_anchors=_anchors(trust_anchors))
+              trust_anchors: str | None, embed_out: str | None, identity: Path | None, force: bool) -> int:
+    report, data = trust.evaluate_image_with_bytes(image, profile, language=lang,
+                                                   trust_anchors=_anchors(trust_anchors))
+    if embed_out:
+        from fakemedia.trust import embed
+
+        written = embed.embed_report_file(data, report, load_signer(identity), embed_out, source=image,
+                                          force=force, title=Path(image).name)
+        click.echo(f"signed report written to {written}", err=True)
     _emit(trust.render_report(report, fmt), out)
     return trust.exit_status(report)
 
@@ -114,10 +130,26 @@ def profile_group() -> None:
 
 @profile_group.command("check")
 @click.argument("profile", type=click.Path(dir_okay=False))
-def profile_check_cmd(profile: str) -> int:
-    """Load a profile, parse every expression, and list warnings."""
-    warnings = trust.check_profile(profile)
+@click.option("--against", multiple=True, type=click.Path(dir_okay=False),
+              help="Indicator set (JSON) to trace the profile's fields on; repeatable. "
+                   "Default: the shipped reference sets.")
+def profile_check_cmd(profile: str, against: tuple[str, ...]) -> int:
+    """Load a profile, parse every expression, and list warnings (among them every field the
+    profile reads that no reference indicator set has)."""
+    warnings = trust.check_profile(profile, against)
     for line in warnings:
         click.echo(f"warning: {line}")
     click.echo(f"{Path(profile).name}: ok ({len(warnings)} warning(s))")
+    return 0
+
+
+@profile_group.command("new")
+@click.option("--template", "template", required=True, type=click.Choice(list(trust.shipped.TEMPLATES)))
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the profile (the library it includes goes beside it).")
+@click.option("--force", is_flag=True, help="Replace existing files.")
+def profile_new_cmd(template: str, out: str, force: bool) -> int:
+    """Write a shipped profile (or a blank one) to start from."""
+    for path in trust.shipped.write_template(template, out, force=force):
+        click.echo(f"wrote {path}")
     return 0

@@ -20,7 +20,7 @@ from fakemedia.formats import app11, xmp
 from fakemedia.manifest import cawg, labels
 from fakemedia.manifest.report import StatusList, ValidationResults
 from fakemedia.manifest.store import HashedURI, Manifest, ManifestStore, parse_store
-from fakemedia.manifest.validate import TrustSettings, validate_one, validate_store
+from fakemedia.manifest.validate import StoreResults, TrustSettings, validate_one, validate_store
 
 _CUSTOM = "org.fakemedia.annotation"
 
@@ -189,7 +189,7 @@ def read_report(data: bytes, trust: TrustSettings | None = None, source: str | N
                               views, source=source)
 
 
-def _view(store: ManifestStore, m: Manifest, trust: TrustSettings, results: ValidationResults,
+def _view(store: ManifestStore, m: Manifest, trust: TrustSettings, results: StoreResults,
           decrypt_keys: Sequence[Any] = ()) -> ManifestView:
     """What the manifest says, read only through the hashed URIs its claim lists (never a box
     found by label alone), skipping what a later claim redacted."""
@@ -208,6 +208,9 @@ def _view(store: ManifestStore, m: Manifest, trust: TrustSettings, results: Vali
         elif base in labels.INGREDIENT_LABELS:
             ingredients.append(_ingredient(store, m, assertion.label, assertion.try_content()))
     statuses = results.manifest_statuses.get(m.label)
+    # Identities checked in this run are shown as found; a manifest the run did not reach
+    # is validated on its own, here.
+    recorded = results.identities.get(m.label, []) if statuses is not None else None
     return ManifestView(
         label=m.label, kind=m.kind, compressed=m.compressed, claim_version=m.claim_version,
         title=_text((m.claim or {}).get("dc:title")), generator=m.generator, signer=signer,
@@ -216,7 +219,7 @@ def _view(store: ManifestStore, m: Manifest, trust: TrustSettings, results: Vali
                                custom if isinstance(custom, dict) else None, decrypt_keys),
         ingredients=ingredients,
         statuses=statuses if statuses is not None else validate_one(store, m, trust),
-        redacted=store.redacted_in(m.label), identities=cawg.identities_of(m, trust))
+        redacted=store.redacted_in(m.label), identities=cawg.identities_of(m, trust, recorded))
 
 
 def _annotation(actions: dict[str, Any] | None, custom: dict[str, Any] | None,

@@ -1,6 +1,6 @@
 """Train the JPEG AI-style codec on random crops of the photographs bundled in installed wheels.
 
-    python -m fakemedia.detect.train_codec --out PATH --minutes M [--crop 128 --batch 8]
+    fakemedia-lab train-codec --out PATH --minutes M [--crop 128 --batch 8]
 
 Time-bounded (wall clock), CPU, deterministic seeding (exact figures still vary with thread
 timing). Rate points alternate per iteration, each with its own λ (``codec.LAMBDAS``) and gain
@@ -10,7 +10,6 @@ rate/PSNR is measured on the fp16-rounded weights, i.e. on exactly what is writt
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -19,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from fakemedia.detect.codec import (
+from fakemedia.detect.encoder import read_state, sha256_file
+from fakemedia.detect.runtime import limit_threads
+from fakemedia.lab.codec import (
     LAMBDAS,
     JpegAIStyleCodec,
     chroma_420_psnr,
@@ -27,8 +28,7 @@ from fakemedia.detect.codec import (
     load_codec,
     mean_baseline_psnr,
 )
-from fakemedia.detect.encoder import read_state, sha256_file
-from fakemedia.detect.photos import available_photos
+from fakemedia.lab.photos import available_photos
 
 
 def random_crops(
@@ -86,7 +86,7 @@ def train(
     init: Path | None = None,
     gain_lr: float = 1e-2,
 ) -> dict[str, object]:
-    torch.set_num_threads(threads)
+    limit_threads(threads)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     photos = list(available_photos(heldout=False).values())
@@ -166,28 +166,3 @@ def train(
         results[f"rate{r}"] = {k: round(v, 4) for k, v in ev.items()} | {"lambda": LAMBDAS[r]}
     save_codec(codec, out, {"training": json.dumps(results, sort_keys=True)})
     return results
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m fakemedia.detect.train_codec", description=__doc__)
-    ap.add_argument("--out", required=True, type=Path, help="output .safetensors (fp16)")
-    ap.add_argument("--minutes", type=float, default=12.0, help="wall-clock training budget")
-    ap.add_argument("--crop", type=int, default=128)
-    ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--lr", type=float, default=3e-4)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--gain-lr", type=float, default=1e-2, help="learning rate of the gains")
-    ap.add_argument("--init", type=Path, default=None, help="warm start from a codec file")
-    ap.add_argument("--no-progress", action="store_true")
-    a = ap.parse_args(argv)
-    if a.crop % 64:
-        ap.error("--crop must be a multiple of 64 (the hyper latent grid)")
-    res = train(a.out, a.minutes, a.crop, a.batch, a.lr, a.seed, a.threads, not a.no_progress,
-                a.init, a.gain_lr)  # fmt: skip
-    print(json.dumps(res, indent=2, sort_keys=True))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,6 +1,6 @@
 """Offline real-vs-synthetic benchmark builder (no downloads, seeded, deterministic).
 
-``python -m fakemedia.detect.benchmark --out DIR [--small]`` writes::
+``fakemedia-lab benchmark --out DIR [--small]`` writes::
 
     DIR/real/<scene>/<id>.png     DIR/fake/<scene>/<id>.png
     DIR/benchmark.csv             path,label,group,split,kind,box  (label: 1 = real, 0 = fake,
@@ -10,7 +10,7 @@
 * **Real**: random square crops (side U(0.6, 1)·min(H, W)) of the colour photographs bundled with
   scikit-image, scikit-learn and matplotlib, bicubic-resized to ``size`` and randomly flipped.
 * **Synthetic**, from four tiny autoencoders built and trained here (one per up-sampler, see
-  :mod:`fakemedia.detect.generators`), trained only on crops of the *training* scenes:
+  :mod:`fakemedia.lab.generators`), trained only on crops of the *training* scenes:
   ``recon-<up>`` reconstructions of unseen crops; ``decode-<up>`` decodings of interpolated,
   noise-perturbed codes (no photograph behind them); ``composite`` a real crop with a box of its
   reconstruction pasted in (box recorded in ``box`` as x0 y0 x1 y1, for localisation).
@@ -115,11 +115,10 @@ def build_benchmark(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Build the benchmark in ``out``; returns the summary also written to ``benchmark.json``."""
-    import torch
+    from fakemedia.detect.runtime import limit_threads
+    from fakemedia.lab import generators as gen
 
-    from fakemedia.detect import generators as gen
-
-    torch.set_num_threads(min(2, torch.get_num_threads()))
+    limit_threads()
     out = Path(out)
     per_source = per_source or (4 if small else 32)
     size = size or (64 if small else 256)
@@ -203,31 +202,3 @@ def build_benchmark(
     }
     (out / "benchmark.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    ap = argparse.ArgumentParser(
-        prog="python -m fakemedia.detect.benchmark", description=__doc__.split("\n")[0]
-    )
-    ap.add_argument("--out", required=True, help="output folder (created)")
-    ap.add_argument("--small", action="store_true", help="tiny version for tests (64 px, 4 crops per photo)")
-    ap.add_argument("--per-source", type=int, default=None, help="real crops per photograph (default 32)")
-    ap.add_argument("--size", type=int, default=None, help="image side in pixels (default 256)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument(
-        "--train-seconds",
-        type=float,
-        default=None,
-        help="safety time cap per generator (the step count is the normal bound)",
-    )
-    a = ap.parse_args(argv)
-    s = build_benchmark(a.out, small=a.small, per_source=a.per_source, size=a.size, seed=a.seed,
-                        train_seconds=a.train_seconds)  # fmt: skip
-    print(json.dumps({"counts": s["counts"], "generators": s["generators"], "seconds": s["seconds"]}))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

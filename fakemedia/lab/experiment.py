@@ -1,7 +1,7 @@
 """Training, evaluation and the thesis's factor grid on one dataset.
 
 Every image set is encoded once per (encoder, rate) and cached (see
-:func:`fakemedia.detect.features.cached_latents`); spectra are computed once per set. The grid is
+:func:`fakemedia.lab.latents.cached_latents`); spectra are computed once per set. The grid is
 classifier × rate × Y/YUV × flatten/single/patches × y/ŷ (the thesis's factors), plus the
 spectral baseline and the pooled-statistics rows, all on the same grouped train/test split.
 """
@@ -15,22 +15,22 @@ from typing import Any
 
 import numpy as np
 
-from fakemedia.detect.classifier import binary_metrics, fit_classifier, fit_stack
-from fakemedia.detect.data import Dataset
 from fakemedia.detect.features import (
     FeatureConfig,
     all_patch_vectors,
-    cached_latents,
     combine_patch_probs,
     image_features,
-    images_digest,
     latent_block,
     patch_positions,
     train_patch_vectors,
 )
-from fakemedia.detect.model import DetectorModel, build_model
+from fakemedia.detect.model import DetectorModel
 from fakemedia.detect.spectral import N_BINS
 from fakemedia.errors import DetectorError
+from fakemedia.lab.classifier import binary_metrics, fit_classifier, fit_stack
+from fakemedia.lab.compile import build_model
+from fakemedia.lab.data import Dataset
+from fakemedia.lab.latents import cached_latents, images_digest
 
 #: Features of the shipped default model (chosen by the measured grid, see models/README.md).
 DEFAULT_FEATURES = FeatureConfig(kind="pooled+spectral", components="YUV", latent="y", rate=0)
@@ -80,11 +80,10 @@ class FeatureSource:
 
     def get_encoder(self) -> Any:
         if self.encoder is None:
-            import torch
-
             from fakemedia.detect.encoder import load_encoder
+            from fakemedia.detect.runtime import limit_threads
 
-            torch.set_num_threads(min(2, torch.get_num_threads()))
+            limit_threads()
             self.encoder = load_encoder(None)
         return self.encoder
 

@@ -10,7 +10,9 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("safetensors")
 
-from fakemedia.detect.codec import (  # noqa: E402
+from fakemedia.detect.encoder import EncoderConfig  # noqa: E402
+from fakemedia.detect.runtime import limit_threads  # noqa: E402
+from fakemedia.lab.codec import (  # noqa: E402
     FactorizedPrior,
     JpegAIStyleCodec,
     evaluate,
@@ -18,11 +20,11 @@ from fakemedia.detect.codec import (  # noqa: E402
     load_codec,
     mean_baseline_psnr,
 )
-from fakemedia.detect.encoder import EncoderConfig  # noqa: E402
-from fakemedia.detect.photos import HELDOUT_SCENES, PHOTOS, available_photos  # noqa: E402
-from fakemedia.detect.train_codec import heldout_crops, random_crops  # noqa: E402
+from fakemedia.lab.photos import HELDOUT_SCENES, PHOTOS, available_photos  # noqa: E402
+from fakemedia.lab.train_codec import heldout_crops, random_crops  # noqa: E402
 
-torch.set_num_threads(2)
+pytestmark = pytest.mark.detect
+limit_threads(2)
 
 # Floors for the shipped codec on the deterministic held-out crops (README lists the measured
 # values; these sit a little below them so that thread-order float noise cannot fail the test).
