@@ -74,6 +74,10 @@ __all__ = [
 ]
 
 
+#: The largest input read (see :mod:`fakemedia.limits`).
+MAX_FILE_BYTES = limits.MAX_FILE_BYTES
+
+
 # --- one parsed input --------------------------------------------------------------------------
 
 

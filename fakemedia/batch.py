@@ -47,9 +47,11 @@ __all__ = [
     "annotate_files",
     "annotate_item",
     "annotate_many",
+    "failure",
     "items",
     "log_record",
     "map_ordered",
+    "prepare",
     "resolve_jobs",
     "run",
     "verify_item",
@@ -187,6 +189,8 @@ class VerifyJob:
     decrypt_keys: tuple[tuple[bytes, bytes | None], ...] = ()
     trust_config: str | None = None
     tsa_anchors: tuple[bytes, ...] = ()
+    #: Keys already loaded in this process (a caller that holds key objects, not PEM).
+    loaded_keys: tuple[Any, ...] = ()
 
 
 @functools.lru_cache(maxsize=8)
@@ -200,14 +204,16 @@ def _keys(material: tuple[tuple[bytes, bytes | None], ...]) -> list[Any]:
     return [api.load_decrypt_key(pem, passphrase) for pem, passphrase in material]
 
 
-def _failure(exc: Exception) -> tuple[str, int]:
+def failure(exc: Exception) -> tuple[str, int]:
+    """(one-line message, exit code) of an exception, as a batch reports it."""
     if isinstance(exc, FakemediaError):
         return str(exc), exc.exit_code
     return f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL
 
 
-def _prepare(job: AnnotateJob) -> None:
-    """Per process: the signer and (when detecting) the model, loaded once."""
+def prepare(job: AnnotateJob) -> None:
+    """Per process: the signer and (when detecting) the model, loaded once (items call it too;
+    a process that calls it first pays before its first item)."""
     job.load_signer()
     if api.wants_detection(job.annotation, job.options):
         api.preload_detector(job.options.model_path, required=job.options.detect is True)
@@ -217,7 +223,7 @@ def _init_pool(job: AnnotateJob | None) -> None:
     api.limit_threads(1)
     if job is not None:
         try:
-            _prepare(job)
+            prepare(job)
         except FakemediaError:
             pass  # reported on each item: a pool initializer must not raise
 
@@ -235,7 +241,7 @@ def annotate_item(job: AnnotateJob, item: Item) -> BatchResult:
                            seconds=time.perf_counter() - start, parent_state=signed.parent_state,
                            detection_note=signed.detection_note, redacted=signed.redacted)
     except Exception as exc:  # one bad item never stops the batch
-        message, code = _failure(exc)
+        message, code = failure(exc)
         return BatchResult(item.index, item.name, error=message, exit_code=code,
                            seconds=time.perf_counter() - start)
 
@@ -268,7 +274,7 @@ def annotate_file_item(job: AnnotateJob, task: FileTask) -> BatchResult:
     try:
         return annotate_file(job, task)
     except Exception as exc:
-        message, code = _failure(exc)
+        message, code = failure(exc)
         if isinstance(exc, FakemediaError) and src.name not in message:
             message = f"{src}: {message}"
         return BatchResult(0, str(src), error=message, exit_code=code, seconds=time.perf_counter() - start)
@@ -281,7 +287,8 @@ def verify_one(job: VerifyJob, item: Item) -> BatchResult:
         return BatchResult(item.index, item.name, error=item.error[0], exit_code=item.error[1])
     asset = item.read()
     trust = _trust(job.trust_anchors, job.now, job.trust_config, job.tsa_anchors)
-    report = api.verify_asset(asset, trust, decrypt_keys=_keys(job.decrypt_keys),
+    keys = [*job.loaded_keys, *_keys(job.decrypt_keys)]
+    report = api.verify_asset(asset, trust, decrypt_keys=keys,
                               time_requested=job.now is not None)
     return BatchResult(item.index, item.name or asset.name, report=report,
                        seconds=time.perf_counter() - start)
@@ -293,7 +300,7 @@ def verify_item(job: VerifyJob, item: Item) -> BatchResult:
     try:
         return verify_one(job, item)
     except Exception as exc:
-        message, code = _failure(exc)
+        message, code = failure(exc)
         if isinstance(exc, FakemediaError) and item.path and Path(item.path).name not in message:
             message = f"{item.path}: {message}"
         return BatchResult(item.index, item.name, error=message, exit_code=code,
@@ -341,7 +348,7 @@ def run(func: Callable[[Any, Any], R], job: Any, work: Iterable[Any], *, jobs: i
     jobs = resolve_jobs(jobs)
     if jobs <= 1:
         if prepare is not None:
-            _prepare(prepare)
+            prepare(prepare)
         yield from (func(job, item) for item in work)
         return
     yield from map_ordered(functools.partial(func, job), work, jobs=jobs, initializer=_init_pool,

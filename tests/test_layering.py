@@ -164,7 +164,8 @@ def test_verify_without_a_time_stamp_loads_no_asn1(tmp_path: Path, signed_jpeg: 
 #: What the command line may import besides itself: the façade, the pool, the presentation, the
 #: errors and the annotation vocabulary (the names of types and purposes it offers as choices).
 CLI_MAY_IMPORT = ("fakemedia.api", "fakemedia.batch", "fakemedia.present", "fakemedia.errors",
-                  "fakemedia.annotation.model", "fakemedia.cli")
+                  "fakemedia.annotation.model", "fakemedia.cli",
+                  "fakemedia.serve")  # the HTTP presentation, a peer of present/
 
 
 def test_cli_imports_only_api_batch_present_errors_and_vocabulary() -> None:

@@ -58,6 +58,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("fakemedia.cli.schema", "schema_cmd"),
     "strip": ("fakemedia.cli.schema", "strip_cmd"),
     "trust": ("fakemedia.cli.trust", "trust_group"),
+    "serve": ("fakemedia.cli.serve", "serve_cmd"),
 }
 class FakemediaGroup(click.Group):
     """A click group whose subcommands share one error handler and load lazily.
