@@ -343,16 +343,17 @@ def _annotation(annotation: Annotation | Mapping[str, Any] | None) -> Annotation
 
 
 def run(func: Callable[[Any, Any], R], job: Any, work: Iterable[Any], *, jobs: int = 1,
-        prepare: AnnotateJob | None = None) -> Iterator[R]:
-    """``func(job, item)`` for every item, in input order, on ``jobs`` processes."""
+        setup: AnnotateJob | None = None) -> Iterator[R]:
+    """``func(job, item)`` for every item, in input order, on ``jobs`` processes (``setup``:
+    what each process loads once before its first item)."""
     jobs = resolve_jobs(jobs)
     if jobs <= 1:
-        if prepare is not None:
-            prepare(prepare)
+        if setup is not None:
+            prepare(setup)
         yield from (func(job, item) for item in work)
         return
     yield from map_ordered(functools.partial(func, job), work, jobs=jobs, initializer=_init_pool,
-                           initargs=(prepare,))
+                           initargs=(setup,))
 
 
 def annotate_many(sources: Iterable[api.Source],
@@ -366,14 +367,14 @@ def annotate_many(sources: Iterable[api.Source],
         _check_picklable(signer)
     job = AnnotateJob(_annotation(annotation), signer, options or api.AnnotateOptions(),
                       tuple(bytes(a) for a in trust_anchors))
-    return run(annotate_item, job, items(sources), jobs=jobs, prepare=job)
+    return run(annotate_item, job, items(sources), jobs=jobs, setup=job)
 
 
 def annotate_files(tasks: Sequence[FileTask], job: AnnotateJob, *, jobs: int = 1) -> Iterator[BatchResult]:
     """:func:`annotate_file_item` over ``tasks``; results in order."""
     if resolve_jobs(jobs) > 1:
         _check_picklable(job.signer)
-    return run(annotate_file_item, job, tasks, jobs=min(resolve_jobs(jobs), len(tasks)), prepare=job)
+    return run(annotate_file_item, job, tasks, jobs=min(resolve_jobs(jobs), len(tasks)), setup=job)
 
 
 def verify_many(sources: Iterable[api.Source], *, trust_anchors: bytes | Sequence[bytes] | None = None,
