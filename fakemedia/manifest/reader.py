@@ -16,7 +16,6 @@ from typing import Any
 from cryptography import x509
 
 from fakemedia import limits
-from fakemedia.annotation import c2pa as annotation_c2pa
 from fakemedia.cose import certs, sign1
 from fakemedia.formats import app11, xmp
 from fakemedia.manifest import cawg, labels
@@ -239,6 +238,8 @@ def _view(store: ManifestStore, m: Manifest, trust: TrustSettings, results: Stor
 def _annotation(actions: dict[str, Any] | None, custom: dict[str, Any] | None,
                 keys: Sequence[Any]) -> dict[str, Any]:
     """The annotation summary; restricted fields decrypted when a key fits, else described."""
+    from fakemedia.annotation import c2pa as annotation_c2pa  # the model only when summarising
+
     sealed = custom.get("restricted") if custom else None
     if sealed is None:
         return annotation_c2pa.summarize(actions, custom)
