@@ -13,6 +13,7 @@ are public, module-level and take only picklable values, so any other executor c
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import multiprocessing
@@ -22,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +49,8 @@ __all__ = [
     "annotate_files",
     "annotate_item",
     "annotate_many",
+    "annotate_on_cluster",
+    "detect_on_cluster",
     "failure",
     "items",
     "log_record",
@@ -56,6 +60,7 @@ __all__ = [
     "run",
     "verify_item",
     "verify_many",
+    "verify_on_cluster",
     "verify_one",
 ]
 
@@ -343,16 +348,17 @@ def _annotation(annotation: Annotation | Mapping[str, Any] | None) -> Annotation
 
 
 def run(func: Callable[[Any, Any], R], job: Any, work: Iterable[Any], *, jobs: int = 1,
-        prepare: AnnotateJob | None = None) -> Iterator[R]:
-    """``func(job, item)`` for every item, in input order, on ``jobs`` processes."""
+        setup: AnnotateJob | None = None) -> Iterator[R]:
+    """``func(job, item)`` for every item, in input order, on ``jobs`` processes (``setup``:
+    the annotate job each process prepares before its first item)."""
     jobs = resolve_jobs(jobs)
     if jobs <= 1:
-        if prepare is not None:
-            prepare(prepare)
+        if setup is not None:
+            prepare(setup)
         yield from (func(job, item) for item in work)
         return
     yield from map_ordered(functools.partial(func, job), work, jobs=jobs, initializer=_init_pool,
-                           initargs=(prepare,))
+                           initargs=(setup,))
 
 
 def annotate_many(sources: Iterable[api.Source],
@@ -366,14 +372,14 @@ def annotate_many(sources: Iterable[api.Source],
         _check_picklable(signer)
     job = AnnotateJob(_annotation(annotation), signer, options or api.AnnotateOptions(),
                       tuple(bytes(a) for a in trust_anchors))
-    return run(annotate_item, job, items(sources), jobs=jobs, prepare=job)
+    return run(annotate_item, job, items(sources), jobs=jobs, setup=job)
 
 
 def annotate_files(tasks: Sequence[FileTask], job: AnnotateJob, *, jobs: int = 1) -> Iterator[BatchResult]:
     """:func:`annotate_file_item` over ``tasks``; results in order."""
     if resolve_jobs(jobs) > 1:
         _check_picklable(job.signer)
-    return run(annotate_file_item, job, tasks, jobs=min(resolve_jobs(jobs), len(tasks)), prepare=job)
+    return run(annotate_file_item, job, tasks, jobs=min(resolve_jobs(jobs), len(tasks)), setup=job)
 
 
 def verify_many(sources: Iterable[api.Source], *, trust_anchors: bytes | Sequence[bytes] | None = None,
@@ -388,6 +394,84 @@ def verify_many(sources: Iterable[api.Source], *, trust_anchors: bytes | Sequenc
     job = VerifyJob(tuple(bytes(a) for a in anchors), now, tuple(decrypt_keys), trust_config,
                     tuple(tsa_anchors))
     return run(verify_item, job, items(sources), jobs=jobs)
+
+
+# --- on a Dask cluster (the ``dask`` extra) ---------------------------------------------------
+
+
+@contextmanager
+def _cluster(spec: str) -> Iterator[Any]:
+    try:
+        from fakemedia.distributed import cluster
+    except ImportError as exc:
+        raise InvalidRequest(f"--cluster needs Dask: pip install 'fakemedia[dask]' ({exc})") from None
+    client = cluster.cluster_client(spec)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _scaled_results(spec: str, job: Any, work: Sequence[Any], sources: Sequence[str],
+                    annotating: bool = False) -> Iterator[BatchResult]:
+    """``job`` over ``work`` (distributed items) on the cluster, each result turned back into
+    this module's :class:`BatchResult` (``source``: the input as given), in completion order."""
+    from fakemedia.distributed.cluster import run_job
+
+    with _cluster(spec) as client:
+        for result in run_job(client, job, work):
+            values = {f.name: getattr(result, f.name) for f in dataclasses.fields(BatchResult)}
+            values["source"] = sources[result.index]
+            if annotating and result.ok:
+                values["written"] = result.target
+                if result.skipped and result.target:  # a re-run: the target holds a signed copy
+                    values["report"] = api.verify_asset(api.open_asset(result.target))
+            yield BatchResult(**values)
+
+
+def annotate_on_cluster(spec: str, tasks: Sequence[FileTask], job: AnnotateJob, *,
+                        passphrase_env: str | None = None) -> Iterator[BatchResult]:
+    """:func:`annotate_files` on a Dask cluster (``tcp://HOST:PORT`` or ``local[:N]``).
+
+    The workers load the signer from the identity directory themselves, its passphrase from
+    their own environment variable ``passphrase_env``: no key or passphrase enters a task.
+    Heat maps and --in-place are local-only. A target that already holds a sound signed copy
+    of its input is skipped; one holding anything else is an item error, never overwritten.
+    """
+    from fakemedia import distributed
+
+    if not isinstance(job.signer, IdentityRef):
+        raise TypeError("a cluster needs the signer as an IdentityRef: keys do not travel")
+    if any(t.heatmap or t.in_place for t in tasks):
+        raise InvalidRequest("--heatmap and --in-place are not available with --cluster")
+    remote = distributed.AnnotateJob(distributed.WorkerIdentity(job.signer.directory, passphrase_env),
+                                     job.annotation, job.options, trust_anchors=job.trust_anchors)
+    work = [distributed.Item(i, t.src, t.target) for i, t in enumerate(tasks)]
+    return _scaled_results(spec, remote, work, [t.src for t in tasks], annotating=True)
+
+
+def verify_on_cluster(spec: str, job: VerifyJob, work: Sequence[Item]) -> Iterator[BatchResult]:
+    """:func:`verify_item` over path items on a Dask cluster, in completion order.
+    Decryption keys are not sent to a cluster (see :class:`fakemedia.distributed.WorkerKey`)."""
+    from fakemedia import distributed
+
+    if job.decrypt_keys or job.loaded_keys:
+        raise InvalidRequest("--decrypt-key is not sent to a cluster: use "
+                             "fakemedia.distributed.verify_on with WorkerKey files on the workers")
+    remote = distributed.VerifyJob(job.trust_anchors, job.now, trust_config=job.trust_config,
+                                   tsa_anchors=job.tsa_anchors)
+    sources = [str(item.path) for item in work]
+    return _scaled_results(spec, remote, [distributed.Item(i, s) for i, s in enumerate(sources)], sources)
+
+
+def detect_on_cluster(spec: str, paths: Sequence[str],
+                      model_path: str | None = None) -> Iterator[BatchResult]:
+    """The detector over ``paths`` on a Dask cluster (model loaded once per worker); each
+    finding is ``detection`` (the detector's ``to_dict()``), in completion order."""
+    from fakemedia import distributed
+
+    work = [distributed.Item(i, p) for i, p in enumerate(paths)]
+    return _scaled_results(spec, distributed.DetectJob(model_path), work, list(paths))
 
 
 # --- the JSON-lines log -------------------------------------------------------------------------

@@ -13,8 +13,10 @@ import click
 from fakemedia import errors
 from fakemedia.annotation.model import MODIFICATION_TYPES, PURPOSES, Annotation
 from fakemedia.cli._options import (
+    ENV_PASSPHRASE,
     Input,
     batch_options,
+    cluster_option,
     emit_json,
     expand_inputs,
     identity_option,
@@ -310,12 +312,14 @@ def plan_outputs(inputs: Sequence[Input], output: Path | None, in_place: bool) -
 @trust_anchors_option
 @batch_options
 @json_option
+@cluster_option
 def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, identity: Path | None,
                  compress: bool, title: str | None, restrict: tuple[tuple[str, ...], ...],
                  recipients: tuple[Path, ...], redact: tuple[str, ...], redaction_reason: str | None,
                  detect: bool | None, model_path: Path | None, heatmap: Path | None,
                  trust_anchors: tuple[Path, ...], recursive: bool, jobs: int, log_path: Path | None,
-                 as_json: bool, tsa_url: str | None = None, **fields: Any) -> None:
+                 as_json: bool, tsa_url: str | None = None, cluster: str | None = None,
+                 **fields: Any) -> None:
     """Sign an annotation into JPEG images as a C2PA manifest.
 
     An existing manifest becomes the parent of the new one, so the history is kept. The input
@@ -353,12 +357,15 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
              for p, t in zip(paths, targets, strict=True)]
     workers = min(batch.resolve_jobs(jobs), len(tasks))
     # Workers load the signer from the identity itself: key objects are not sent to them.
-    ref = batch.IdentityRef(str(directory), passphrase) if workers > 1 else signer
+    ref = batch.IdentityRef(str(directory), passphrase) if workers > 1 or cluster else signer
     job = batch.AnnotateJob(annotation, ref, options, tuple(anchors))
     restricted = tuple(private.get("restrict", ()))
     results = []
     with batch.JsonlLog(log_path) as log, progress(len(tasks), "Annotating") as step:
-        if single(images, inputs):
+        if cluster:  # a cluster's workers read the passphrase from their own environment
+            outcomes = batch.annotate_on_cluster(cluster, tasks, job,
+                                                 passphrase_env=ENV_PASSPHRASE if passphrase else None)
+        elif single(images, inputs):
             try:
                 outcomes = iter([batch.annotate_file(job, tasks[0])])
             except FakemediaError as exc:
@@ -373,7 +380,7 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
             log.write(_log_record(record))
             results.append(record)
             step()
-    if single(images, inputs):
+    if single(images, inputs) and not cluster:
         record = results[0]
         record.pop("seconds", None)
         emit_json(record) if as_json else click.echo(text.annotate_summary(record))

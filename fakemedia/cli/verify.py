@@ -15,6 +15,7 @@ from fakemedia.cli._fast import problem_of
 from fakemedia.cli._options import (
     Trust,
     batch_options,
+    cluster_option,
     decrypt_key_material,
     decrypt_key_option,
     emit_json,
@@ -59,7 +60,8 @@ def _shown(report: Any, history: bool, as_json: bool, tree: bool) -> Any:
 
 
 def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, history: bool,
-         as_json: bool, tree: bool, label: str, recursive: bool, jobs: int, log_path: Path | None) -> None:
+         as_json: bool, tree: bool, label: str, recursive: bool, jobs: int, log_path: Path | None,
+         cluster: str | None = None) -> None:
     """Verify every image, print each, then exit by the verdicts."""
     from fakemedia import batch
 
@@ -68,7 +70,7 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
                           trust.tsa_anchors)
     work = [batch.Item(i, str(item.path), path=str(item.path)) for i, item in enumerate(inputs)]
     with batch.JsonlLog(log_path) as log:
-        if single(images, inputs):
+        if single(images, inputs) and not cluster:
             start = time.perf_counter()
             try:
                 with naming(inputs[0].path):
@@ -92,7 +94,9 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
         failures: list[tuple[Path, str]] = []
         with progress(len(work), label) as step:
             workers = min(batch.resolve_jobs(jobs), len(work))
-            for result in batch.run(batch.verify_item, job, work, jobs=workers):
+            results = batch.verify_on_cluster(cluster, job, work) if cluster else \
+                batch.run(batch.verify_item, job, work, jobs=workers)
+            for result in results:
                 path = Path(str(result.source))
                 if result.report is None:
                     failures.append((path, result.error or "unknown error"))
@@ -129,10 +133,12 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
 @decrypt_key_option
 @batch_options
 @json_option
+@cluster_option
 def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
                decrypt_keys: tuple[Path, ...], recursive: bool, jobs: int, log_path: Path | None,
                as_json: bool, trust_config: Path | None = None,
-               tsa_anchors: tuple[Path, ...] = (), at: datetime | None = None) -> None:
+               tsa_anchors: tuple[Path, ...] = (), at: datetime | None = None,
+               cluster: str | None = None) -> None:
     """Check the Content Credentials (C2PA manifests) of JPEG images (or the JPEGs in folders).
 
     The first line is the provenance verdict: Trusted (valid, and the signer is in your trust
@@ -143,7 +149,8 @@ def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
     fields are shown only with a recipient's --decrypt-key.
     """
     _run(images, trust_from(trust_anchors, trust_config, tsa_anchors, at), decrypt_keys, history=False,
-         as_json=as_json, tree=False, label="Verifying", recursive=recursive, jobs=jobs, log_path=log_path)
+         as_json=as_json, tree=False, label="Verifying", recursive=recursive, jobs=jobs, log_path=log_path,
+         cluster=cluster)
 
 
 @click.command("history", epilog=errors.exit_code_epilog(_VERIFY_CODES, _VERIFY_NOTE.replace(
