@@ -697,6 +697,16 @@ def trust_evaluate_image(image: str, profile: str, **kwargs: Any) -> tuple[dict[
     return trust.evaluate_image_with_bytes(image, profile, **kwargs)
 
 
+def trust_view(report: VerificationReport, data: bytes, profile: str, *, language: str = "en") -> Any:
+    """The verdicts of ``profile`` on the image ``data`` just verified (``report``), as a
+    :class:`~fakemedia.trust.presentation.ReportView` for display."""
+    from fakemedia import trust
+    from fakemedia.trust.presentation import present_report
+
+    return present_report(trust.evaluate_verified(data, report, profile, language=language,
+                                                  asset_name=report.source))
+
+
 def trust_evaluate_indicators(indicator_set: str, profile: str, **kwargs: Any) -> dict[str, Any]:
     from fakemedia import trust
 

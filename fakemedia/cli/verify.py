@@ -190,8 +190,11 @@ _REPORT_NOTE = "The page is written for 0, 1 and 4 as well."
 @trust_anchors_option
 @decrypt_key_option
 @json_option
+@click.option("--profile", metavar="P.yml",
+              help="Also show a JPEG Trust profile's verdicts (a file or a shipped profile's name: "
+                   "newsroom, wire-intake, ai-label); its exit status is not the page's.")
 def report_cmd(image: Path, output: Path | None, trust_anchors: tuple[Path, ...],
-               decrypt_keys: tuple[Path, ...], as_json: bool) -> None:
+               decrypt_keys: tuple[Path, ...], as_json: bool, profile: str | None = None) -> None:
     """Write an HTML page about the Content Credentials of IMG, for people to read.
 
     One self-contained file (no network, no scripts): the provenance verdict and, beside it, the
@@ -213,7 +216,8 @@ def report_cmd(image: Path, output: Path | None, trust_anchors: tuple[Path, ...]
     with naming(image):
         asset = api.open_asset(image)
         report = api.verify_asset(asset, api.trust_settings(list(trust.anchors)), decrypt_keys=keys)
-    page = html.render_report(report, asset.data, generated=datetime.now(timezone.utc))
+    verdicts = api.trust_view(report, asset.data, profile) if profile else None
+    page = html.render_report(report, asset.data, generated=datetime.now(timezone.utc), profile=verdicts)
     # Decrypted restricted fields are secrets of their recipient: keep such a page private.
     decrypted = any((m.annotation.get("restricted") or {}).get("decrypted") for m in report.manifests)
     try:

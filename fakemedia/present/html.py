@@ -15,13 +15,17 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from fakemedia import __version__
 from fakemedia.annotation.model import PURPOSE_DESCRIPTIONS
 from fakemedia.manifest.reader import ManifestView, VerificationReport
 from fakemedia.manifest.verdict import Verdict, verdict_of
+
+if TYPE_CHECKING:
+    from fakemedia.trust.presentation import ReportView
+
 from fakemedia.present.wording import (
     ASSESSMENT_NOTE,
     assessment_value,
@@ -480,12 +484,45 @@ def _trend(chain: Sequence[Mapping[str, Any]]) -> str:
             f'<span class="small">({_e(ASSESSMENT_NOTE)})</span></p>')
 
 
+_OUTCOME_WORDS = {"pass": "pass", "fail": "fail", "value": "value", "info": "note"}
+
+
+def _trust_profile(view: ReportView) -> str:
+    """A Trust Profile's verdicts (JPEG Trust, ISO/IEC 21617-1): one line per statement, the
+    compliance statement marked. The view's texts are plain; they are escaped here, once."""
+    name = " ".join(p for p in (view.profile_name, view.profile_version) if p) or "trust profile"
+    verdict = {True: "compliant", False: "not compliant", None: "no compliance statement"}[view.compliance]
+    kind = {True: "true", False: "false", None: "none"}[view.compliance]
+    parts = ['<section class="profile" id="trust-profile" aria-labelledby="profile-h">'
+             f'<h2 id="profile-h">Trust profile: {_e(name)}</h2>'
+             f'<p class="profile-verdict profile-{kind}">'
+             f"<strong>{_e(verdict)}</strong>"
+             + (f"; decision: {_e(view.decision)}" if view.decision else "") + "</p>"]
+    for section in view.sections:
+        if section.title:
+            parts.append(f"<h3>{_e(section.title)}</h3>")
+        if section.text:
+            parts.append(f"<p>{_e(section.text)}</p>")
+        rows = "".join(
+            f'<li class="outcome-{s.outcome}{" compliance" if s.is_compliance else ""}" data-id="{_e(s.id)}">'
+            f'<span class="tag">{_OUTCOME_WORDS[s.outcome]}</span> <code>{_e(s.id)}</code>: {_e(s.text)}</li>'
+            for s in section.statements)
+        parts.append(f'<ul class="statements">{rows}</ul>')
+    for key, value in view.data:
+        parts.append(f'<p class="small"><code>{_e(key)}</code>: {_e(value)}</p>')
+    if view.indicators_verified is False:
+        parts.append('<p class="small">The indicator set was not verified here.</p>')
+    parts.append("</section>")
+    return "".join(parts)
+
+
 def render_report(report: VerificationReport, image: bytes, *, title: str | None = None,
-                  generated: datetime | None = None) -> str:
+                  generated: datetime | None = None, profile: ReportView | None = None) -> str:
     """The HTML page for ``report`` about ``image`` (the bytes that were verified).
 
     ``generated``: when the check ran, printed in the footer (left out when None, which keeps
-    the function pure: the same inputs give the same page).
+    the function pure: the same inputs give the same page). ``profile``: a Trust Profile's
+    verdicts on this image (see :func:`fakemedia.api.trust_view`), shown after the verdict.
     """
     history = report.history()
     chain_views = _chain_views(report, history)
@@ -525,6 +562,8 @@ def render_report(report: VerificationReport, image: bytes, *, title: str | None
     parts.append("</section>")
     parts.append(_assessment(judged))
     parts.append("</div>")
+    if profile is not None:
+        parts.append(_trust_profile(profile))
 
     parts.append('<section aria-labelledby="image-h"><h2 id="image-h">The image</h2><figure>')
     parts.append(_figure(picture, regions, report.source))
@@ -645,6 +684,9 @@ border:1px solid;vertical-align:middle}
 .badge-none{background:#f0f0ee;color:#222;border-color:#6b6b6b}
 .tag{font-size:.75rem;font-weight:600;text-transform:uppercase;letter-spacing:.05em;color:#333;
 border:1px solid #333;border-radius:.2rem;padding:0 .35rem}
+.statements{list-style:none;padding:0;margin:.3rem 0}.statements li{margin:.2rem 0}
+.outcome-pass .tag{color:#0c3a16;border-color:#1b6e2d}.outcome-fail .tag{color:#5e070d;border-color:#b3121f}
+.profile-true{color:#0c3a16}.profile-false{color:#5e070d}.compliance{font-weight:600}
 .failures{margin:.3rem 0 0;padding-left:1.1rem;color:#5e070d}
 .locked{font-style:italic;color:#5b3a00}
 .hash{font-size:.78rem}
