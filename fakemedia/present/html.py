@@ -32,6 +32,8 @@ from fakemedia.present.wording import (
     explain,
     explain_in,
     hidden_labels,
+    identity_details,
+    identity_headline,
     judged_at,
     needs_tree,
     signer_name,
@@ -394,6 +396,18 @@ def _validation(view: ManifestView, state: str | None) -> str:
     return out
 
 
+def _identities(view: ManifestView) -> str | None:
+    """The CAWG identities validation recorded for the manifest (who vouches beside the signer)."""
+    if not view.identities:
+        return None
+    items = "".join(
+        f'<li class="identity identity-{"trusted" if i.trusted else "verified" if i.verified else "failed"}">'
+        f"<strong>{_e(identity_headline(i))}</strong><ul>"
+        + "".join(f"<li>{_e(line)}</li>" for line in identity_details(i)) + "</ul></li>"
+        for i in view.identities)
+    return f"<ul>{items}</ul>"
+
+
 def _card(view: ManifestView, *, heading: str, state: str | None, regions: Sequence[_Region],
           anchors: Mapping[str, str], active: bool) -> str:
     ann = view.annotation
@@ -437,6 +451,7 @@ def _card(view: ManifestView, *, heading: str, state: str | None, regions: Seque
         _row("Rights", _pairs(ann.get("ipr"), _IPR)),
         _row("Origin", _pairs(ann.get("origin"), _ORIGIN)),
         _row("Restricted fields", _restricted(ann)),
+        _row("Identity", _identities(view)),
         _row("Removed later", _e(", ".join(view.redacted)) + " (redacted by a later step)"
              if view.redacted else None),
         _row("Ingredients", f"<ul>{ingredients}</ul>" if ingredients else None),
