@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from fakemedia.cose.identity import IdentityPaths, create_identity, load_identity, load_trust_anchors
+from fakemedia.identity import IdentityPaths, create_identity, load_identity, load_trust_anchors
 
 from fakemedia.cose.signer import load_private_key
 from fakemedia.distributed import (
