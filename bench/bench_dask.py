@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fakemedia.cose.identity import create_identity, load_trust_anchors
+from fakemedia.identity import create_identity, load_trust_anchors
 from PIL import Image
 
 from fakemedia import api, batch

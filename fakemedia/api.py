@@ -173,16 +173,18 @@ def verify_asset(asset: Asset, trust: TrustSettings | None = None, *, decrypt_ke
 def verify_bytes(data: bytes, *, trust_anchors: bytes | Sequence[bytes] | None = None,
                  now: datetime | None = None, source: str | None = None,
                  decrypt_keys: Sequence[Any] = (), trust: TrustSettings | None = None,
-                 ) -> VerificationReport:
+                 time_requested: bool | None = None) -> VerificationReport:
     """Validate the C2PA manifest store embedded in JPEG bytes; restricted annotation fields
     are shown decrypted when one of ``decrypt_keys`` (see :func:`load_decrypt_key`) fits.
 
     ``trust`` (see :func:`trust_settings`) adds TSA anchors, EKUs and an end-entity allow-list;
-    ``trust_anchors`` add to its anchors; ``now`` is the validation time.
+    ``trust_anchors`` add to its anchors; ``now`` is the validation time, said to be one the
+    caller asked for unless ``time_requested=False`` (a server passing the present moment).
     """
     asset = parse_asset(data, source)
     settings = trust_settings(trust_anchors, now=now, base=trust)
-    return verify_asset(asset, settings, decrypt_keys=decrypt_keys, time_requested=now is not None)
+    requested = now is not None if time_requested is None else time_requested
+    return verify_asset(asset, settings, decrypt_keys=decrypt_keys, time_requested=requested)
 
 
 def verify(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = None,

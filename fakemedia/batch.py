@@ -350,7 +350,7 @@ def _annotation(annotation: Annotation | Mapping[str, Any] | None) -> Annotation
 def run(func: Callable[[Any, Any], R], job: Any, work: Iterable[Any], *, jobs: int = 1,
         setup: AnnotateJob | None = None) -> Iterator[R]:
     """``func(job, item)`` for every item, in input order, on ``jobs`` processes (``setup``:
-    the annotate job each process prepares before its first item)."""
+    what each process loads once before its first item)."""
     jobs = resolve_jobs(jobs)
     if jobs <= 1:
         if setup is not None:

@@ -29,6 +29,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fakemedia import __version__, limits
+from fakemedia.errors import EXIT_INTERNAL
 from fakemedia.serve import jobs, page
 from fakemedia.serve.openapi import openapi
 from fakemedia.serve.pool import Busy, TimedOut, WorkerPool
@@ -43,7 +44,7 @@ log = logging.getLogger("fakemedia.serve")
 EXIT_RETRY = 75
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 #: HTTP status for each command-line exit code.
-_STATUS = {1: 422, 2: 400, 3: 422, 4: 422, 5: 500, 6: 503, 7: 500, 70: 500}
+_STATUS = {1: 422, 2: 400, 3: 422, 4: 422, 5: 500, 6: 503, 7: 500, EXIT_INTERNAL: 500}
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from fakemedia import api, batch, limits, trust
+from fakemedia import api, batch, errors, limits, trust
 from fakemedia.errors import FakemediaError, InvalidRequest, LimitExceeded
+from fakemedia.present import json as documents
 
 __all__ = ["EXIT_INTERNAL", "Failure", "WorkerSetup", "annotate", "detect", "failure_of", "history",
            "init_worker", "page_parts", "verify"]
 
 #: The command line's exit code for an unexpected error (a bug).
-EXIT_INTERNAL = 70
+EXIT_INTERNAL = errors.EXIT_INTERNAL
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def _report(data: bytes, name: str | None) -> api.VerificationReport:
     # The validation time is now, per request: a long-running worker must not judge
     # certificates at the moment it started.
     return api.verify_bytes(data, trust_anchors=list(_STATE.setup.anchors), source=name,
-                            trust=_STATE.trust, now=datetime.now(timezone.utc))
+                            trust=_STATE.trust, now=datetime.now(timezone.utc), time_requested=False)
 
 
 def verdict_code(report: api.VerificationReport) -> int:
@@ -125,13 +126,13 @@ def verdict_code(report: api.VerificationReport) -> int:
 def verify(data: bytes, name: str | None) -> tuple[dict[str, Any], int]:
     """The document of ``fakemedia verify --json`` and its exit code."""
     report = _report(data, name)
-    return report.to_dict(), verdict_code(report)
+    return documents.verify_document(report), verdict_code(report)
 
 
 def history(data: bytes, name: str | None) -> tuple[dict[str, Any], int]:
     """The document of ``fakemedia history --json`` and its exit code."""
     report = _report(data, name)
-    return report.history(), verdict_code(report)
+    return documents.history_document(report), verdict_code(report)
 
 
 def detect(data: bytes, name: str | None) -> dict[str, Any]:
@@ -173,7 +174,8 @@ def page_parts(data: bytes, name: str | None) -> PageParts:
 
     report = _report(data, name)
     html = render_report(report, data, generated=datetime.now(timezone.utc))
-    return PageParts(report.to_dict(), report.history(), verdict_code(report), html,
+    return PageParts(documents.verify_document(report), documents.history_document(report),
+                     verdict_code(report), html,
                      _profiles(data, name), _picture(data))
 
 

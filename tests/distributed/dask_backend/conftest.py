@@ -15,6 +15,7 @@ pytest.importorskip("distributed", reason="the Dask backend needs the 'dask' ext
 pytest.importorskip("fsspec", reason="the Dask backend needs the 'dask' extra (fsspec)")
 
 import dask
+
 from fakemedia.identity import create_identity
 
 from .support import PASSPHRASE_ENV, TOKEN_ENV

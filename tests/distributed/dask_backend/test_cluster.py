@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from fakemedia.identity import IdentityPaths, create_identity, load_identity, load_trust_anchors
 
 from fakemedia.cose.signer import load_private_key
 from fakemedia.distributed import (
@@ -25,6 +24,7 @@ from fakemedia.distributed import (
     worker_state,
 )
 from fakemedia.errors import InvalidRequest
+from fakemedia.identity import IdentityPaths, create_identity, load_identity, load_trust_anchors
 
 from .crash import CrashPlugin, malloc_trim_setting, worker_pid
 from .support import PASSPHRASE_ENV, TOKEN_ENV, make_jpeg

@@ -9,10 +9,10 @@ from typing import Any
 import dask.bag
 import fsspec  # type: ignore[import-untyped]
 import pytest
-from fakemedia.identity import create_identity, load_trust_anchors
 
 from fakemedia.annotation.model import Annotation
 from fakemedia.distributed import AnnotateJob, VerifyJob, WorkerIdentity, process
+from fakemedia.identity import create_identity, load_trust_anchors
 
 from .support import make_jpeg
 
