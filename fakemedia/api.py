@@ -434,6 +434,9 @@ class Signed:
     detection: Any = None
     detection_note: str | None = None
     redacted: tuple[str, ...] = ()
+    #: What the caller should be told: detected regions clipped to the image, remote
+    #: references kept, and the like (one line each).
+    warnings: tuple[str, ...] = ()
 
     @property
     def parent_invalid(self) -> bool:
@@ -465,8 +468,15 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
     note = None
     if detection is None and wants_detection(declared, options):
         detection, note = _detect(asset.data, options.model_path, required=bool(options.detect))
-    recorded = declared if detection is None else \
-        mapping.with_declared(detected_annotation(asset.data, detection), declared)
+    warnings: list[str] = []
+    _check_declared_regions(asset.data, declared)
+    if detection is None:
+        recorded = declared
+    else:
+        found = detected_annotation(asset.data, detection)
+        clipped, clip_warnings = _clip_detected(asset.data, found)
+        warnings += clip_warnings
+        recorded = mapping.with_declared(clipped, declared)
     title = options.title or asset.name
     parent, parent_state = None, None
     parent_failures: tuple[str, ...] = ()
@@ -504,7 +514,28 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
                                    redacted_assertions=uris, timestamper=_timestamper(options))
     signed = builder.build(request, store)
     report = _check_output(signed, trust, asset.name)
-    return Signed(signed, report, parent_state, parent_failures, detection, note, tuple(uris))
+    return Signed(signed, report, parent_state, parent_failures, detection, note, tuple(uris),
+                  tuple(warnings))
+
+
+def _check_declared_regions(data: bytes, declared: Annotation) -> None:
+    """Declared pixel regions must lie within the picture as displayed (AnnotationInvalid)."""
+    if any(r.unit == "pixel" for r in declared.regions):
+        from fakemedia.annotation.bounds import check_regions_within
+
+        check_regions_within(declared, _display_size(data))
+
+
+def _clip_detected(data: bytes, found: Annotation) -> tuple[Annotation, list[str]]:
+    """The detector's regions clipped to the picture: their edges are estimates."""
+    if not found.regions:
+        return found, []
+    from fakemedia.annotation.bounds import clip_regions
+
+    regions, warnings = clip_regions(found.regions, _display_size(data))
+    if not warnings:
+        return found, []
+    return dataclasses.replace(found, regions=tuple(regions)), [f"detector: {w}" for w in warnings]
 
 
 def _timestamper(options: AnnotateOptions) -> TimeStamper | None:

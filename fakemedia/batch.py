@@ -98,6 +98,7 @@ class BatchResult:
     detection: dict[str, Any] | None = None
     detection_note: str | None = None
     redacted: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -239,7 +240,8 @@ def annotate_item(job: AnnotateJob, item: Item) -> BatchResult:
                                     trust=job.trust())
         return BatchResult(item.index, item.name or asset.name, output=signed.data, report=signed.report,
                            seconds=time.perf_counter() - start, parent_state=signed.parent_state,
-                           detection_note=signed.detection_note, redacted=signed.redacted)
+                           detection_note=signed.detection_note, redacted=signed.redacted,
+                           warnings=signed.warnings)
     except Exception as exc:  # one bad item never stops the batch
         message, code = failure(exc)
         return BatchResult(item.index, item.name, error=message, exit_code=code,
@@ -264,7 +266,8 @@ def annotate_file(job: AnnotateJob, task: FileTask) -> BatchResult:
     api.write_signed(target, signed, mode)
     return BatchResult(0, str(src), report=signed.report, seconds=time.perf_counter() - start,
                        written=str(target), parent_state=signed.parent_state, detection=summary,
-                       detection_note=signed.detection_note, redacted=signed.redacted)
+                       detection_note=signed.detection_note, redacted=signed.redacted,
+                           warnings=signed.warnings)
 
 
 def annotate_file_item(job: AnnotateJob, task: FileTask) -> BatchResult:

@@ -28,6 +28,8 @@ from fakemedia.cli._options import (
     trust_anchors_option,
     warn,
 )
+from fakemedia.cli._safety import FiniteFloat, refuse_existing
+from fakemedia.cli.authoring import AUTHORING_KEYS, authoring_options
 from fakemedia.errors import FakemediaError, ParentInvalid, SigningError
 
 _EXAMPLES = """\b
@@ -261,7 +263,7 @@ def plan_outputs(inputs: Sequence[Input], output: Path | None, in_place: bool) -
               help="Modification type (repeatable).")
 @click.option("--purpose", type=click.Choice(PURPOSES), help="Why the image was modified.")
 @click.option("--purpose-text", metavar="TEXT", help="Purpose in free text (needed for 'other').")
-@click.option("--probability", type=click.FloatRange(0, 1), metavar="P",
+@click.option("--probability", type=FiniteFloat(0, 1), metavar="P",
               help="Probability (0..1) that the image is synthetic/modified.")
 @click.option("--method", type=click.Choice(["algorithmic", "human"]),
               help="How the probability was estimated (default: algorithmic).")
@@ -310,6 +312,7 @@ def plan_outputs(inputs: Sequence[Input], output: Path | None, in_place: bool) -
 @trust_anchors_option
 @batch_options
 @json_option
+@authoring_options
 def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, identity: Path | None,
                  compress: bool, title: str | None, restrict: tuple[tuple[str, ...], ...],
                  recipients: tuple[Path, ...], redact: tuple[str, ...], redaction_reason: str | None,
@@ -325,10 +328,13 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     from fakemedia import api, batch
     from fakemedia.present import text
 
+    authoring = {key: fields.pop(key) for key in AUTHORING_KEYS}
     annotation = build_annotation(fields)
     inputs = expand_inputs(images, recursive)
     paths = [i.path for i in inputs]
     targets = plan_outputs(inputs, output, in_place)
+    if not in_place:
+        refuse_existing(targets, authoring["force"])
     anchors = read_trust_anchors(trust_anchors)
     private = restriction_options(restrict, recipients, redact, redaction_reason)
     if model_path is not None and detect is False:
@@ -369,6 +375,8 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
         else:
             outcomes = batch.annotate_files(tasks, job, jobs=workers)
         for result in outcomes:
+            for message in result.warnings:
+                warn(f"{result.source}: {message}")
             record = _outcome(result, annotation, restricted, detecting)
             log.write(_log_record(record))
             results.append(record)
