@@ -36,7 +36,9 @@ from fakemedia.manifest.verdict import Verdict, verdict_of
 if TYPE_CHECKING:
     from fakemedia.annotation.model import Annotation
     from fakemedia.cose.signer import Signer, TimeStamper
+    from fakemedia.manifest.ingredient import Ingredient, IngredientSource
     from fakemedia.manifest.store import ManifestStore
+    from fakemedia.manifest.thumbnail import ThumbnailOptions
     from fakemedia.manifest.validate import TrustSettings
 
 Source = bytes | bytearray | memoryview | str | os.PathLike | IO[bytes]
@@ -57,13 +59,16 @@ __all__ = [
     "detected_annotation",
     "detector_available",
     "history",
+    "ingredient_file",
     "load_decrypt_key",
+    "manifest_thumbnails",
     "open_asset",
     "parse_asset",
     "preload_detector",
     "read_source",
     "strip",
     "strip_manifest",
+    "thumbnail_options",
     "trust_settings",
     "verdict",
     "verify",
@@ -201,6 +206,28 @@ def history(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = N
     """The provenance chain (oldest first) and tree of an asset, each link validated."""
     return verify(source, trust_anchors=trust_anchors, now=now, decrypt_keys=decrypt_keys,
                   trust=trust).history()
+
+
+def manifest_thumbnails(asset: Asset) -> dict[str, tuple[str, bytes]]:
+    """Each manifest's claim thumbnail as (media type, bytes), by manifest label; stored size
+    and decoded pixels are bounded (others' files are untrusted), and one that fails the
+    bounds or does not decode is left out."""
+    store = asset.store if asset.location is not None else None
+    if store is None:
+        return {}
+    from fakemedia.manifest import labels
+    from fakemedia.manifest.thumbnail import CLAIM_LABEL, read_thumbnail
+
+    out: dict[str, tuple[str, bytes]] = {}
+    for manifest in store.manifests:
+        label = next((a.label for a in manifest.assertions()
+                      if labels.base_label(a.label).startswith(CLAIM_LABEL)), None)
+        if label is None:
+            continue
+        found, _why = read_thumbnail(manifest, label)
+        if found is not None:
+            out[manifest.label] = (found.media_type, found.data)
+    return out
 
 
 def verdict(report: VerificationReport) -> Verdict:
@@ -418,6 +445,12 @@ class AnnotateOptions:
     #: :class:`fakemedia.cose.signer.TimeStamper`; ``timestamper`` wins when both are set.
     tsa_url: str | None = None
     timestamper: TimeStamper | None = None
+    #: Ingredients from other files: at most one parentOf (an image that carries a manifest
+    #: has its own parent already) and any number of componentOf, each optionally with the
+    #: region it occupies (see :mod:`fakemedia.manifest.ingredient`).
+    ingredients: tuple[IngredientSource, ...] = ()
+    #: Claim and ingredient thumbnails; None: none (the command line makes them by default).
+    thumbnails: ThumbnailOptions | None = None
 
 
 @dataclass(frozen=True)
@@ -505,17 +538,76 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
     acted = None if recorded is declared else dataclasses.replace(
         recorded, regions=tuple(r for r in recorded.regions if r in declared.regions))
     uris = [r.uri for r in redactions]
+    made = _file_ingredients(options, has_parent=parent is not None, trust=trust)
+    warnings += [w for m in made for w in m.warnings]
+    claim_thumb = None
+    if options.thumbnails is not None and options.thumbnails.enabled:
+        from fakemedia.manifest import thumbnail
+
+        claim_thumb = thumbnail.claim_thumbnail(asset.data, options.thumbnails)
     composition = compose.compose(recorded, agent={"name": "fakemedia", "version": __version__},
                                   parent=parent, title=title, when=options.when, acted=acted,
                                   redacted=uris, redaction_reason=options.redaction_reason,
-                                  sealed=sealed)
+                                  sealed=sealed, ingredients=made, thumbnail=claim_thumb)
     request = builder.BuildRequest(asset.data, composition.assertions, signer, title=title,
                                    generator_version=__version__, compress=options.compress,
                                    redacted_assertions=uris, timestamper=_timestamper(options))
+    if made:
+        from fakemedia.manifest.ingredient import carried_store
+
+        store = carried_store(store, made)
     signed = builder.build(request, store)
     report = _check_output(signed, trust, asset.name)
     return Signed(signed, report, parent_state, parent_failures, detection, note, tuple(uris),
                   tuple(warnings))
+
+
+def ingredient_file(source: Source, relationship: str = "parentOf", *,
+                    region: Mapping[str, Any] | None = None,
+                    title: str | None = None) -> IngredientSource:
+    """An ingredient to name in :attr:`AnnotateOptions.ingredients`: a file (read bounded) as
+    ``parentOf`` or ``componentOf``, a component optionally with the region (an annotation
+    region dict) it occupies in the new image."""
+    from fakemedia.annotation.model import Region
+    from fakemedia.manifest.ingredient import IngredientSource
+
+    data, name = read_source(source)
+    shape = Region.from_dict(dict(region)) if region is not None else None
+    return IngredientSource(data, relationship, title or name, region=shape)
+
+
+def thumbnail_options(size: int | None = None, quality: int | None = None,
+                      enabled: bool = True) -> ThumbnailOptions:
+    """Thumbnail settings (defaults: longest side 512 pixels, JPEG quality 80); a value out of
+    range raises :class:`~fakemedia.errors.InvalidRequest`."""
+    from fakemedia.manifest import thumbnail
+
+    return thumbnail.ThumbnailOptions(size if size is not None else thumbnail.DEFAULT_SIZE,
+                                      quality if quality is not None else thumbnail.DEFAULT_QUALITY,
+                                      enabled)
+
+
+def _file_ingredients(options: AnnotateOptions, *, has_parent: bool,
+                      trust: TrustSettings) -> list[Ingredient]:
+    """The ingredients named by file: the parent is ``c2pa.ingredient.v3``, components follow
+    from ``__1`` (the first label stays the parent's, whichever way it came)."""
+    if not options.ingredients:
+        return []
+    from fakemedia.errors import InvalidRequest
+    from fakemedia.manifest import ingredient
+    from fakemedia.manifest.thumbnail import ThumbnailOptions
+
+    thumbs = options.thumbnails or ThumbnailOptions(enabled=False)
+    parents = [s for s in options.ingredients if s.relationship == ingredient.PARENT]
+    others = [s for s in options.ingredients if s.relationship != ingredient.PARENT]
+    if parents and has_parent:
+        raise InvalidRequest("the image carries a manifest, which is its parent: a parent file "
+                             "cannot be one too")
+    if len(parents) > 1:
+        raise InvalidRequest(f"{len(parents)} parent files: a manifest has at most one parent")
+    made = [ingredient.ingredient_from_file(p, index=0, thumbnails=thumbs, trust=trust)
+            for p in parents]
+    return made + ingredient.ingredients_from_files(others, start=1, thumbnails=thumbs, trust=trust)
 
 
 def _check_declared_regions(data: bytes, declared: Annotation) -> None:

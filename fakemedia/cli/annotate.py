@@ -29,7 +29,7 @@ from fakemedia.cli._options import (
     warn,
 )
 from fakemedia.cli._safety import FiniteFloat, refuse_existing
-from fakemedia.cli.authoring import AUTHORING_KEYS, authoring_options
+from fakemedia.cli.authoring import AUTHORING_KEYS, annotate_options, authoring_options
 from fakemedia.errors import FakemediaError, ParentInvalid, SigningError
 
 _EXAMPLES = """\b
@@ -345,6 +345,7 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     signer = api.load_identity(directory, passphrase)  # a wrong passphrase fails here, once
     # An explicit --model means the user wants detection: a bad file fails instead of skipping.
     options = api.AnnotateOptions(compress=compress, title=title, **private,
+                                  **annotate_options(authoring),
                                   detect=True if model_path is not None and detect is None else detect,
                                   model_path=str(model_path) if model_path else None,
                                   tsa_url=tsa_url or api.identity_tsa_url(directory))

@@ -4,17 +4,90 @@ group apart from the annotation fields."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
+
+import click
 
 from fakemedia.cli._safety import force_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The keyword arguments :func:`authoring_options` adds to a command.
-AUTHORING_KEYS = ("force",)
+AUTHORING_KEYS = ("force", "parent", "components", "thumbnail", "thumbnail_size",
+                  "thumbnail_quality")
+
+
+class ComponentType(click.ParamType):
+    """``FILE[:x,y,w,h]``: a component file and, optionally, the pixel rectangle it occupies."""
+
+    name = "FILE[:x,y,w,h]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        text = str(value)
+        path, _, tail = text.rpartition(":")
+        if path and _four_numbers(tail):
+            x, y, w, h = (float(n) for n in tail.split(","))
+            if x < 0 or y < 0 or w <= 0 or h <= 0:
+                self.fail(f"{text!r}: x and y must be >= 0, width and height > 0", param, ctx)
+            region = {"shape": "rectangle", "unit": "pixel", "x": x, "y": y, "width": w, "height": h}
+            return Path(path), region
+        return Path(text), None
+
+
+def _four_numbers(text: str) -> bool:
+    parts = text.split(",")
+    try:
+        return len(parts) == 4 and all(math.isfinite(float(p)) for p in parts)
+    except ValueError:
+        return False
 
 
 def authoring_options(func: F) -> F:
     """Add the authoring group (applied last, so it shows as one block in --help)."""
+    for option in reversed([
+        click.option("--parent", "parent", type=click.Path(dir_okay=False, path_type=Path),
+                     metavar="FILE",
+                     help="An earlier version of the image (signed or not) recorded as its "
+                          "parentOf ingredient; its manifests are carried along."),
+        click.option("--component", "components", multiple=True, type=ComponentType(),
+                     help="A file the image was composed from, recorded as a componentOf "
+                          "ingredient, optionally with the pixel rectangle it occupies "
+                          "(repeatable)."),
+        click.option("--thumbnail/--no-thumbnail", "thumbnail", default=True, show_default=True,
+                     help="Store a claim thumbnail and ingredient thumbnails."),
+        click.option("--thumbnail-size", "thumbnail_size", type=int, metavar="PX",
+                     help="Longest side of thumbnails in pixels (16..4096, default 512)."),
+        click.option("--thumbnail-quality", "thumbnail_quality", type=int, metavar="Q",
+                     help="JPEG quality of thumbnails (1..95, default 80)."),
+    ]):
+        func = option(func)
     return force_option(func)
+
+
+def annotate_options(values: dict[str, Any]) -> dict[str, Any]:
+    """The AnnotateOptions fields the authoring group sets; usage errors before any work."""
+    from fakemedia import api
+    from fakemedia.errors import InvalidRequest
+
+    if not values["thumbnail"] and (values["thumbnail_size"] is not None
+                                    or values["thumbnail_quality"] is not None):
+        raise click.UsageError("--thumbnail-size and --thumbnail-quality need thumbnails; "
+                               "drop --no-thumbnail")
+    try:
+        thumbnails = api.thumbnail_options(values["thumbnail_size"], values["thumbnail_quality"],
+                                           values["thumbnail"])
+    except InvalidRequest as exc:
+        hint = "--thumbnail-size" if "size" in str(exc) else "--thumbnail-quality"
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+    sources = []
+    if values["parent"] is not None:
+        sources.append(api.ingredient_file(values["parent"], "parentOf"))
+    components: Sequence[tuple[Path, dict[str, Any] | None]] = values["components"]
+    for path, region in components:
+        sources.append(api.ingredient_file(path, "componentOf", region=region))
+    return {"thumbnails": thumbnails, "ingredients": tuple(sources)}

@@ -206,7 +206,8 @@ def report_cmd(image: Path, output: Path | None, trust_anchors: tuple[Path, ...]
     with naming(image):
         asset = api.open_asset(image)
         report = api.verify_asset(asset, api.trust_settings(list(trust.anchors)), decrypt_keys=keys)
-    page = html.render_report(report, asset.data, generated=datetime.now(timezone.utc))
+    page = html.render_report(report, asset.data, generated=datetime.now(timezone.utc),
+                              thumbnails=api.manifest_thumbnails(asset))
     # Decrypted restricted fields are secrets of their recipient: keep such a page private.
     decrypted = any((m.annotation.get("restricted") or {}).get("decrypted") for m in report.manifests)
     try:
