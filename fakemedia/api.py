@@ -36,6 +36,7 @@ from fakemedia.manifest.verdict import Verdict, verdict_of
 if TYPE_CHECKING:
     from fakemedia.annotation.model import Annotation
     from fakemedia.cose.signer import Signer, TimeStamper
+    from fakemedia.manifest.definition import ManifestDefinition
     from fakemedia.manifest.ingredient import Ingredient, IngredientSource
     from fakemedia.manifest.store import ManifestStore
     from fakemedia.manifest.thumbnail import ThumbnailOptions
@@ -61,6 +62,7 @@ __all__ = [
     "history",
     "ingredient_file",
     "load_decrypt_key",
+    "load_definition",
     "manifest_thumbnails",
     "open_asset",
     "parse_asset",
@@ -451,6 +453,10 @@ class AnnotateOptions:
     ingredients: tuple[IngredientSource, ...] = ()
     #: Claim and ingredient thumbnails; None: none (the command line makes them by default).
     thumbnails: ThumbnailOptions | None = None
+    #: A manifest definition (see :func:`load_definition`): its title, generator, assertions,
+    #: actions, ingredients and annotation are used where these options and the annotation
+    #: passed in leave them unset (what is given explicitly wins).
+    definition: ManifestDefinition | None = None
 
 
 @dataclass(frozen=True)
@@ -492,6 +498,11 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
     options = options or AnnotateOptions()
     trust = trust or TrustSettings()
     declared = _as_annotation(annotation)
+    definition = options.definition
+    if definition is not None:
+        options = _with_definition(options, definition)
+        if definition.annotation is not None:
+            declared = definition.annotation.merged(declared)
     jpeg.check_complete(asset.data, asset.layout)  # never sign a truncated picture
     store = asset.store
     if options.redact and store is None:
@@ -510,7 +521,7 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
         clipped, clip_warnings = _clip_detected(asset.data, found)
         warnings += clip_warnings
         recorded = mapping.with_declared(clipped, declared)
-    title = options.title or asset.name
+    title = options.title or (definition.title if definition else None) or asset.name
     parent, parent_state = None, None
     parent_failures: tuple[str, ...] = ()
     if store is not None and asset.location is not None:
@@ -544,14 +555,25 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
     if options.thumbnails is not None and options.thumbnails.enabled:
         from fakemedia.manifest import thumbnail
 
-        claim_thumb = thumbnail.claim_thumbnail(asset.data, options.thumbnails)
+        picture = asset.data
+        if definition is not None and definition.thumbnail is not None:
+            picture = read_source(definition.thumbnail)[0]
+        claim_thumb = thumbnail.claim_thumbnail(picture, options.thumbnails)
+    extra: list[Any] = []
+    if definition is not None:
+        from fakemedia.manifest.definition import assertion_specs
+
+        extra = assertion_specs(definition)
     composition = compose.compose(recorded, agent={"name": "fakemedia", "version": __version__},
                                   parent=parent, title=title, when=options.when, acted=acted,
                                   redacted=uris, redaction_reason=options.redaction_reason,
-                                  sealed=sealed, ingredients=made, thumbnail=claim_thumb)
+                                  sealed=sealed, ingredients=made, thumbnail=claim_thumb,
+                                  extra_actions=definition.actions if definition else (), extra=extra)
+    generator = definition.generator if definition else None
     request = builder.BuildRequest(asset.data, composition.assertions, signer, title=title,
                                    generator_version=__version__, compress=options.compress,
-                                   redacted_assertions=uris, timestamper=_timestamper(options))
+                                   redacted_assertions=uris, timestamper=_timestamper(options),
+                                   generator=(generator.name, generator.version) if generator else None)
     if made:
         from fakemedia.manifest.ingredient import carried_store
 
@@ -560,6 +582,26 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
     report = _check_output(signed, trust, asset.name)
     return Signed(signed, report, parent_state, parent_failures, detection, note, tuple(uris),
                   tuple(warnings))
+
+
+def load_definition(path: str | os.PathLike) -> ManifestDefinition:
+    """A c2patool-style manifest definition file, validated by its JSON Schema
+    (:class:`~fakemedia.errors.AnnotationInvalid` when it does not fit)."""
+    from fakemedia.manifest import definition
+
+    return definition.load(Path(path))
+
+
+def _with_definition(options: AnnotateOptions, definition: ManifestDefinition) -> AnnotateOptions:
+    """The definition's ingredients added to ``options``': a parent given explicitly replaces
+    the file's, components given explicitly come after the file's."""
+    from fakemedia.manifest.ingredient import PARENT, IngredientSource
+
+    explicit_parent = any(s.relationship == PARENT for s in options.ingredients)
+    listed = [IngredientSource(read_source(i.path)[0], i.relationship, i.title or i.path.name,
+                               region=i.region, description=i.description)
+              for i in definition.ingredients if not (explicit_parent and i.relationship == PARENT)]
+    return dataclasses.replace(options, ingredients=(*listed, *options.ingredients))
 
 
 def ingredient_file(source: Source, relationship: str = "parentOf", *,

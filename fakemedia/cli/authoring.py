@@ -17,7 +17,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: The keyword arguments :func:`authoring_options` adds to a command.
 AUTHORING_KEYS = ("force", "parent", "components", "thumbnail", "thumbnail_size",
-                  "thumbnail_quality")
+                  "thumbnail_quality", "definition")
 
 
 class ComponentType(click.ParamType):
@@ -50,6 +50,11 @@ def _four_numbers(text: str) -> bool:
 def authoring_options(func: F) -> F:
     """Add the authoring group (applied last, so it shows as one block in --help)."""
     for option in reversed([
+        click.option("--manifest", "definition", type=click.Path(dir_okay=False, path_type=Path),
+                     metavar="DEF.json",
+                     help="c2patool-style manifest definition (title, claim_generator_info, "
+                          "assertions, ingredients; our annotation under \"fakemedia\"); "
+                          "see 'fakemedia schema manifest-definition'. Flags win over it."),
         click.option("--parent", "parent", type=click.Path(dir_okay=False, path_type=Path),
                      metavar="FILE",
                      help="An earlier version of the image (signed or not) recorded as its "
@@ -90,4 +95,7 @@ def annotate_options(values: dict[str, Any]) -> dict[str, Any]:
     components: Sequence[tuple[Path, dict[str, Any] | None]] = values["components"]
     for path, region in components:
         sources.append(api.ingredient_file(path, "componentOf", region=region))
-    return {"thumbnails": thumbnails, "ingredients": tuple(sources)}
+    definition = None
+    if values["definition"] is not None:
+        definition = api.load_definition(values["definition"])
+    return {"thumbnails": thumbnails, "ingredients": tuple(sources), "definition": definition}

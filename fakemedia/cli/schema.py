@@ -10,16 +10,17 @@ from fakemedia import errors
 from fakemedia.cli._options import emit_json, json_option
 from fakemedia.cli._safety import force_option, refuse_existing
 
-SCHEMAS = ("annotation", "report", "history")
+SCHEMAS = ("annotation", "report", "history", "manifest-definition")
 
 
 @click.command("schema")
 @click.argument("name", type=click.Choice(SCHEMAS), default="annotation", required=False)
 def schema_cmd(name: str) -> None:
-    """Print a JSON Schema (annotation, report or history).
+    """Print a JSON Schema (annotation, report, history or manifest-definition).
 
     annotation: the input of 'annotate --annotation'; report: 'verify --json';
-    history: 'history --json'. All are JSON Schema 2020-12.
+    history: 'history --json'; manifest-definition: 'annotate --manifest'. All are JSON
+    Schema 2020-12.
     """
     from fakemedia import api
 

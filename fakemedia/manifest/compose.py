@@ -43,7 +43,9 @@ def compose(annotation: Annotation, *, agent: Mapping[str, str], parent: Mapping
             title: str | None = None, when: datetime | None = None, acted: Annotation | None = None,
             redacted: Sequence[str] = (), redaction_reason: str = "c2pa.PII.present",
             sealed: Any = None, ingredients: Sequence[Ingredient] = (),
-            thumbnail: builder.AssertionSpec | None = None) -> Composition:
+            thumbnail: builder.AssertionSpec | None = None,
+            extra_actions: Sequence[Mapping[str, Any]] = (),
+            extra: Sequence[builder.AssertionSpec] = ()) -> Composition:
     """The assertions for ``annotation``.
 
     ``parent``: the parentOf ingredient content of the manifest continued (None for an image
@@ -55,7 +57,8 @@ def compose(annotation: Annotation, *, agent: Mapping[str, str], parent: Mapping
     from files (:mod:`fakemedia.manifest.ingredient`): a parentOf one is what ``c2pa.opened``
     names (there is then no ``parent`` of the image's own), each componentOf one gets a
     ``c2pa.placed`` action, and the "composed"/"deepfaked" actions name them all. ``thumbnail``:
-    the claim thumbnail assertion.
+    the claim thumbnail assertion. ``extra_actions`` and ``extra`` (assertions, custom labels
+    included): a manifest definition's, after our own.
     """
     acted = acted or annotation
     stamp = builder.tagged_time(when)
@@ -95,6 +98,7 @@ def compose(annotation: Annotation, *, agent: Mapping[str, str], parent: Mapping
             action["parameters"] = {**action.get("parameters", {}),
                                     "ingredients": [c.reference.to_cbor() for c in components]}
         actions.append(action)
+    actions += [dict(a) for a in extra_actions]
     actions += [{"action": "c2pa.redacted", "reason": redaction_reason, "parameters": {"redacted": uri}}
                 for uri in redacted]
     specs.append(builder.AssertionSpec(labels.ACTIONS_V2, {"actions": actions}))
@@ -102,6 +106,7 @@ def compose(annotation: Annotation, *, agent: Mapping[str, str], parent: Mapping
     if sealed is not None:
         custom["restricted"] = sealed
     specs.append(builder.AssertionSpec(annotation_c2pa.CUSTOM_LABEL, custom))
+    specs += extra
     return Composition(specs, actions)
 
 
