@@ -77,6 +77,7 @@ __all__ = [
     "verify_asset",
     "verify_bytes",
     "wants_detection",
+    "with_external",
     "write_atomic",
 ]
 
@@ -97,6 +98,9 @@ class Asset:
     layout: jpeg.JpegLayout
     location: app11.StoreLocation | None
     _store: ManifestStore | None = field(default=None, repr=False)
+    #: A manifest store kept outside the image (a ``.c2pa`` sidecar or a store file given
+    #: explicitly), used when the image embeds none.
+    external: bytes | None = None
 
     @property
     def store(self) -> ManifestStore | None:
@@ -172,9 +176,31 @@ def verify_asset(asset: Asset, trust: TrustSettings | None = None, *, decrypt_ke
     """Validate ``asset``'s manifest store (each manifest once)."""
     if trust is None:
         trust = trust_settings()
+    if asset.location is None and asset.external is not None:
+        from fakemedia.manifest.external import validate_external
+
+        found, results = validate_external(asset.data, asset.external, trust)
+        return read_report(asset.data, trust, asset.name, decrypt_keys, store=found,
+                           results=results, time_requested=time_requested)
     store = asset.store if asset.location is not None else None
     return read_report(asset.data, trust, asset.name, decrypt_keys, location=asset.location,
                        store=store, time_requested=time_requested)
+
+
+def with_external(asset: Asset, image_path: str | os.PathLike | None,
+                  manifest_file: str | os.PathLike | None = None) -> Asset:
+    """``asset`` with its external manifest store attached: ``manifest_file`` when given, else
+    the ``.c2pa`` sidecar beside ``image_path`` when the image embeds no store."""
+    if manifest_file is None and (asset.location is not None or image_path is None):
+        return asset
+    from fakemedia.manifest import external
+
+    path = Path(manifest_file) if manifest_file else None
+    if path is None and asset.location is None and image_path is not None:
+        path = external.find_sidecar(Path(image_path))
+    if path is None:
+        return asset
+    return dataclasses.replace(asset, external=external.read_store_file(path))
 
 
 def verify_bytes(data: bytes, *, trust_anchors: bytes | Sequence[bytes] | None = None,
@@ -457,6 +483,11 @@ class AnnotateOptions:
     #: actions, ingredients and annotation are used where these options and the annotation
     #: passed in leave them unset (what is given explicitly wins).
     definition: ManifestDefinition | None = None
+    #: Keep the new manifest store outside the image: a sidecar (``OUT.c2pa``, the image
+    #: bytes untouched) and/or a remote manifest at ``remote_url`` (the image then carries the
+    #: XMP reference, C2PA 2.1 §11.3; the store is written beside it to upload).
+    sidecar: bool = False
+    remote_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -476,6 +507,8 @@ class Signed:
     #: What the caller should be told: detected regions clipped to the image, remote
     #: references kept, and the like (one line each).
     warnings: tuple[str, ...] = ()
+    #: The manifest store when it is kept outside the image (sidecar or remote), else None.
+    store: bytes | None = None
 
     @property
     def parent_invalid(self) -> bool:
@@ -578,6 +611,15 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
         from fakemedia.manifest.ingredient import carried_store
 
         store = carried_store(store, made)
+    from fakemedia.manifest.external import plan_reference
+
+    plan = plan_reference(asset.data, options.remote_url)
+    warnings += plan.warnings
+    if options.sidecar or options.remote_url:
+        built = builder.build_external(request, store, remote_url=options.remote_url)
+        report = _check_output(built.asset, trust, asset.name, built.store)
+        return Signed(built.asset, report, parent_state, parent_failures, detection, note,
+                      tuple(uris), tuple(warnings), built.store)
     signed = builder.build(request, store)
     report = _check_output(signed, trust, asset.name)
     return Signed(signed, report, parent_state, parent_failures, detection, note, tuple(uris),
@@ -721,16 +763,30 @@ def write_signed(target: str | os.PathLike, signed: Signed, mode: int | None = N
         if read_back != signed.data:
             raise SigningError("the output file does not read back as written; nothing was written")
 
+    if signed.store is not None:  # the store first: an image never names a missing sidecar
+        from fakemedia.manifest.external import sidecar_path
+
+        write_atomic(sidecar_path(Path(target)), signed.store, mode)
     write_atomic(target, signed.data, mode, check=same)
+
+
+def outputs_of(target: str | os.PathLike, options: AnnotateOptions) -> list[Path]:
+    """Every file :func:`write_signed` writes for ``target``: the image, and its ``.c2pa``
+    store when the manifest is kept outside it."""
+    from fakemedia.manifest.external import sidecar_path
+
+    external = options.sidecar or options.remote_url is not None
+    return [Path(target), *([sidecar_path(Path(target))] if external else [])]
 
 
 #: What a freshly signed file must show for its own manifest, or it is never written.
 _SOUND_OUTPUT = ("claimSignature.validated", "assertion.dataHash.match")
 
 
-def _check_output(data: bytes, trust: TrustSettings | None, name: str | None) -> VerificationReport:
+def _check_output(data: bytes, trust: TrustSettings | None, name: str | None,
+                  external: bytes | None = None) -> VerificationReport:
     try:
-        report = verify_asset(parse_asset(data, name), trust)
+        report = verify_asset(dataclasses.replace(parse_asset(data, name), external=external), trust)
     except FakemediaError as exc:
         raise SigningError(f"the signed output does not read back ({exc}); nothing was written") from exc
     statuses = report.results.active_manifest if report.results is not None else None

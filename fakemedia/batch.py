@@ -192,6 +192,9 @@ class VerifyJob:
     tsa_anchors: tuple[bytes, ...] = ()
     #: Keys already loaded in this process (a caller that holds key objects, not PEM).
     loaded_keys: tuple[Any, ...] = ()
+    #: A manifest store file to validate the images against (else each one's .c2pa sidecar,
+    #: when it embeds none).
+    manifest_file: str | None = None
 
 
 @functools.lru_cache(maxsize=8)
@@ -288,7 +291,7 @@ def verify_one(job: VerifyJob, item: Item) -> BatchResult:
     start = time.perf_counter()
     if item.error is not None:
         return BatchResult(item.index, item.name, error=item.error[0], exit_code=item.error[1])
-    asset = item.read()
+    asset = api.with_external(item.read(), item.path, job.manifest_file)
     trust = _trust(job.trust_anchors, job.now, job.trust_config, job.tsa_anchors)
     keys = [*job.loaded_keys, *_keys(job.decrypt_keys)]
     report = api.verify_asset(asset, trust, decrypt_keys=keys,

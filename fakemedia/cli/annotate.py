@@ -333,8 +333,6 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     inputs = expand_inputs(images, recursive)
     paths = [i.path for i in inputs]
     targets = plan_outputs(inputs, output, in_place)
-    if not in_place:
-        refuse_existing(targets, authoring["force"])
     anchors = read_trust_anchors(trust_anchors)
     private = restriction_options(restrict, recipients, redact, redaction_reason)
     if model_path is not None and detect is False:
@@ -349,6 +347,8 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
                                   detect=True if model_path is not None and detect is None else detect,
                                   model_path=str(model_path) if model_path else None,
                                   tsa_url=tsa_url or api.identity_tsa_url(directory))
+    if not in_place:
+        refuse_existing([p for t in targets for p in api.outputs_of(t, options)], authoring["force"])
     detecting = api.wants_detection(annotation, options)
     if heatmap is not None and not detecting:
         raise click.UsageError("--heatmap needs detection: add --detect (a --type turns it off)")

@@ -17,7 +17,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: The keyword arguments :func:`authoring_options` adds to a command.
 AUTHORING_KEYS = ("force", "parent", "components", "thumbnail", "thumbnail_size",
-                  "thumbnail_quality", "definition")
+                  "thumbnail_quality", "definition", "sidecar", "remote")
 
 
 class ComponentType(click.ParamType):
@@ -69,6 +69,12 @@ def authoring_options(func: F) -> F:
                      help="Longest side of thumbnails in pixels (16..4096, default 512)."),
         click.option("--thumbnail-quality", "thumbnail_quality", type=int, metavar="Q",
                      help="JPEG quality of thumbnails (1..95, default 80)."),
+        click.option("--sidecar", "sidecar", is_flag=True,
+                     help="Write the manifest store to OUT.c2pa beside the image instead of "
+                          "embedding it (the image bytes are left as they are)."),
+        click.option("--remote", "remote", metavar="URL",
+                     help="The manifest will be served at URL: the image gets the XMP reference "
+                          "to it and the store is written to OUT.c2pa, to upload there."),
     ]):
         func = option(func)
     return force_option(func)
@@ -98,4 +104,5 @@ def annotate_options(values: dict[str, Any]) -> dict[str, Any]:
     definition = None
     if values["definition"] is not None:
         definition = api.load_definition(values["definition"])
-    return {"thumbnails": thumbnails, "ingredients": tuple(sources), "definition": definition}
+    return {"thumbnails": thumbnails, "ingredients": tuple(sources), "definition": definition,
+            "sidecar": values["sidecar"], "remote_url": values["remote"]}

@@ -191,12 +191,14 @@ def read_report(data: bytes, trust: TrustSettings | None = None, source: str | N
     it (``results``, with the same ``trust``) hands them in: nothing is done twice.
     """
     trust = trust or TrustSettings()
-    location = location or app11.find_c2pa_store(data)
-    if location is None:
+    location = location or (None if store is not None else app11.find_c2pa_store(data))
+    if location is None and store is None:  # a store handed in without location: a sidecar's
         remote = xmp.provenance_url(data)
         return VerificationReport(False, remote_url=remote, source=source,
                                   state="Invalid" if remote else None)
-    store = store or parse_store(location.jumbf)
+    if store is None:
+        assert location is not None
+        store = parse_store(location.jumbf)
     results = results or validate_store(store, data, location, trust)
     views = [_view(store, m, trust, results, decrypt_keys) for m in store.manifests]
     active = store.active
