@@ -837,6 +837,23 @@ def load_identity(directory: str | os.PathLike, passphrase: bytes | None = None)
     return load(Path(directory), passphrase)
 
 
+def command_signer(command: str, chain: str | os.PathLike) -> Signer:
+    """A signer that runs ``command`` (no shell): the bytes to sign on its stdin, the
+    signature on its stdout; ``chain`` is the PEM certificate chain it signs for. The key
+    stays with the command: fakemedia never reads it."""
+    from fakemedia.cose.command_signer import CommandSigner
+
+    return CommandSigner.from_files(command, Path(chain))
+
+
+def load_signer_files(cert: str | os.PathLike, key: str | os.PathLike,
+                      passphrase: bytes | None = None) -> Signer:
+    """A signer from a CA-issued certificate (chain) file and its key, under any names."""
+    from fakemedia.cose.command_signer import load_signer_files as load
+
+    return load(Path(cert), Path(key), passphrase=passphrase)
+
+
 def identity_key_encrypted(directory: str | os.PathLike) -> bool:
     from fakemedia.identity import key_is_encrypted
 

@@ -29,7 +29,7 @@ from fakemedia.cli._options import (
     warn,
 )
 from fakemedia.cli._safety import FiniteFloat, refuse_existing
-from fakemedia.cli.authoring import AUTHORING_KEYS, annotate_options, authoring_options
+from fakemedia.cli.authoring import AUTHORING_KEYS, annotate_options, authoring_options, external_signer
 from fakemedia.errors import FakemediaError, ParentInvalid, SigningError
 
 _EXAMPLES = """\b
@@ -339,14 +339,16 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
         raise click.UsageError("--model is only used with detection; drop --no-detect")
     if heatmap is not None and detect is False:
         raise click.UsageError("--heatmap needs detection; drop --no-detect")
-    directory, passphrase = resolve_identity(identity)
-    signer = api.load_identity(directory, passphrase)  # a wrong passphrase fails here, once
+    signer = external_signer(authoring, identity)
+    directory, passphrase = resolve_identity(identity) if signer is None else (None, None)
+    if signer is None and directory is not None:
+        signer = api.load_identity(directory, passphrase)  # a wrong passphrase fails here, once
     # An explicit --model means the user wants detection: a bad file fails instead of skipping.
     options = api.AnnotateOptions(compress=compress, title=title, **private,
                                   **annotate_options(authoring),
                                   detect=True if model_path is not None and detect is None else detect,
                                   model_path=str(model_path) if model_path else None,
-                                  tsa_url=tsa_url or api.identity_tsa_url(directory))
+                                  tsa_url=tsa_url or (api.identity_tsa_url(directory) if directory else None))
     if not in_place:
         refuse_existing([p for t in targets for p in api.outputs_of(t, options)], authoring["force"])
     detecting = api.wants_detection(annotation, options)
@@ -358,9 +360,10 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     maps = _heatmap_paths(paths, heatmap)
     tasks = [batch.FileTask(str(p), str(t), str(maps[p]) if p in maps else None, in_place)
              for p, t in zip(paths, targets, strict=True)]
-    workers = min(batch.resolve_jobs(jobs), len(tasks))
-    # Workers load the signer from the identity itself: key objects are not sent to them.
-    ref = batch.IdentityRef(str(directory), passphrase) if workers > 1 else signer
+    # Workers load the signer from the identity itself: key objects are not sent to them, so
+    # a signer named by --cert or --signer-cmd signs in this process.
+    workers = min(batch.resolve_jobs(jobs), len(tasks)) if directory is not None else 1
+    ref = batch.IdentityRef(str(directory), passphrase) if workers > 1 and directory else signer
     job = batch.AnnotateJob(annotation, ref, options, tuple(anchors))
     restricted = tuple(private.get("restrict", ()))
     results = []

@@ -17,7 +17,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: The keyword arguments :func:`authoring_options` adds to a command.
 AUTHORING_KEYS = ("force", "parent", "components", "thumbnail", "thumbnail_size",
-                  "thumbnail_quality", "definition", "sidecar", "remote")
+                  "thumbnail_quality", "definition", "sidecar", "remote", "signer_cmd", "cert", "key")
 
 
 class ComponentType(click.ParamType):
@@ -75,6 +75,15 @@ def authoring_options(func: F) -> F:
         click.option("--remote", "remote", metavar="URL",
                      help="The manifest will be served at URL: the image gets the XMP reference "
                           "to it and the store is written to OUT.c2pa, to upload there."),
+        click.option("--signer-cmd", "signer_cmd", metavar='"CMD ARGS"',
+                     help="Sign by running CMD (no shell): the bytes to sign on its stdin, the "
+                          "signature on its stdout; needs --cert. The key stays with CMD."),
+        click.option("--cert", "cert", type=click.Path(dir_okay=False, path_type=Path),
+                     metavar="CHAIN.pem", help="Certificate chain (PEM, leaf first or any order) "
+                                               "to sign with, instead of --identity."),
+        click.option("--key", "key", type=click.Path(dir_okay=False, path_type=Path),
+                     metavar="KEY.pem", help="Private key of --cert (encrypted: "
+                                             "$FAKEMEDIA_KEY_PASSPHRASE)."),
     ]):
         func = option(func)
     return force_option(func)
@@ -106,3 +115,27 @@ def annotate_options(values: dict[str, Any]) -> dict[str, Any]:
         definition = api.load_definition(values["definition"])
     return {"thumbnails": thumbnails, "ingredients": tuple(sources), "definition": definition,
             "sidecar": values["sidecar"], "remote_url": values["remote"]}
+
+
+def external_signer(values: dict[str, Any], identity: Path | None) -> Any:
+    """The signer --signer-cmd or --cert/--key name, or None (then the identity signs)."""
+    import os
+
+    from fakemedia import api
+    from fakemedia.cli._options import ENV_PASSPHRASE
+
+    command, cert, key = values["signer_cmd"], values["cert"], values["key"]
+    if command is None and cert is None and key is None:
+        return None
+    if identity is not None:
+        raise click.UsageError("use either --identity or --signer-cmd/--cert/--key, not both")
+    if cert is None:
+        raise click.UsageError("--signer-cmd and --key need --cert (the certificate chain)")
+    if command is not None and key is not None:
+        raise click.UsageError("use either --signer-cmd or --key, not both")
+    if command is not None:
+        return api.command_signer(command, cert)
+    if key is None:
+        raise click.UsageError("--cert needs --key or --signer-cmd")
+    passphrase = os.environ.get(ENV_PASSPHRASE)
+    return api.load_signer_files(cert, key, passphrase.encode() if passphrase else None)
