@@ -547,6 +547,11 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
         detection, note = _detect(asset.data, options.model_path, required=bool(options.detect))
     warnings: list[str] = []
     _check_declared_regions(asset.data, declared)
+    placed = [s.region for s in options.ingredients if s.region is not None]
+    if placed:  # where a component sits must lie within the picture too
+        from fakemedia.annotation.bounds import check_regions_within
+
+        check_regions_within(placed, _display_size(asset.data))
     if detection is None:
         recorded = declared
     else:

@@ -74,6 +74,10 @@ def test_parent_file_with_a_signed_image_is_refused(run: Run, tmp_path: Path,
     result = run("annotate", signed, "-o", tmp_path / "b.jpg", *ident, "--parent", tmp_path / "a.jpg")
     assert "parent" in assert_one_error(result, 2)
     assert not (tmp_path / "b.jpg").exists()
+    outside = run("annotate", tmp_path / "a.jpg", "-o", tmp_path / "c.jpg", *ident,
+                  "--component", f"{_png(tmp_path)}:60,40,10,10")
+    assert "region" in assert_one_error(outside, 2)
+    assert not (tmp_path / "c.jpg").exists()
 
 
 def test_thumbnails_on_by_default_sized_and_off(run: Run, tmp_path: Path, identity: IdentityPaths) -> None:
