@@ -212,7 +212,7 @@ def report_cmd(image: Path, output: Path | None, trust_anchors: tuple[Path, ...]
     trust = trust_from(trust_anchors)
     keys = [api.load_decrypt_key(pem, pw) for pem, pw in decrypt_key_material(decrypt_keys)]
     with naming(image):
-        asset = api.open_asset(image)
+        asset = api.with_external(api.open_asset(image), image)  # IMG.c2pa beside it, if any
         report = api.verify_asset(asset, api.trust_settings(list(trust.anchors)), decrypt_keys=keys)
     page = html.render_report(report, asset.data, generated=datetime.now(timezone.utc),
                               thumbnails=api.manifest_thumbnails(asset))

@@ -22,6 +22,9 @@ def test_sidecar_leaves_the_image_untouched(run: Run, photo: Path, identity: Ide
     assert result.exit_code == 0, result.stderr
     assert out.read_bytes() == photo.read_bytes()
     assert (tmp_path / "side.c2pa").is_file()
+    page = tmp_path / "side.html"
+    assert run("report", out, "-o", page).exit_code == 0  # the page reads the sidecar too
+    assert "No Content Credentials" not in page.read_text()
     verified = run("verify", out, "--json", "--trust-anchors", identity.trust_anchors)
     assert verified.exit_code == 0, verified.stderr
     assert json.loads(verified.stdout)["state"] == "Trusted"
@@ -53,6 +56,14 @@ def test_remote_reference_and_manifest_file(run: Run, photo: Path, identity: Ide
     store.rename(moved)
     assert run("verify", out).exit_code == 4  # remote only, never fetched
     assert run("verify", out, "--manifest-file", moved).exit_code == 0
+    oracle = pytest.importorskip("tests.interop.c2pa_oracle")
+    settings = {"verify": {"verify_trust": True, "remote_manifest_fetch": False},
+                "trust": {"trust_anchors": identity.trust_anchors.read_text()}}
+    with open(out, "rb") as stream, oracle.c2pa.Reader(
+            "image/jpeg", stream, manifest_data=moved.read_bytes(),
+            context=oracle.c2pa.Context(oracle.c2pa.Settings.from_dict(settings))) as reader:
+        assert reader.get_validation_state() == "Trusted"
+        assert not oracle.failure_codes(reader.get_validation_results())
     # Annotating a file whose manifest is remote keeps the reference and says so.
     top = tmp_path / "top.jpg"
     again = run("annotate", out, "-o", top, "--identity", identity.directory, "--type", "edited")
