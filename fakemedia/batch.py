@@ -103,6 +103,7 @@ class BatchResult:
     detection: dict[str, Any] | None = None
     detection_note: str | None = None
     redacted: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -196,6 +197,9 @@ class VerifyJob:
     tsa_anchors: tuple[bytes, ...] = ()
     #: Keys already loaded in this process (a caller that holds key objects, not PEM).
     loaded_keys: tuple[Any, ...] = ()
+    #: A manifest store file to validate the images against (else each one's .c2pa sidecar,
+    #: when it embeds none).
+    manifest_file: str | None = None
 
 
 @functools.lru_cache(maxsize=8)
@@ -244,7 +248,8 @@ def annotate_item(job: AnnotateJob, item: Item) -> BatchResult:
                                     trust=job.trust())
         return BatchResult(item.index, item.name or asset.name, output=signed.data, report=signed.report,
                            seconds=time.perf_counter() - start, parent_state=signed.parent_state,
-                           detection_note=signed.detection_note, redacted=signed.redacted)
+                           detection_note=signed.detection_note, redacted=signed.redacted,
+                           warnings=signed.warnings)
     except Exception as exc:  # one bad item never stops the batch
         message, code = failure(exc)
         return BatchResult(item.index, item.name, error=message, exit_code=code,
@@ -269,7 +274,8 @@ def annotate_file(job: AnnotateJob, task: FileTask) -> BatchResult:
     api.write_signed(target, signed, mode)
     return BatchResult(0, str(src), report=signed.report, seconds=time.perf_counter() - start,
                        written=str(target), parent_state=signed.parent_state, detection=summary,
-                       detection_note=signed.detection_note, redacted=signed.redacted)
+                       detection_note=signed.detection_note, redacted=signed.redacted,
+                           warnings=signed.warnings)
 
 
 def annotate_file_item(job: AnnotateJob, task: FileTask) -> BatchResult:
@@ -290,7 +296,7 @@ def verify_one(job: VerifyJob, item: Item) -> BatchResult:
     start = time.perf_counter()
     if item.error is not None:
         return BatchResult(item.index, item.name, error=item.error[0], exit_code=item.error[1])
-    asset = item.read()
+    asset = api.with_external(item.read(), item.path, job.manifest_file)
     trust = _trust(job.trust_anchors, job.now, job.trust_config, job.tsa_anchors)
     keys = [*job.loaded_keys, *_keys(job.decrypt_keys)]
     report = api.verify_asset(asset, trust, decrypt_keys=keys,

@@ -61,13 +61,14 @@ def _shown(report: Any, history: bool, as_json: bool, tree: bool) -> Any:
 
 def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, history: bool,
          as_json: bool, tree: bool, label: str, recursive: bool, jobs: int, log_path: Path | None,
-         cluster: str | None = None) -> None:
+         cluster: str | None = None, manifest_file: Path | None = None) -> None:
     """Verify every image, print each, then exit by the verdicts."""
     from fakemedia import batch
 
     inputs = expand_inputs(images, recursive)
     job = batch.VerifyJob(trust.anchors, trust.at, decrypt_key_material(decrypt_keys), trust.config,
-                          trust.tsa_anchors)
+                          trust.tsa_anchors,
+                          manifest_file=str(manifest_file) if manifest_file else None)
     work = [batch.Item(i, str(item.path), path=str(item.path)) for i, item in enumerate(inputs)]
     with batch.JsonlLog(log_path) as log:
         if single(images, inputs) and not cluster:
@@ -134,11 +135,15 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
 @batch_options
 @json_option
 @cluster_option
+# External manifests (sidecar and store files).
+@click.option("--manifest-file", "manifest_file", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="F.c2pa", help="Validate against this manifest store file (default: IMG.c2pa "
+                                     "beside an image that embeds none).")
 def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
                decrypt_keys: tuple[Path, ...], recursive: bool, jobs: int, log_path: Path | None,
                as_json: bool, trust_config: Path | None = None,
                tsa_anchors: tuple[Path, ...] = (), at: datetime | None = None,
-               cluster: str | None = None) -> None:
+               cluster: str | None = None, manifest_file: Path | None = None) -> None:
     """Check the Content Credentials (C2PA manifests) of JPEG images (or the JPEGs in folders).
 
     The first line is the provenance verdict: Trusted (valid, and the signer is in your trust
@@ -150,7 +155,7 @@ def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
     """
     _run(images, trust_from(trust_anchors, trust_config, tsa_anchors, at), decrypt_keys, history=False,
          as_json=as_json, tree=False, label="Verifying", recursive=recursive, jobs=jobs, log_path=log_path,
-         cluster=cluster)
+         cluster=cluster, manifest_file=manifest_file)
 
 
 @click.command("history", epilog=errors.exit_code_epilog(_VERIFY_CODES, _VERIFY_NOTE.replace(
@@ -214,10 +219,11 @@ def report_cmd(image: Path, output: Path | None, trust_anchors: tuple[Path, ...]
     trust = trust_from(trust_anchors)
     keys = [api.load_decrypt_key(pem, pw) for pem, pw in decrypt_key_material(decrypt_keys)]
     with naming(image):
-        asset = api.open_asset(image)
+        asset = api.with_external(api.open_asset(image), image)  # IMG.c2pa beside it, if any
         report = api.verify_asset(asset, api.trust_settings(list(trust.anchors)), decrypt_keys=keys)
     verdicts = api.trust_view(report, asset.data, profile) if profile else None
-    page = html.render_report(report, asset.data, generated=datetime.now(timezone.utc), profile=verdicts)
+    page = html.render_report(report, asset.data, generated=datetime.now(timezone.utc), profile=verdicts,
+                              thumbnails=api.manifest_thumbnails(asset))
     # Decrypted restricted fields are secrets of their recipient: keep such a page private.
     decrypted = any((m.annotation.get("restricted") or {}).get("decrypted") for m in report.manifests)
     try:

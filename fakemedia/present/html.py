@@ -409,7 +409,7 @@ def _identities(view: ManifestView) -> str | None:
 
 
 def _card(view: ManifestView, *, heading: str, state: str | None, regions: Sequence[_Region],
-          anchors: Mapping[str, str], active: bool) -> str:
+          anchors: Mapping[str, str], active: bool, thumbnail: tuple[str, bytes] | None = None) -> str:
     ann = view.annotation
     hidden = hidden_labels(ann)
     types = ", ".join(str(t) for t in ann.get("modification_types") or [])
@@ -433,6 +433,7 @@ def _card(view: ManifestView, *, heading: str, state: str | None, regions: Seque
     agents = ", ".join(str(a) for a in ann.get("software_agents") or [])
     tool = tool_name(view.generator)
     rows = [
+        _row("Thumbnail", _thumbnail(thumbnail, heading)),
         _row("Validation", _validation(view, state)),
         _row("Signed by", _e(signer_name(view.signer))),
         _row("Certificate", _certificate(view.signer, view.algorithm)),
@@ -531,9 +532,22 @@ def _trust_profile(view: ReportView) -> str:
     return "".join(parts)
 
 
+def _thumbnail(thumbnail: tuple[str, bytes] | None, heading: str) -> str | None:
+    """The step's claim thumbnail inline (a data: URI, which the page's CSP allows)."""
+    if thumbnail is None:
+        return None
+    media_type, data = thumbnail
+    uri = f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+    return f'<img class="thumb" src="{_e(uri)}" alt="{_e(f"thumbnail of {heading}")}">'
+
+
 def render_report(report: VerificationReport, image: bytes, *, title: str | None = None,
-                  generated: datetime | None = None, profile: ReportView | None = None) -> str:
+                  generated: datetime | None = None, profile: ReportView | None = None,
+                  thumbnails: Mapping[str, tuple[str, bytes]] | None = None) -> str:
     """The HTML page for ``report`` about ``image`` (the bytes that were verified).
+
+    ``thumbnails``: each manifest's claim thumbnail (media type, bytes) by label, as
+    :func:`fakemedia.api.manifest_thumbnails` reads them, shown on its step.
 
     ``generated``: when the check ran, printed in the footer (left out when None, which keeps
     the function pure: the same inputs give the same page). ``profile``: a Trust Profile's
@@ -605,7 +619,8 @@ def render_report(report: VerificationReport, image: bytes, *, title: str | None
             state = report.state if is_active else view.state
             heading = f"Step {step}: {view.title or 'untitled'}"
             parts.append(_card(view, heading=heading, state=state, regions=per_view.get(view.label, []),
-                               anchors=anchors, active=is_active))
+                               anchors=anchors, active=is_active,
+                               thumbnail=(thumbnails or {}).get(view.label)))
         parts.append("</ol></section>")
     if others:
         parts.append('<section aria-labelledby="others-h"><h2 id="others-h">Other manifests in the file'
@@ -613,7 +628,8 @@ def render_report(report: VerificationReport, image: bytes, *, title: str | None
                      '<ol class="timeline">')
         for view in others:
             parts.append(_card(view, heading=view.title or "untitled", state=view.state, regions=[],
-                               anchors=anchors, active=False))
+                               anchors=anchors, active=False,
+                               thumbnail=(thumbnails or {}).get(view.label)))
         parts.append("</ol></section>")
     tree = history.get("tree")
     if isinstance(tree, Mapping) and needs_tree(report):
@@ -681,6 +697,7 @@ background:#fafafa}
 .problems h2{margin-top:.8rem}
 .trend{margin:.2rem 0 .8rem}
 .timeline{list-style:none;margin:0;padding:0 0 0 1.2rem;border-left:3px solid var(--line)}
+.thumb{max-width:160px;max-height:160px;border:1px solid var(--line)}
 .card{position:relative;border:1px solid var(--line);border-radius:.4rem;padding:.8rem 1rem;
 margin:0 0 1rem;background:#fff;break-inside:avoid}
 .card::before{content:"";position:absolute;left:-1.75rem;top:1rem;width:.9rem;height:.9rem;

@@ -235,6 +235,8 @@ def history_text(report: VerificationReport, history: Mapping[str, Any], *, tree
         lines.append(f"   signed by {who}{when}{f' with {tool}' if tool else ''}")
         types = ", ".join(entry.get("modification_types") or []) or "none declared"
         lines.append(f"   modification: {types}")
+        if entry.get("thumbnail"):
+            lines.append("   thumbnail: yes (shown by 'fakemedia report')")
         note = restricted_note(ann)
         if note:
             lines.append(f"   restricted: {note}")
