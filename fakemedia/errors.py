@@ -29,7 +29,8 @@ EXIT_INTERRUPTED = 130
 EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_OK, "success; verify: the manifest is Valid or Trusted"),
     (EXIT_INVALID, "verify: the manifest is Invalid (a check failed)"),
-    (EXIT_USAGE, "usage error (bad option, argument, annotation or trust-anchor file)"),
+    (EXIT_USAGE, "usage error (bad option, argument, annotation, manifest definition or "
+                 "trust-anchor file; an output that exists, without --force)"),
     (EXIT_UNREADABLE, "unreadable input: missing file, not a JPEG, truncated, malformed"),
     (EXIT_NO_MANIFEST, "no manifest found (or only a remote one, which is never fetched)"),
     (EXIT_SIGNING, "signing or identity problem (key, passphrase, certificate)"),

@@ -107,7 +107,7 @@ def _verify(path: Path, anchors: list[bytes], as_json: bool) -> int:
     except CertificateError:
         raise _FallBack from None
     try:
-        asset = api.open_asset(path)
+        asset = api.with_external(api.open_asset(path), path)  # IMG.c2pa beside it, if any
         report = api.verify_asset(asset, trust)
     except FakemediaError as exc:
         if path.name not in str(exc):

@@ -24,6 +24,8 @@ from fakemedia.manifest.store import HashedURI, Manifest, ManifestStore, parse_s
 from fakemedia.manifest.validate import StoreResults, TrustSettings, validate_one, validate_store
 
 _CUSTOM = "org.fakemedia.annotation"
+#: Claim thumbnails: ``c2pa.thumbnail.claim`` (claims v2) or ``….claim.jpeg`` and the like (v1).
+_CLAIM_THUMBNAIL = "c2pa.thumbnail.claim"
 
 
 @dataclass
@@ -57,6 +59,8 @@ class ManifestView:
     redacted: list[str] = field(default_factory=list)
     #: CAWG identity assertions of this manifest, validated (who vouches beside the signer).
     identities: list[cawg.VerifiedIdentity] = field(default_factory=list)
+    #: Label of the claim thumbnail assertion (C2PA 2.1 §9.2), when the manifest binds one.
+    thumbnail: str | None = None
 
     @property
     def state(self) -> str:
@@ -72,6 +76,7 @@ class ManifestView:
             "state": self.state, "validation": self.statuses.to_dict(),
             "redacted": self.redacted,
             "identities": [i.to_dict() for i in self.identities],
+            "thumbnail": self.thumbnail,
         }
 
 
@@ -171,6 +176,7 @@ def _chain_entry(view: ManifestView) -> dict[str, Any]:
         "ingredients": len(view.ingredients),
         "redacted": view.redacted,
         "identities": [i.to_dict() for i in view.identities],
+        "thumbnail": view.thumbnail,
     }
 
 
@@ -184,12 +190,14 @@ def read_report(data: bytes, trust: TrustSettings | None = None, source: str | N
     it (``results``, with the same ``trust``) hands them in: nothing is done twice.
     """
     trust = trust or TrustSettings()
-    location = location or app11.find_c2pa_store(data)
-    if location is None:
+    location = location or (None if store is not None else app11.find_c2pa_store(data))
+    if location is None and store is None:  # a store handed in without location: a sidecar's
         remote = xmp.provenance_url(data)
         return VerificationReport(False, remote_url=remote, source=source,
                                   state="Invalid" if remote else None)
-    store = store or parse_store(location.jumbf)
+    if store is None:
+        assert location is not None
+        store = parse_store(location.jumbf)
     results = results or validate_store(store, data, location, trust)
     views = [_view(store, m, trust, results, decrypt_keys) for m in store.manifests]
     active = store.active
@@ -207,7 +215,7 @@ def _view(store: ManifestStore, m: Manifest, trust: TrustSettings, results: Stor
     """What the manifest says, read only through the hashed URIs its claim lists (never a box
     found by label alone), skipping what a later claim redacted."""
     signer, algorithm = _signer(m)
-    actions = custom = None
+    actions = custom = thumbnail = None
     ingredients = []
     redacted = store.redacted_uris()
     for _ref, assertion, _created in store.bound_assertions(m):
@@ -220,6 +228,8 @@ def _view(store: ManifestStore, m: Manifest, trust: TrustSettings, results: Stor
             custom = assertion.try_content()
         elif base in labels.INGREDIENT_LABELS:
             ingredients.append(_ingredient(store, m, assertion.label, assertion.try_content()))
+        elif base.startswith(_CLAIM_THUMBNAIL) and thumbnail is None:
+            thumbnail = assertion.label
     statuses = results.manifest_statuses.get(m.label)
     # Identities checked in this run are shown as found; a manifest the run did not reach
     # is validated on its own, here.
@@ -232,7 +242,8 @@ def _view(store: ManifestStore, m: Manifest, trust: TrustSettings, results: Stor
                                custom if isinstance(custom, dict) else None, decrypt_keys),
         ingredients=ingredients,
         statuses=statuses if statuses is not None else validate_one(store, m, trust),
-        redacted=store.redacted_in(m.label), identities=cawg.identities_of(m, trust, recorded))
+        redacted=store.redacted_in(m.label), identities=cawg.identities_of(m, trust, recorded),
+        thumbnail=thumbnail)
 
 
 def _annotation(actions: dict[str, Any] | None, custom: dict[str, Any] | None,
