@@ -353,7 +353,9 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
                                   detect=True if model_path is not None and detect is None else detect,
                                   model_path=str(model_path) if model_path else None,
                                   tsa_url=tsa_url or (api.identity_tsa_url(directory) if directory else None))
-    if not in_place:
+    # A cluster run resumes: it skips outputs that are sound signed copies of their input and
+    # reports any other existing file as an item error, so it never overwrites either.
+    if not in_place and not cluster:
         refuse_existing([p for t in targets for p in api.outputs_of(t, options)], authoring["force"])
     detecting = api.wants_detection(annotation, options)
     if heatmap is not None and not detecting:
