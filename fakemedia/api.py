@@ -23,6 +23,7 @@ from fakemedia._io import write_atomic
 from fakemedia.errors import (
     AnnotationInvalid,
     FakemediaError,
+    InputImageError,
     LimitExceeded,
     ManifestError,
     ManifestNotFound,
@@ -596,7 +597,12 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
         picture = asset.data
         if definition is not None and definition.thumbnail is not None:
             picture = read_source(definition.thumbnail)[0]
-        claim_thumb = thumbnail.claim_thumbnail(picture, options.thumbnails)
+        try:
+            claim_thumb = thumbnail.claim_thumbnail(picture, options.thumbnails)
+        except InputImageError as exc:
+            # The manifest binds the bytes, not the pixels: a file Pillow cannot draw is still
+            # signed, without a thumbnail, and the user is told.
+            warnings.append(f"no thumbnail: {exc}")
     extra: list[Any] = []
     if definition is not None:
         from fakemedia.manifest.definition import assertion_specs
