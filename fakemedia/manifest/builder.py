@@ -168,7 +168,8 @@ def build(request: BuildRequest, existing: ManifestStore | None = None) -> bytes
 def _claim(request: BuildRequest, specs: Sequence[AssertionSpec],
            boxes: Sequence[jumbf.SuperBox]) -> bytes:
     """Claim v2 (§4.1), deterministic CBOR; assertions referenced in the relative form."""
-    created, gathered = [], []
+    created: list[dict[str, Any]] = []
+    gathered: list[dict[str, Any]] = []
     for spec, box in zip(specs, boxes, strict=True):
         ref = HashedURI(labels.relative_assertion_uri(spec.label),
                         hashlib.sha256(box.hash_input()).digest()).to_cbor()
