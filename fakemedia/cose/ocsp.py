@@ -139,7 +139,7 @@ def _names_signer(single: Any, chain: Sequence[x509.Certificate]) -> bool:
 
 def _spki_key_bits(spki: bytes) -> bytes:
     """The subjectPublicKey BIT STRING contents (no unused-bits byte) of a DER SPKI."""
-    from asn1crypto import keys  # type: ignore[import-untyped]
+    from asn1crypto import keys
 
     return bytes(keys.PublicKeyInfo.load(spki)["public_key"].contents[1:])
 
