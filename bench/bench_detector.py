@@ -3,14 +3,14 @@
     .venv/bin/python bench/bench_detector.py DATA [--cache DIR]
 
 DATA is a dataset with a train/test split (e.g. the offline benchmark from
-``python -m fakemedia.detect.benchmark --out DATA``). Both setups see the same images, the same
+``fakemedia-lab benchmark --out DATA``). Both setups see the same images, the same
 cached latents (encoding time is excluded from both) and the same test split.
 
 * thesis: flattened YUV ``y`` latents (65 536-d at 256²) and ``HistGradientBoostingClassifier``
   with the thesis's final parameters (learning_rate 0.1297, max_iter 596, max_leaf_nodes 117,
   min_samples_leaf 18, l2 0.00304, early stopping on 10 %), one fit, no search, no calibration –
   a lower bound on what the thesis pipeline costs.
-* default: :func:`fakemedia.detect.experiment.train_detector` with the default features and
+* default: :func:`fakemedia.lab.experiment.train_detector` with the default features and
   classifier, *including* its hyper-parameter search and calibration, without the patch map.
 
 Feature-extraction time (flatten/pooled/spectral from cached latents) is reported separately.
@@ -35,26 +35,26 @@ THESIS_HGB = {
 
 
 def main() -> None:
-    import torch
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from fakemedia.detect.classifier import binary_metrics
-    from fakemedia.detect.data import read_dataset, train_test
-    from fakemedia.detect.experiment import (
+    from fakemedia.detect.features import FeatureConfig
+    from fakemedia.detect.runtime import limit_threads
+    from fakemedia.lab.classifier import binary_metrics
+    from fakemedia.lab.data import read_dataset, train_test
+    from fakemedia.lab.experiment import (
         DEFAULT_CLASSIFIER,
         DEFAULT_FEATURES,
         FeatureSource,
         evaluate_model,
         train_detector,
     )
-    from fakemedia.detect.features import FeatureConfig
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("data", type=Path)
     ap.add_argument("--cache", type=Path, default=None)
     ap.add_argument("--size", type=int, default=256)
     a = ap.parse_args()
-    torch.set_num_threads(2)
+    limit_threads(2)
     cache = a.cache or (a.data if a.data.is_dir() else a.data.parent) / ".fakemedia-cache"
     tr_ds, te_ds = train_test(read_dataset(a.data))
     tr = FeatureSource.load(tr_ds, size=a.size, cache_dir=cache)

@@ -16,6 +16,7 @@ import time
 import torch
 
 from fakemedia.detect.encoder import load_encoder
+from fakemedia.detect.runtime import limit_threads
 
 
 def peak_rss_mib() -> float:
@@ -50,7 +51,7 @@ def main() -> int:
     print(f"{'threads':>7} {'batch':>5} {'img/s':>8} {'ms/img':>8} {'peak RSS MiB':>13}")
     rows = []
     for th in a.threads:
-        torch.set_num_threads(th)
+        limit_threads(th)
         pair = []
         for b in (1, a.batch):
             ips = throughput(enc, b, a.size, a.seconds)

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_softbinding.py [--unmarked 1000] [--seed 1]
 
-Marks and signs every bundled photograph (fakemedia.detect.photos) and its mirror image (so
+Marks and signs every bundled photograph (fakemedia.lab.photos) and its mirror image (so
 24 distinct pictures), each with its own repository key, and stores the manifests in a fresh
 repository. Each signed file is then stripped by re-encoding and attacked: JPEG quality
 90/70/50, resize to 75/50 % (then JPEG 90), a centred crop keeping 90 % of each side (JPEG 90),
@@ -34,7 +34,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fakemedia.cose.identity import create_identity, load_identity, load_trust_anchors
-from fakemedia.detect.photos import available_photos
+from fakemedia.lab.photos import available_photos
 from fakemedia.manifest import builder, labels, soft_binding
 from fakemedia.manifest.builder import AssertionSpec, BuildRequest
 from fakemedia.manifest.validate import TrustSettings

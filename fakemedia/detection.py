@@ -1,9 +1,16 @@
-"""Detector output → annotation: the probability and the regions ``annotate`` records.
+"""The detector's boundary: whether it can run, loading it once, and its output → annotation.
 
-Pure and torch-free: it takes any object shaped like
+**Availability.** The detector stack (torch, safetensors: the ``detect`` extra) is optional.
+:func:`available` says whether it is installed without importing it; :func:`load_detector` is
+the one place where its absence, an :class:`ImportError`, becomes
+:class:`~fakemedia.errors.DetectorUnavailable` (one line naming the extra). Nothing here imports
+torch at import time; :func:`load_detector` loads the model and encoder weights on first use
+and keeps them for the process.
+
+**Mapping.** The rest is pure and torch-free: it takes any object shaped like
 :class:`fakemedia.detect.model.DetectionResult` (``probability``, ``patch_map``, ``cell_size``,
 ``offset``, ``image_size``, ``model_name``, ``model_version``, ``model_sha256``), so it is
-tested on hand-made patch maps. Only :mod:`fakemedia.api` runs the detector itself.
+tested on hand-made patch maps.
 
 **Regions rule** (all values in :class:`RegionSettings`):
 
@@ -29,15 +36,98 @@ did something to the image.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fakemedia.annotation.model import Annotation, Probability, Region
+from fakemedia.errors import DetectorUnavailable
 
-__all__ = ["DetectionLike", "RegionSettings", "detected_annotation", "detected_regions",
-           "detection_summary", "with_declared"]
+if TYPE_CHECKING:
+    import numpy as np
+
+    from fakemedia.detect.imageio import ImageSource
+    from fakemedia.detect.model import DetectionResult, DetectorModel
+
+__all__ = ["STACK", "DetectionLike", "Detector", "RegionSettings", "available", "detected_annotation",
+           "detected_regions", "detection_summary", "limit_threads", "load_detector", "with_declared"]
+
+#: The modules inference needs beyond the base install (the ``detect`` extra).
+STACK = ("torch", "safetensors")
+
+
+def available() -> bool:
+    """Whether the detector stack is installed (looked up, not imported: cheap)."""
+    return all(importlib.util.find_spec(name) is not None for name in STACK)
+
+
+@contextmanager
+def _stack() -> Iterator[None]:
+    """The one ImportError boundary: a missing module of the stack is DetectorUnavailable."""
+    try:
+        yield
+    except ImportError as exc:
+        raise DetectorUnavailable(exc.name) from None
+
+
+def limit_threads(n: int | None = None) -> int | None:
+    """:func:`fakemedia.detect.runtime.limit_threads` where the stack is installed (None where not)."""
+    if not available():
+        return None
+    from fakemedia.detect.runtime import limit_threads as limit
+
+    return limit(n)
+
+
+@dataclass(frozen=True)
+class Detector:
+    """A loaded model and the encoder it needs (None for a model that uses no latents)."""
+
+    model: DetectorModel
+    encoder: Any
+
+    def score(self, image: ImageSource | np.ndarray) -> DetectionResult:
+        """Score an image: a path, bytes, a binary stream or an H×W×3 uint8 array."""
+        with _stack():
+            import numpy as np
+
+            from fakemedia.detect.imageio import load_rgb
+            from fakemedia.detect.model import score_image
+
+            rgb = image if isinstance(image, np.ndarray) else load_rgb(image)
+            return score_image(rgb, self.model, encoder=self.encoder)
+
+
+def load_detector(model_path: str | None = None) -> Detector:
+    """The detector for ``model_path`` (None: the shipped default), loaded once per process.
+
+    Raises :class:`~fakemedia.errors.DetectorUnavailable` where the stack is missing and
+    :class:`~fakemedia.errors.DetectorError` for a missing, foreign or corrupt model.
+    """
+    with _stack():
+        from fakemedia.detect import encoder
+
+        # Other encoder weights (--encoder-weights) make another detector.
+        return _load(model_path, str(encoder.current_weights_path() or ""))
+
+
+@functools.lru_cache(maxsize=4)
+def _load(model_path: str | None, encoder_weights: str) -> Detector:
+    with _stack():
+        from fakemedia.detect.encoder import load_encoder
+        from fakemedia.detect.model import load_default_model, load_model
+        from fakemedia.detect.runtime import limit_threads as limit
+
+        model = load_model(model_path) if model_path else load_default_model()
+        enc = None
+        if model.features.uses_latents or model.patch_spec is not None:
+            limit()
+            enc = load_encoder(None)
+        return Detector(model, enc)
 
 
 class DetectionLike(Protocol):

@@ -31,20 +31,19 @@ COMPOSITE_BOX = (96, 64, 224, 192)
 
 
 def _crop(name: str, top: int, left: int, side: int) -> np.ndarray:
-    from fakemedia.detect.benchmark import load_photo
     from fakemedia.detect.imageio import resize_rgb
+    from fakemedia.lab.benchmark import load_photo
 
     img = load_photo(name)
     return resize_rgb(np.ascontiguousarray(img[top : top + side, left : left + side]), SIZE)
 
 
 def _generator() -> object:
-    import torch
+    from fakemedia.detect.runtime import limit_threads
+    from fakemedia.lab import generators as gen
+    from fakemedia.lab.benchmark import PHOTOS, TEST_SCENES, _patch_sampler, load_photo
 
-    from fakemedia.detect import generators as gen
-    from fakemedia.detect.benchmark import PHOTOS, TEST_SCENES, _patch_sampler, load_photo
-
-    torch.set_num_threads(min(2, torch.get_num_threads()))
+    limit_threads()
     train = [load_photo(n) for n, scene in PHOTOS if scene not in TEST_SCENES]
     sampler = _patch_sampler(train, SIZE, batch=8, rng=np.random.default_rng(SEED + 1000))
     model, _log = gen.train_autoencoder(sampler, UPSAMPLER, seconds=900.0, max_steps=200, seed=SEED)
@@ -52,7 +51,7 @@ def _generator() -> object:
 
 
 def make(out: Path) -> dict[str, object]:
-    from fakemedia.detect import generators as gen
+    from fakemedia.lab import generators as gen
 
     model = _generator()
     a, b = (_crop(*s)[None] for s in SYNTHETIC_SOURCES)

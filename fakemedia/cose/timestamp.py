@@ -63,6 +63,10 @@ class TimeStampCheck:
     statuses: list[tuple[str, str]] = field(default_factory=list)
     gen_time: datetime | None = None
     present: bool = False
+    #: False when the header is there but holds no ``tstTokens`` list of byte strings: the
+    #: reference SDK cannot decode such a container and, for CAWG credentials, treats the
+    #: credential as unstamped (the claim signature path still reports it malformed).
+    container_ok: bool = True
 
     def add(self, code: str, explanation: str) -> None:
         self.statuses.append((code, explanation))
@@ -99,14 +103,21 @@ def message_imprint(protected_bytes: bytes, signature: bytes) -> bytes:
 
 
 def check(unprotected: Mapping[Any, Any], protected_bytes: bytes, signature: bytes,
-          claim_bytes: bytes, claim_version: int, anchors: Sequence[x509.Certificate]) -> TimeStampCheck:
-    """Validate the claim signature's time-stamp, if any (§15.8); never raises on bad input."""
+          claim_bytes: bytes, claim_version: int, anchors: Sequence[x509.Certificate], *,
+          check_trust: bool = True) -> TimeStampCheck:
+    """Validate the claim signature's time-stamp, if any (§15.8); never raises on bad input.
+
+    ``claim_bytes`` is what a v1 ``sigTst`` imprints (the signed payload). ``check_trust=False``
+    is the reference SDK's pass-through policy for CAWG credentials: a validated token counts
+    as trusted without a TSA chain."""
     result = TimeStampCheck()
     found = header_tokens(unprotected)
     if found is None:
         return result
     result.present = True
     label, entries = found
+    if not entries:
+        result.container_ok = False
     if len(entries) != 1:
         # §10.3.2.5.1 allows one token; the reference SDK then ignores the time-stamps.
         result.add("timeStamp.malformed", f"{label} holds {len(entries)} tokens, exactly one is allowed")
@@ -114,14 +125,19 @@ def check(unprotected: Mapping[Any, Any], protected_bytes: bytes, signature: byt
     entry = entries[0]
     value = entry.get("val") if isinstance(entry, Mapping) else None
     if not isinstance(value, bytes) or not value:
+        result.container_ok = isinstance(value, bytes)
         result.add("timeStamp.malformed", f"{label} token is not a byte string")
         return result
     payload = v2_payload(signature) if label == SIGTST2 else claim_bytes
-    legacy = claim_version < 2
+    if not check_trust:
+        skip: str | None = "pass-through policy for identity credentials: no TSA anchor checked"
+    elif claim_version < 2:
+        skip = "legacy v1 rule: no TSA anchor checked"
+    else:
+        skip = None
     try:
         token = _parse(value, response=label == SIGTST)
-        when = _verify(token, countersign_data(protected_bytes, payload), result,
-                       anchors, legacy)
+        when = _verify(token, countersign_data(protected_bytes, payload), result, anchors, skip)
     except _Reject as rejected:
         result.add(rejected.code, rejected.explanation)
         return result
@@ -134,7 +150,7 @@ def token_problem(token: bytes, message: bytes) -> str | None:
     signature, another imprint); None when it is sound. Trust is not judged here: the
     reference SDK also checks a TSA's reply against the data before using it."""
     try:
-        _verify(_parse(token, response=False), message, TimeStampCheck(), (), legacy=True)
+        _verify(_parse(token, response=False), message, TimeStampCheck(), (), "not judged here")
     except _Reject as rejected:
         return rejected.explanation
     return None
@@ -212,13 +228,14 @@ def _signer_cert(signer_info: Any, pool: Sequence[x509.Certificate]) -> x509.Cer
 
 
 def _verify(token: _Token, message: bytes, result: TimeStampCheck,
-            anchors: Sequence[x509.Certificate], legacy: bool) -> datetime:
-    """Steps 2-5 of §15.8 for one token; returns the attested time or raises _Reject."""
+            anchors: Sequence[x509.Certificate], skip_trust: str | None) -> datetime:
+    """Steps 2-5 of §15.8 for one token; returns the attested time or raises _Reject.
+    ``skip_trust`` names the rule under which the TSA's chain is not checked, if one applies."""
     pool = _certificates(token.signed_data)
     last = _Reject("timeStamp.malformed", "time-stamp token has no usable signer")
     for signer_info in token.signed_data["signer_infos"]:
         try:
-            return _verify_signer(token, signer_info, pool, message, result, anchors, legacy)
+            return _verify_signer(token, signer_info, pool, message, result, anchors, skip_trust)
         except _Reject as rejected:
             last = rejected
         except Exception as exc:  # asn1crypto on malformed nested fields
@@ -229,7 +246,7 @@ def _verify(token: _Token, message: bytes, result: TimeStampCheck,
 
 def _verify_signer(token: _Token, signer_info: Any, pool: Sequence[x509.Certificate],
                    message: bytes, result: TimeStampCheck,
-                   anchors: Sequence[x509.Certificate], legacy: bool) -> datetime:
+                   anchors: Sequence[x509.Certificate], skip_trust: str | None) -> datetime:
     cert = _signer_cert(signer_info, pool)
     if cert is None:
         raise _Reject("timeStamp.untrusted", "time-stamp signer certificate not in the token")
@@ -266,9 +283,8 @@ def _verify_signer(token: _Token, signer_info: Any, pool: Sequence[x509.Certific
     if _HASHES[imprint_alg](message).digest() != imprint["hashed_message"].native:
         raise _Reject("timeStamp.mismatch", f"time-stamp imprint does not match the signature: {name}")
     result.add("timeStamp.validated", f"time-stamp imprint matches, time {_iso(when)}: {name}")
-    if legacy:
-        result.add("timeStamp.trusted",
-                   f"time-stamp trusted (legacy v1 rule: no TSA anchor checked): {name}")
+    if skip_trust is not None:
+        result.add("timeStamp.trusted", f"time-stamp trusted ({skip_trust}): {name}")
         return when
     chain = certs.order_chain(cert, pool)
     problems = certs.profile_problems(cert, ekus=_TSA_EKUS) + certs.chain_problems(chain, anchors, when)

@@ -424,6 +424,11 @@ def use_encoder_weights(path: str | os.PathLike[str] | None) -> None:
     _override = Path(path) if path is not None else None
 
 
+def current_weights_path() -> Path | None:
+    """The weights :func:`use_encoder_weights` chose for this process (None: the shipped ones)."""
+    return _override
+
+
 def load_encoder(path: str | os.PathLike[str] | None = None) -> JpegAIStyleEncoder:
     """Load an encoder in eval mode.
 

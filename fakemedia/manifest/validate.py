@@ -73,7 +73,10 @@ class TrustSettings:
     Extended Key Usages (dotted OIDs); ``end_entities`` are SHA-256 fingerprints (DER) of
     signer certificates trusted as they are, without a chain; ``tsa_anchors`` are added to
     ``anchors`` for time-stamp authorities (the reference SDK uses the signer list for both,
-    §14.4.2 asks for a separate one); ``cawg_anchors`` are for CAWG identity credentials only.
+    §14.4.2 asks for a separate one). The ``cawg_*`` settings are the CAWG identity trust, kept
+    apart as the reference SDK's ``cawg_trust``: ``cawg_anchors``, ``cawg_extra_ekus`` and
+    ``cawg_end_entities`` for X.509 identity credentials, ``cawg_ica_issuers`` the trusted
+    issuer DIDs of identity claims aggregation credentials (compared without DID fragment).
     ``now`` is the validation time: a signer without a trusted time-stamp is judged at it.
     """
 
@@ -83,10 +86,22 @@ class TrustSettings:
     cawg_anchors: Sequence[x509.Certificate] = ()
     extra_ekus: Sequence[str] = ()
     end_entities: frozenset[bytes] = frozenset()
+    cawg_extra_ekus: Sequence[str] = ()
+    cawg_end_entities: frozenset[bytes] = frozenset()
+    cawg_ica_issuers: Sequence[str] = ()
 
     @property
     def time_stamp_anchors(self) -> list[x509.Certificate]:
         return [*self.tsa_anchors, *(a for a in self.anchors if a not in self.tsa_anchors)]
+
+
+@dataclass
+class StoreResults(ValidationResults):
+    """The C2PA validation results plus what the run established beyond status codes."""
+
+    #: Manifest label -> its CAWG identity assertions as validated, in claim order (only
+    #: assertions whose hashed URI matched are checked); not part of the C2PA output.
+    identities: dict[str, list[cawg.IdentityFinding]] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -115,13 +130,15 @@ class _Context:
     redacted: frozenset[str] = frozenset()
     #: Manifest label -> its checks, so every manifest is validated once per run.
     checked: dict[str, _Checked] = field(default_factory=dict)
+    #: Manifest label -> its identity findings (manifests with identity assertions only).
+    identities: dict[str, list[cawg.IdentityFinding]] = field(default_factory=dict)
 
 
 def validate_store(store: ManifestStore, asset: bytes | None, location: StoreLocation | None,
-                   trust: TrustSettings | None = None) -> ValidationResults:
+                   trust: TrustSettings | None = None) -> StoreResults:
     """Validate the active manifest, its binding to ``asset`` and its ingredients."""
     ctx = _Context(store, asset, location, trust or TrustSettings(), store.redacted_uris())
-    results = ValidationResults()
+    results = StoreResults(identities=ctx.identities)
     active = store.active
     if active is None:
         results.active_manifest.add("claim.missing", None, "the store holds no manifest")
@@ -514,8 +531,10 @@ def _check_identities(ctx: _Context, m: Manifest, out: StatusList,
     claim_refs = [ref for part in m.claim_refs() for ref in part]
     for label, (_, assertion, _c) in refs.items():
         if cawg.is_identity_label(label):
-            for code, url, why in cawg.validate_identity(m, assertion, claim_refs, ctx.trust).statuses:
+            result = cawg.validate_identity(m, assertion, claim_refs, ctx.trust)
+            for code, url, why in result.statuses:
                 out.add(code, url, why)
+            ctx.identities.setdefault(m.label, []).append(cawg.finding(m, assertion, result))
 
 
 # Step 5 ------------------------------------------------------------------------------------

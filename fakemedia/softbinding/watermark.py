@@ -64,7 +64,7 @@ def _session(name: str) -> Any:
         import onnxruntime  # type: ignore[import-untyped]
     except ImportError:
         raise WatermarkUnavailable(
-            "the watermark needs onnxruntime: install fakemedia with the 'watermark' extra") from None
+            "the watermark needs onnxruntime, which is not installed: pip install 'fakemedia[watermark]'") from None
     path = MODELS / name
     try:
         blob = path.read_bytes()

@@ -20,14 +20,16 @@ from ..formats import jpeg
 from ..limits import MAX_FILE_BYTES, MAX_INDICATOR_SET_BYTES
 from ..manifest.reader import read_report
 from ..manifest.validate import TrustSettings
+from . import shipped
 from .evaluate import evaluate
 from .formula import FormulaEngine, FormulaError
 from .indicators import build_indicators
 from .profile import Profile, ProfileError, load_profile
 from .report import RENDERERS, build_report
+from .shipped import resolve_profile
 
-__all__ = ["FormulaError", "ProfileError", "check_profile", "evaluate_image", "evaluate_indicator_file",
-           "exit_status", "image_indicators", "render_report"]
+__all__ = ["FormulaError", "ProfileError", "check_profile", "evaluate_image", "evaluate_image_with_bytes",
+           "evaluate_indicator_file", "exit_status", "image_indicators", "render_report", "shipped"]
 
 
 def _read(path: Path, limit: int, what: str) -> bytes:
@@ -59,12 +61,23 @@ def _evaluate(profile: Profile, indicators: dict[str, Any], language: str, *, as
     return report
 
 
+def evaluate_image_with_bytes(image: str | Path, profile_path: str | Path, *, language: str = "en",
+                              trust_anchors: bytes | None = None,
+                              decrypt_keys: Sequence[Any] = ()) -> tuple[dict[str, Any], bytes]:
+    """The report on ``image`` and the image's bytes (what the report's asset hash names)."""
+    indicators, data = image_indicators(image, trust_anchors=trust_anchors, decrypt_keys=decrypt_keys)
+    profile = load_profile(resolve_profile(profile_path))
+    report = _evaluate(profile, indicators, language, asset_name=Path(image).name,
+                       asset_sha256=hashlib.sha256(data).hexdigest(), verified=True)
+    return report, data
+
+
 def evaluate_image(image: str | Path, profile_path: str | Path, *, language: str = "en",
                    trust_anchors: bytes | None = None, decrypt_keys: Sequence[Any] = ()) -> dict[str, Any]:
-    indicators, data = image_indicators(image, trust_anchors=trust_anchors, decrypt_keys=decrypt_keys)
-    profile = load_profile(profile_path)
-    return _evaluate(profile, indicators, language, asset_name=Path(image).name,
-                     asset_sha256=hashlib.sha256(data).hexdigest(), verified=True)
+    """Verify ``image``, build its indicator set and evaluate a profile (a path or the name
+    of a shipped one) on it."""
+    return evaluate_image_with_bytes(image, profile_path, language=language, trust_anchors=trust_anchors,
+                                     decrypt_keys=decrypt_keys)[0]
 
 
 def evaluate_indicator_file(set_path: str | Path, profile_path: str | Path, *,
@@ -78,7 +91,7 @@ def evaluate_indicator_file(set_path: str | Path, profile_path: str | Path, *,
         raise InvalidRequest(f"{Path(set_path).name}: not a JSON indicator set") from exc
     if not isinstance(indicators, dict):
         raise InvalidRequest(f"{Path(set_path).name}: an indicator set is a JSON object")
-    profile = load_profile(profile_path)
+    profile = load_profile(resolve_profile(profile_path))
     return _evaluate(profile, indicators, language, asset_name=None, asset_sha256=None, verified=False)
 
 
@@ -93,12 +106,15 @@ def render_report(report: dict[str, Any], fmt: str) -> str:
     return RENDERERS[fmt](report)
 
 
-def check_profile(profile_path: str | Path) -> list[str]:
-    """Lint a profile: it loads, every expression parses, ids are unique and every
-    expression statement has true/false report texts. Returns warnings; raises on errors."""
+def check_profile(profile_path: str | Path, against: Sequence[str | Path] = ()) -> list[str]:
+    """Lint a profile: it loads, every expression parses, ids are unique, every expression
+    statement has true/false report texts, and every field it reads exists in some reference
+    indicator set (``against``, else the shipped ones; see :mod:`fakemedia.trust.lint`).
+    Returns warnings; raises on errors."""
+    from . import lint
     from .formula import compile_expression
 
-    profile = load_profile(profile_path)
+    profile = load_profile(resolve_profile(profile_path))
     warnings: list[str] = []
     for text in profile.all_expressions():
         try:
@@ -119,4 +135,6 @@ def check_profile(profile_path: str | Path) -> list[str]:
     for key in ("manifests", "content", "metadata", "declaration"):
         if key in profile.info:
             warnings.append(f"information-block key {key!r} hides the indicator section of that name")
+    sets = lint.load_sets(against) if against else lint.reference_sets()
+    warnings.extend(lint.missing_paths(profile, sets))
     return warnings

@@ -12,6 +12,8 @@ from fakemedia.cli import main
 
 pytest.importorskip("torch")
 
+pytestmark = pytest.mark.detect
+
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 

@@ -1,18 +1,11 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-pytest.importorskip("torch")
-pytest.importorskip("sklearn")
-
-from fakemedia.detect.classifier import binary_metrics, expected_calibration_error, random_space
 from fakemedia.detect.features import (
     FeatureConfig,
     all_patch_vectors,
-    cached_latents,
     combine_patch_probs,
     image_features,
     patch_positions,
@@ -70,28 +63,3 @@ def test_spectrum_sees_upsampling() -> None:
     noise = r.integers(0, 256, (64, 64, 3), dtype=np.uint8)
     blocky = np.repeat(np.repeat(noise[::2, ::2], 2, 0), 2, 1)  # nearest ×2: less high-frequency energy
     assert radial_spectrum(blocky)[-8:].mean() < radial_spectrum(noise)[-8:].mean()
-
-
-def test_latent_cache_reuses(tmp_path: Path) -> None:
-    imgs = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)
-    a = cached_latents(imgs, rate=0, cache_dir=tmp_path)
-    assert len(list(tmp_path.glob("latents-*.npz"))) == 1
-    b = cached_latents(imgs, rate=0, cache_dir=tmp_path)
-    assert all(np.array_equal(a[k], b[k]) for k in a)
-    assert a["y_Y"].shape == (2, 160, 2, 2)
-
-
-def test_ece_and_metrics() -> None:
-    y = np.array([0, 0, 1, 1])
-    assert expected_calibration_error(y, np.array([0.0, 0.0, 1.0, 1.0])) == 0.0
-    assert abs(expected_calibration_error(y, np.array([0.9, 0.9, 0.1, 0.1])) - 0.9) < 1e-9
-    m = binary_metrics(y, np.array([0.2, 0.6, 0.7, 0.9]))
-    assert m["accuracy"] == 0.75 and m["roc_auc"] == 1.0 and m["confusion"] == [[1, 1], [0, 2]]
-
-
-def test_search_spaces_use_valid_parameter_names() -> None:
-    from fakemedia.detect.classifier import base_estimator
-
-    for kind in ("rf", "hgb", "logreg"):
-        valid = set(base_estimator(kind).get_params())
-        assert set(random_space(kind)) <= valid

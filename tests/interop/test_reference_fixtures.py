@@ -19,12 +19,8 @@ from .reference_cases import FIXTURES, Case, all_cases, observe
 
 REPO = Path(__file__).resolve().parents[2]
 
-#: Known disagreements, with the feature each one needs.
-WAITING: dict[str, str] = {
-    "c2pa-rs-more/ica-invalid_time_stamp.jpg": "time-stamps inside CAWG credentials are not checked yet: "
-                                               "the sigTst2 token in the credential's COSE_Sign1 "
-                                               "must be checked to report cawg.ica.time_stamp.invalid",
-}
+#: Known disagreements, with the feature each one needs (none at present).
+WAITING: dict[str, str] = {}
 
 
 def _params() -> list[Any]:

@@ -5,10 +5,14 @@ claim signer, vouches for an asset, validated offline as the reference SDK valid
 :class:`VerifiedIdentity` for display. The structure and signer payload are checked first
 (padding, the referenced assertions against the claim, the hard binding), then the credential
 for its signature type: X.509 (:mod:`.x509`) or identity claims aggregation (:mod:`.ica`).
+Manifest validation keeps both as an :class:`IdentityFinding` per assertion, so what is shown
+was checked once, in the same run.
 
-Trust comes from the settings object: ``cawg_anchors`` (X.509 credential roots, separate from
-the C2PA signer anchors), ``cawg_ica_issuers`` (trusted ICA issuer DIDs) and ``now``. Neither
-list is configured by default, so credentials are reported untrusted, as by the reference SDK.
+Trust comes from the settings object, apart from the C2PA signer trust as in the reference
+SDK's ``cawg_trust`` settings: ``cawg_anchors`` (X.509 credential roots), ``cawg_extra_ekus``
+(further accepted EKUs for them), ``cawg_end_entities`` (SHA-256 of X.509 credentials trusted
+as they are), ``cawg_ica_issuers`` (trusted ICA issuer DIDs) and ``now``. None is configured
+by default, so credentials are reported untrusted, as by the reference SDK.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from fakemedia.manifest.cawg import codes
 from fakemedia.manifest.cawg.identity import NamedIdentity, VerifiedIdentity
 from fakemedia.manifest.store import Assertion, HashedURI, Manifest
 
-__all__ = ["LABEL", "IdentityResult", "NamedIdentity", "VerifiedIdentity", "identities_of",
-           "is_identity_label", "validate_identity"]
+__all__ = ["LABEL", "IdentityFinding", "IdentityResult", "NamedIdentity", "VerifiedIdentity",
+           "identities_of", "is_identity_label", "validate_identity"]
 
 LABEL = "cawg.identity"
 X509_SIG_TYPE = "cawg.x509.cose"
@@ -41,6 +45,38 @@ class IdentityResult:
 
     statuses: list[tuple[str, str, str]] = field(default_factory=list)
     identity: VerifiedIdentity | None = None
+
+
+@dataclass(frozen=True)
+class IdentityFinding:
+    """What validation established about one ``cawg.identity`` assertion of a manifest.
+
+    ``url`` is the assertion's absolute JUMBF URI, ``statuses`` its CAWG status codes as
+    (code, explanation) in the order they were found, and ``identity`` the verified facts
+    (name, verified identities, issuer, credential type, problems), or None when the assertion
+    did not parse or its credential signed other assertions than the claim's.
+    """
+
+    url: str
+    label: str
+    statuses: tuple[tuple[str, str], ...]
+    identity: VerifiedIdentity | None
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(code for code, _ in self.statuses)
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        """The codes that are neither success nor informational."""
+        return tuple(code for code in self.codes
+                     if code not in codes.SUCCESS and code not in codes.INFORMATIONAL)
+
+
+def finding(manifest: Manifest, assertion: Assertion, result: IdentityResult) -> IdentityFinding:
+    url = labels.absolute_uri(manifest.label, labels.ASSERTIONS, assertion.label)
+    return IdentityFinding(url, assertion.label, tuple((code, why) for code, _, why in result.statuses),
+                           result.identity)
 
 
 def is_identity_label(label: str) -> bool:
@@ -70,8 +106,10 @@ def validate_identity(manifest: Manifest, assertion: Assertion, claim_refs: Sequ
     if not go_on:
         pass  # the credential signed other assertion bytes than the claim's: nothing to show
     elif sig_type == X509_SIG_TYPE:
-        more, result.identity = check_x509(parsed, assertion.label,
-                                           getattr(trust, "cawg_anchors", ()), trust.now)
+        more, result.identity = check_x509(
+            parsed, assertion.label, getattr(trust, "cawg_anchors", ()), trust.now,
+            extra_ekus=getattr(trust, "cawg_extra_ekus", ()),
+            end_entities=getattr(trust, "cawg_end_entities", frozenset()))
         findings += more
     elif sig_type == ICA_SIG_TYPE:
         more, result.identity = check_ica(parsed, assertion.label,
@@ -101,8 +139,12 @@ def identity_assertions(manifest: Manifest) -> Iterator[Assertion]:
                 yield found
 
 
-def identities_of(manifest: Manifest, trust: Trust) -> list[VerifiedIdentity]:
-    """Every identity the manifest's identity assertions name, validated (for display)."""
+def identities_of(manifest: Manifest, trust: Trust,
+                  recorded: Sequence[IdentityFinding] | None = None) -> list[VerifiedIdentity]:
+    """Every identity the manifest's identity assertions name, for display: taken from
+    ``recorded`` (the findings of the validation run) when given, else validated here."""
+    if recorded is not None:
+        return [f.identity for f in recorded if f.identity is not None]
     refs = [r for part in manifest.claim_refs() for r in part]
     out = []
     for assertion in identity_assertions(manifest):

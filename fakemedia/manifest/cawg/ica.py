@@ -5,6 +5,14 @@ verified identities in a verifiable credential, signed as a COSE_Sign1 with embe
 The checks run in the reference SDK's order; a structural failure (COSE, algorithm, payload,
 credential) ends them, later ones are all reported. The issuer is trusted only when its DID is
 on the configured list of trusted ICA issuers; an untrusted issuer is informational.
+
+An RFC 3161 time-stamp in the credential's unprotected header (``sigTst2``/``sigTst``, as on
+a claim signature, its imprint over the credential's COSE countersignature structure) is
+checked as the reference SDK checks it: CMS signature, TSA certificate validity and imprint,
+with no TSA trust list (its pass-through policy). A sound one gives
+``cawg.ica.time_stamp.validated`` and its time must also lie inside the credential's validity
+window; any other outcome is the failure ``cawg.ica.time_stamp.invalid``. A header whose
+container cannot be decoded counts as no time-stamp, as there.
 """
 
 from __future__ import annotations
@@ -53,17 +61,19 @@ def check_ica(assertion: IdentityAssertion, label: str, trusted_issuers: Collect
     trusted = signature_ok and primary_did(credential.issuer) in trusted_issuers
     if signature_ok and not trusted:
         findings.append((codes.ICA_UNTRUSTED_ISSUER, "credential issuer is not a trusted ICA issuer"))
-    findings.extend(_check_dates(credential, now))
+    stamped_at = _check_time_stamp(cose, findings)
+    findings.extend(_check_dates(credential, now, stamped_at))
     if not _same_payload(payload, credential.c2pa_asset):
         findings.append((codes.ICA_SIGNER_PAYLOAD_MISMATCH, "c2paAsset does not match the signer payload"))
-    failed = any(code not in codes.INFORMATIONAL for code, _ in findings)
+    failed = any(code not in codes.INFORMATIONAL and code not in codes.SUCCESS for code, _ in findings)
     if signature_ok and trusted and not failed:
         findings.append((codes.ICA_CREDENTIAL_VALID, "identity credential valid"))
     identity = VerifiedIdentity(
         label, payload.sig_type, ICA, verified=signature_ok and not failed, trusted=trusted,
         issuer=credential.issuer, name=next((i.name for i in credential.identities if i.name), None),
         roles=payload.roles, identities=credential.identities,
-        valid_from=_iso(credential.valid_from), valid_until=_iso(credential.valid_until))
+        valid_from=_iso(credential.valid_from), valid_until=_iso(credential.valid_until),
+        time_stamp=_iso(stamped_at))
     return findings, identity
 
 
@@ -81,16 +91,41 @@ def _check_issuer_signature(cose: sign1.Sign1, credential: Credential, findings:
     return True
 
 
-def _check_dates(credential: Credential, now: datetime) -> list[Finding]:
-    """§8.1.1.4: validFrom is required and not in the future; validUntil, if any, not past."""
+def _check_time_stamp(cose: sign1.Sign1, findings: list[Finding]) -> datetime | None:
+    """The credential's own time-stamp, if any; its time when it validated."""
+    if sign1.header_tokens(cose.unprotected) is None:
+        return None
+    from fakemedia.cose import timestamp  # asn1crypto only when a token is present
+
+    checked = timestamp.check(cose.unprotected, cose.protected_bytes, cose.signature,
+                              cose.payload or b"", 2, (), check_trust=False)
+    if checked.gen_time is not None:
+        findings.append((codes.ICA_TIME_STAMP_VALIDATED,
+                         f"credential time-stamp validated, time {_iso(checked.gen_time)}"))
+        return checked.gen_time
+    if checked.container_ok and checked.statuses:
+        code, why = checked.statuses[-1]
+        findings.append((codes.ICA_TIME_STAMP_INVALID, f"credential time-stamp rejected ({code}: {why})"))
+    return None
+
+
+def _check_dates(credential: Credential, now: datetime, stamped_at: datetime | None) -> list[Finding]:
+    """§8.1.1.4: validFrom is required and not in the future; validUntil, if any, not past;
+    both also hold at the credential's validated time-stamp. One finding per bound."""
     when = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     out: list[Finding] = []
     if credential.valid_from is None:
         out.append((codes.ICA_VALID_FROM_MISSING, "credential has no validFrom"))
     elif when < credential.valid_from:
         out.append((codes.ICA_VALID_FROM_INVALID, "credential validFrom is after the validation time"))
-    if credential.valid_until is not None and when > credential.valid_until:
+    elif stamped_at is not None and stamped_at < credential.valid_from:
+        out.append((codes.ICA_VALID_FROM_INVALID, "credential validFrom is after its time-stamp"))
+    if credential.valid_until is None:
+        pass
+    elif when > credential.valid_until:
         out.append((codes.ICA_VALID_UNTIL_INVALID, "credential validUntil is before the validation time"))
+    elif stamped_at is not None and stamped_at > credential.valid_until:
+        out.append((codes.ICA_VALID_UNTIL_INVALID, "credential validUntil is before its time-stamp"))
     return out
 
 

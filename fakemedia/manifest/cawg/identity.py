@@ -51,6 +51,8 @@ class VerifiedIdentity:
     valid_from: str | None = None
     valid_until: str | None = None
     problems: tuple[str, ...] = field(default_factory=tuple)
+    #: When the credential's own RFC 3161 time-stamp says it was signed (ICA), if it validated.
+    time_stamp: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"assertion": self.assertion, "sig_type": self.sig_type,

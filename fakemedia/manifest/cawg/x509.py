@@ -1,11 +1,13 @@
 """X.509 credentials (``sig_type`` ``cawg.x509.cose``; CAWG identity 1.1, §8.2): a COSE_Sign1
 over the signer payload by a certificate, judged against the CAWG trust anchors — a list
-separate from the C2PA claim-signer anchors — with the C2PA certificate profile.
+separate from the C2PA claim-signer anchors — with the C2PA certificate profile. Like the
+reference SDK's ``cawg_trust`` settings, the CAWG list has its own extra EKUs and its own
+end-entity allow-list (SHA-256 of the certificate's DER), both apart from the C2PA ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from cryptography import x509
@@ -18,7 +20,8 @@ from fakemedia.manifest.cawg.payload import Finding, IdentityAssertion
 
 
 def check_x509(assertion: IdentityAssertion, label: str, anchors: Sequence[x509.Certificate],
-               now: datetime) -> tuple[list[Finding], VerifiedIdentity]:
+               now: datetime, *, extra_ekus: Sequence[str] = (),
+               end_entities: Collection[bytes] = frozenset()) -> tuple[list[Finding], VerifiedIdentity]:
     findings: list[Finding] = []
     payload = assertion.signer_payload
     unverified = VerifiedIdentity(label, payload.sig_type, X509, False, False,
@@ -33,14 +36,18 @@ def check_x509(assertion: IdentityAssertion, label: str, anchors: Sequence[x509.
         chain = [x509.load_der_x509_certificate(der) for der in cose.x5chain]
         leaf = chain[0]
         leaf.public_key()
-        problems = certs.profile_problems(leaf)
+        problems = certs.profile_problems(leaf, extra_ekus=extra_ekus)
     except Exception:  # cryptography raises several types on a damaged certificate
         return [(codes.X509_CREDENTIAL_INVALID, "identity credential has no usable certificate"),
                 (codes.X509_SIGNATURE_MISMATCH, "identity signature cannot be checked")], unverified
     if problems:
         findings.append((codes.X509_CREDENTIAL_INVALID, "; ".join(problems)))
-    trusted = certs.chain_to_anchor(chain, anchors)
-    if trusted:
+    allowed = certs.sha256_fingerprint(leaf) in end_entities
+    trusted = allowed or certs.chain_to_anchor(chain, anchors)
+    if allowed:
+        findings.append((codes.X509_CREDENTIAL_TRUSTED,
+                         "identity credential is on the CAWG end-entity allow-list"))
+    elif trusted:
         findings.append((codes.X509_CREDENTIAL_TRUSTED, "identity credential chains to a CAWG anchor"))
     else:
         findings.append((codes.X509_CREDENTIAL_UNTRUSTED, "identity credential not on the CAWG trust list"))

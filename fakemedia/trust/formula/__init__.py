@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import LIMIT, FormulaError
 from .functions import FUNCTIONS
-from .interpreter import Interpreter
+from .interpreter import FieldHook, Interpreter
 from .parser import Node, parse
 from .values import ExpRef, to_json
 
@@ -28,9 +28,16 @@ class FormulaEngine:
     """An engine instance: functions registered with ``register()`` persist across searches,
     as in @adobe/json-formula."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_field: FieldHook | None = None) -> None:
         self.user_functions: dict[str, ExpRef] = {}
         self._compiled: dict[str, Node] = {}
+        #: Sees every field lookup on an object (the profile lint traces paths with it).
+        self.on_field = on_field
+
+    @property
+    def compiled(self) -> dict[str, Node]:
+        """Every expression text searched so far, with its syntax tree."""
+        return dict(self._compiled)
 
     def compile(self, text: str) -> Node:
         node = self._compiled.get(text)
@@ -41,7 +48,7 @@ class FormulaEngine:
 
     def search(self, expression: str | Node, data: Any, globals_: dict[str, Any] | None = None) -> Any:
         node = self.compile(expression) if isinstance(expression, str) else expression
-        interpreter = Interpreter(FUNCTIONS, self.user_functions, dict(globals_ or {}))
+        interpreter = Interpreter(FUNCTIONS, self.user_functions, dict(globals_ or {}), self.on_field)
         try:
             return to_json(interpreter.visit(node, data))
         except RecursionError as exc:

@@ -10,15 +10,19 @@ from .errors import EVALUATION, FUNCTION, LIMIT, TYPE, FormulaError
 from .parser import Node
 from .values import ExpRef, equal, is_number, js_text, number, order, to_number, to_string, truthy
 
+#: Called for every field looked up on an object: (the field's node, whether the key is there).
+FieldHook = Callable[[Node, bool], None]
+
 
 class Interpreter:
     """One search: evaluates nodes against data with the host's globals and functions."""
 
     def __init__(self, functions: dict[str, Callable[..., Any]], user_functions: dict[str, ExpRef],
-                 globals_: dict[str, Any]) -> None:
+                 globals_: dict[str, Any], on_field: FieldHook | None = None) -> None:
         self.functions = functions
         self.user_functions = user_functions
         self.globals = globals_
+        self.on_field = on_field
         self.steps = 0
         self.depth = 0
 
@@ -47,6 +51,8 @@ def _field(it: Interpreter, node: Node, current: Any) -> Any:
     if name.startswith("$") and name in it.globals:
         return it.globals[name]
     if isinstance(current, dict):
+        if it.on_field is not None:
+            it.on_field(node, name in current)
         return current.get(name)
     return None
 
@@ -247,4 +253,4 @@ _HANDLERS: dict[str, Callable[[Interpreter, Node, Any], Any]] = {
     "concat": _concat, "union": _union, "expref": _expref, "function": _function,
 }
 
-__all__ = ["Interpreter", "arithmetic", "concatenate", "is_number"]
+__all__ = ["FieldHook", "Interpreter", "arithmetic", "concatenate", "is_number"]

@@ -1,0 +1,377 @@
+"""``fakemedia-lab``: the research and training commands (needs the ``lab`` extra).
+
+``train``, ``evaluate`` and ``experiment`` fit and measure detectors; ``benchmark`` builds the
+offline real-vs-synthetic benchmark; ``train-codec`` trains the JPEG AI-style codec whose
+analysis transform the detector uses. scikit-learn, torch and the lab modules are imported inside
+the commands, so ``--help`` works without them. A deliberate
+:class:`~fakemedia.errors.FakemediaError` becomes one ``fakemedia-lab: error: …`` line and the
+exit code of its class.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from fakemedia.errors import DetectorError, FakemediaError
+
+_KINDS = ["flatten", "single", "patches", "pooled", "spectral", "pooled+spectral"]
+
+#: What the lab needs beyond the base install (torch and safetensors come with ``detect``).
+_LAB_STACK = ("torch", "safetensors", "sklearn")
+
+
+def _need_lab_extra() -> None:
+    import importlib.util
+
+    for name in _LAB_STACK:
+        if importlib.util.find_spec(name) is None:
+            raise DetectorError(f"the lab commands need {name}, which is not installed: "
+                                "pip install 'fakemedia[lab]'")
+
+
+def _limit_threads(n: int | None = None) -> None:
+    from fakemedia.detect.runtime import limit_threads as limit
+
+    limit(n)
+
+
+def _cache_dir(data: Path, cache: str | None) -> Path | None:
+    if cache == "none":
+        return None
+    if cache:
+        return Path(cache)
+    base = data if data.is_dir() else data.parent
+    return base / ".fakemedia-cache"
+
+
+def _round(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in d.items()}
+
+
+def _use_encoder_weights(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None:
+        from fakemedia.detect.encoder import use_encoder_weights
+
+        use_encoder_weights(value)
+    return value
+
+
+#: ``--encoder-weights PATH``: other weights for the JPEG AI-style encoder (our architecture;
+#: safetensors or a torch state_dict loaded with weights_only). Models record the encoder's
+#: SHA-256, so a model trained with these weights must be run with them too.
+encoder_weights_option = click.option(
+    "--encoder-weights", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    callback=_use_encoder_weights, expose_value=False, is_eager=True, metavar="PATH",
+    help="Encoder weights to use instead of the shipped ones (models record which they need).")
+
+
+class LabGroup(click.Group):
+    """Turns a FakemediaError into one line on stderr and its class's exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FakemediaError as exc:
+            click.echo(f"fakemedia-lab: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=LabGroup)
+def lab() -> None:
+    """Train, measure and build the fakemedia detector (research tools)."""
+
+
+def _sources(data: Path, *, size: int, limit: int | None, cache: str | None, progress: bool = True) -> Any:
+    from fakemedia.lab.data import read_dataset
+
+    return read_dataset(data, limit), _cache_dir(data, cache)
+
+
+@lab.command()
+@click.argument("data", type=click.Path(exists=False, path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Model file to write (.safetensors).",
+)
+@click.option(
+    "--features",
+    "kind",
+    type=click.Choice(_KINDS),
+    default="pooled+spectral",
+    show_default=True,
+    help="Image features (pooled+spectral = pooled latent statistics AND the radial spectrum).",
+)
+@click.option("--components", type=click.Choice(["Y", "YUV"]), default="YUV", show_default=True)
+@click.option("--latent", type=click.Choice(["y", "yhat"]), default="y", show_default=True)
+@click.option("--rate", type=int, default=0, show_default=True, help="Encoder rate point.")
+@click.option(
+    "--classifier",
+    type=click.Choice(["stack", "logreg", "rf", "hgb"]),
+    default="stack",
+    show_default=True,
+    help="stack (pooled+spectral only): one logistic regression per feature block, combined by a "
+    "calibrated logistic regression.",
+)
+@click.option(
+    "--calibration", type=click.Choice(["isotonic", "sigmoid", "none"]), default="isotonic", show_default=True
+)
+@click.option("--size", type=int, default=256, show_default=True, help="Training image side (pixels).")
+@click.option("--limit", type=int, default=None, help="Use the first N/2 images of each class.")
+@click.option("--quick", is_flag=True, help="Shrink the hyper-parameter search.")
+@click.option("--no-search", is_flag=True, help="Skip the search; fit the preset parameters.")
+@click.option("--no-patch-map", is_flag=True, help="Do not train the per-patch map classifier.")
+@click.option(
+    "--cache", default=None, help="Latent cache folder ('none' to disable); default DATA/.fakemedia-cache."
+)
+@click.option(
+    "--name", default="fakemedia-detector", show_default=True, help="Model name recorded in the file."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the training report as JSON.")
+@encoder_weights_option
+def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: int, classifier: str,
+          calibration: str, size: int, limit: int | None, quick: bool, no_search: bool, no_patch_map: bool,
+          cache: str | None, name: str, as_json: bool) -> None:  # fmt: skip
+    """Train a detector on DATA and write it to --out.
+
+    DATA is a folder with real/ and fake/ sub-folders, a folder with benchmark.csv, or a CSV
+    file with columns path,label (1 = real, 0 = fake; paths relative to the CSV). When the data
+    has a split column only the train part is used and the test part is scored.
+    """
+    _need_lab_extra()
+    _limit_threads()
+    from fakemedia.detect.features import FeatureConfig
+    from fakemedia.lab.compile import save_model
+    from fakemedia.lab.experiment import FeatureSource, evaluate_model, train_detector
+
+    ds, cache_dir = _sources(data, size=size, limit=limit, cache=cache)
+    tr_ds = ds.split("train") if ds.splits is not None else ds
+    te_ds = ds.split("test") if ds.splits is not None and "test" in set(ds.splits.tolist()) else None
+    feats = FeatureConfig(kind=kind, components=components, latent=latent, rate=rate)
+    tr = FeatureSource.load(tr_ds, size=size, cache_dir=cache_dir, progress=True)
+    model, info = train_detector(tr, features=feats, classifier=classifier, search=not no_search, quick=quick,
+                                 calibration=calibration, patch_map=not no_patch_map, name=name)  # fmt: skip
+    report: dict[str, Any] = {"model": str(out), "features": feats.label(), "classifier": classifier, **info}
+    if te_ds is not None:
+        te = FeatureSource.load(te_ds, size=size, cache_dir=cache_dir, encoder=tr.encoder, progress=True)
+        m = evaluate_model(model, te)
+        m.pop("probabilities")
+        model.meta["metrics"] = {"split": "test", **_round(m)}
+        report["test"] = model.meta["metrics"]
+    report["sha256"] = save_model(model, out)
+    if as_json:
+        click.echo(json.dumps(report))
+    else:
+        click.echo(f"wrote {out} (sha256 {report['sha256']})")
+        click.echo(f"features {feats.label()}, classifier {classifier}, trained in {info['image_train_s']} s")
+        if "test" in report:
+            t = report["test"]
+            click.echo(f"test: accuracy {t['accuracy']:.3f}, ROC AUC {t['roc_auc']:.3f}, ECE {t['ece']:.3f} "
+                       f"({t['n']} images)")  # fmt: skip
+
+
+@lab.command()
+@click.argument("data", type=click.Path(exists=False, path_type=Path))
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Model file; default: the shipped model.",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["auto", "test", "train", "all"]),
+    default="auto",
+    show_default=True,
+    help="Which part of DATA to score (auto: test when DATA has a split column, else all).",
+)
+@click.option("--size", type=int, default=None, help="Image side; default: the model's training size.")
+@click.option("--limit", type=int, default=None, help="Use the first N/2 images of each class.")
+@click.option(
+    "--confusion",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the confusion matrix as a PNG.",
+)
+@click.option("--cache", default=None, help="Latent cache folder ('none' to disable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@encoder_weights_option
+def evaluate(data: Path, model_path: Path | None, split: str, size: int | None, limit: int | None,
+             confusion: Path | None, cache: str | None, as_json: bool) -> None:  # fmt: skip
+    """Accuracy, ROC AUC and ECE (15 bins) of a model on DATA."""
+    _need_lab_extra()
+    _limit_threads()
+    from fakemedia.detect.model import _check_encoder, load_default_model, load_model
+    from fakemedia.lab.experiment import FeatureSource, evaluate_model
+
+    model = load_model(model_path) if model_path else load_default_model()
+    ds, cache_dir = _sources(data, size=size or model.image_size, limit=limit, cache=cache)
+    if split == "auto":
+        split = "test" if ds.splits is not None and "test" in set(ds.splits.tolist()) else "all"
+    part = ds if split == "all" else ds.split(split)
+    src = FeatureSource.load(part, size=size or model.image_size, cache_dir=cache_dir, progress=True)
+    if model.features.uses_latents:
+        _check_encoder(model, src.get_encoder())
+    m = evaluate_model(model, src)
+    m.pop("probabilities")
+    m = {"data": str(data), "split": split, "model": model.name, "model_sha256": model.sha256, **_round(m)}
+    if confusion is not None:
+        from fakemedia.lab.plots import confusion_png
+
+        confusion_png(m["confusion"], confusion, title=f"{model.name} on {Path(data).name} ({split})")
+        m["confusion_png"] = str(confusion)
+    if as_json:
+        click.echo(json.dumps(m))
+    else:
+        cm = m["confusion"]
+        click.echo(f"{m['n']} images ({split}): accuracy {m['accuracy']:.3f}, ROC AUC {m['roc_auc']:.3f}, "
+                   f"ECE {m['ece']:.3f}, Brier {m['brier']:.3f}")  # fmt: skip
+        click.echo(f"confusion (rows true real/synthetic, cols predicted): {cm[0]} {cm[1]}")
+
+
+@lab.command()
+@click.argument("data", type=click.Path(exists=False, path_type=Path))
+@click.option("--quick", is_flag=True, help="Shrink the searches (4 random points, 1-parameter grid).")
+@click.option("--no-search", is_flag=True, help="Fit preset parameters only (fastest).")
+@click.option("--rates", default=None, help="Comma-separated rate points (default: all the encoder has).")
+@click.option("--classifiers", default="rf,hgb", show_default=True, help="Comma-separated: rf, hgb.")
+@click.option(
+    "--kinds",
+    default="flatten,single,patches",
+    show_default=True,
+    help="Comma-separated latent feature kinds of the grid.",
+)
+@click.option("--size", type=int, default=256, show_default=True)
+@click.option("--limit", type=int, default=None, help="Use the first N/2 images of each class.")
+@click.option(
+    "--csv",
+    "csv_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the table as CSV.",
+)
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Bar chart of accuracy (PNG).",
+)
+@click.option("--cache", default=None, help="Latent cache folder ('none' to disable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON instead of Markdown.")
+@encoder_weights_option
+def experiment(data: Path, quick: bool, no_search: bool, rates: str | None, classifiers: str, kinds: str,
+               size: int, limit: int | None, csv_out: Path | None, chart: Path | None, cache: str | None,
+               as_json: bool) -> None:  # fmt: skip
+    """The thesis's factor grid on DATA, as a Markdown table.
+
+    classifier × rate × Y/YUV × flatten/single/N patches × y/ŷ, each with the thesis's search
+    (randomised, then a narrow grid; group-aware CV) and isotonic calibration; then the spectral
+    baseline and the pooled-statistics rows (including the default model's features). Test
+    figures come from the data's own split, or a split by group.
+    """
+    _need_lab_extra()
+    _limit_threads()
+    from fakemedia.detect.encoder import RATE_POINTS
+    from fakemedia.detect.features import FeatureConfig
+    from fakemedia.lab.data import train_test
+    from fakemedia.lab.experiment import FeatureSource, factor_grid, markdown_table, run_experiment
+
+    ds, cache_dir = _sources(data, size=size, limit=limit, cache=cache)
+    tr_ds, te_ds = train_test(ds)
+    rate_list = tuple(int(r) for r in rates.split(",")) if rates else tuple(RATE_POINTS)
+    bad = set(rate_list) - set(RATE_POINTS)
+    if bad:
+        raise DetectorError(f"unknown rate point(s) {sorted(bad)}; the encoder has {list(RATE_POINTS)}")
+    clfs = tuple(c.strip() for c in classifiers.split(",") if c.strip())
+    kind_list = tuple(k.strip() for k in kinds.split(",") if k.strip())
+    for k in kind_list:
+        FeatureConfig(kind=k)  # validates the name
+    tr = FeatureSource.load(tr_ds, size=size, cache_dir=cache_dir, progress=True)
+    te = FeatureSource.load(te_ds, size=size, cache_dir=cache_dir, encoder=tr.get_encoder(), progress=True)
+    for r in rate_list:  # encode up front so the table's training times exclude encoding
+        tr.latents(r)
+        te.latents(r)
+    cells = factor_grid(rate_list, clfs, kind_list)
+    cells += [(FeatureConfig("spectral"), "logreg")]
+    cells += [(FeatureConfig("pooled", "YUV", "y", rate_list[0]), c) for c in ("logreg", *clfs)]
+    cells += [
+        (FeatureConfig("pooled+spectral", "YUV", "y", rate_list[0]), c) for c in ("stack", "logreg", *clfs)
+    ]
+    rows = run_experiment(tr, te, cells, search=not no_search, quick=quick)
+    if csv_out is not None:
+        import csv
+
+        with open(csv_out, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+            w.writeheader()
+            for r in rows:
+                w.writerow({**r, "best_params": json.dumps(r["best_params"])})
+    if chart is not None:
+        from fakemedia.lab.plots import bar_chart
+
+        bar_chart(rows, chart, title=f"{Path(data).name}: {tr_ds.describe()} / test {len(te_ds)}")
+    if as_json:
+        click.echo(json.dumps(rows))
+    else:
+        click.echo(f"train: {tr_ds.describe()}; test: {te_ds.describe()}; "
+                   f"search: {'none' if no_search else 'quick' if quick else 'full'}")  # fmt: skip
+        click.echo(markdown_table(rows))
+    sys.stdout.flush()
+
+
+@lab.command()
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (created).")
+@click.option("--small", is_flag=True, help="Tiny version for tests (64 px, 4 crops per photo).")
+@click.option("--per-source", type=int, default=None, help="Real crops per photograph (default 32).")
+@click.option("--size", type=int, default=None, help="Image side in pixels (default 256).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--train-seconds", type=float, default=None,
+              help="Safety time cap per generator (the step count is the normal bound).")
+def benchmark(out: Path, small: bool, per_source: int | None, size: int | None, seed: int,
+              train_seconds: float | None) -> None:
+    """Build the offline real-vs-synthetic benchmark in --out (seeded, nothing downloaded)."""
+    _need_lab_extra()
+    from fakemedia.lab.benchmark import build_benchmark
+
+    s = build_benchmark(out, small=small, per_source=per_source, size=size, seed=seed,
+                        train_seconds=train_seconds)  # fmt: skip
+    click.echo(json.dumps({"counts": s["counts"], "generators": s["generators"], "seconds": s["seconds"]}))
+
+
+@lab.command("train-codec")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output .safetensors (fp16).")
+@click.option("--minutes", type=float, default=12.0, show_default=True, help="Wall-clock training budget.")
+@click.option("--crop", type=int, default=128, show_default=True)
+@click.option("--batch", type=int, default=8, show_default=True)
+@click.option("--lr", type=float, default=3e-4, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--threads", type=int, default=2, show_default=True)
+@click.option("--gain-lr", type=float, default=1e-2, show_default=True, help="Learning rate of the gains.")
+@click.option("--init", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Warm start from a codec file.")
+@click.option("--no-progress", is_flag=True)
+def train_codec(out: Path, minutes: float, crop: int, batch: int, lr: float, seed: int, threads: int,
+                gain_lr: float, init: Path | None, no_progress: bool) -> None:
+    """Train the JPEG AI-style codec on crops of the bundled photographs (held-out scenes never)."""
+    if crop % 64:
+        raise click.BadParameter("must be a multiple of 64 (the hyper latent grid)", param_hint="--crop")
+    _need_lab_extra()
+    from fakemedia.lab.train_codec import train as run
+
+    res = run(out, minutes, crop, batch, lr, seed, threads, not no_progress, init, gain_lr)
+    click.echo(json.dumps(res, indent=2, sort_keys=True))
+
+
+def main(args: Sequence[str] | None = None) -> None:
+    lab.main(args=args, prog_name="fakemedia-lab")

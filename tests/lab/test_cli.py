@@ -1,0 +1,79 @@
+"""``fakemedia-lab``: train, evaluate and experiment on the small benchmark; errors are one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from fakemedia.lab.cli import lab
+
+
+def test_lab_help_needs_no_stack() -> None:
+    r = CliRunner().invoke(lab, ["--help"])
+    assert r.exit_code == 0
+    for name in ("train", "evaluate", "experiment", "benchmark", "train-codec"):
+        assert name in r.output
+
+
+@pytest.mark.detect
+def test_train_then_evaluate(tmp_path: Path, small_bench: Path) -> None:
+    runner = CliRunner()
+    model_out = tmp_path / "m.safetensors"
+    r = runner.invoke(lab, ["train", str(small_bench), "--out", str(model_out), "--size", "64",
+                            "--no-search", "--json", "--cache", str(tmp_path / "c")])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.stdout.strip().splitlines()[-1])
+    assert rep["test"]["n"] == 24 and model_out.is_file()
+    cm = str(tmp_path / "cm.png")
+    args = ["evaluate", str(small_bench), "--model", str(model_out), "--json", "--confusion", cm]
+    r = runner.invoke(lab, [*args, "--cache", str(tmp_path / "c")])
+    assert r.exit_code == 0, r.output
+    ev = json.loads(r.stdout.strip().splitlines()[-1])
+    assert ev["accuracy"] == rep["test"]["accuracy"] and (tmp_path / "cm.png").stat().st_size > 0
+
+
+@pytest.mark.detect
+def test_a_trained_model_scores_with_its_map_and_identity(tiny_model: Path) -> None:
+    from fakemedia.detect.model import load_model, score_image
+
+    model = load_model(tiny_model)
+    rgb = np.random.default_rng(3).integers(0, 256, (70, 100, 3), dtype=np.uint8)
+    res = score_image(rgb, model)
+    assert 0.0 <= res.probability <= 1.0
+    # shorter side 70 -> 64 (the tiny model's size): 64×91 -> cropped 64×80 -> 4×5 cells
+    assert res.patch_map is not None and res.patch_map.shape == (4, 5)
+    assert res.model_sha256 == model.sha256 and len(res.model_sha256) == 64
+
+
+@pytest.mark.detect
+def test_experiment_prints_full_grid(tmp_path: Path, small_bench: Path) -> None:
+    r = CliRunner().invoke(lab, ["experiment", str(small_bench), "--size", "64", "--no-search",
+                                 "--rates", "0", "--classifiers", "rf", "--kinds", "single,patches",
+                                 "--csv", str(tmp_path / "e.csv"), "--chart", str(tmp_path / "e.png"),
+                                 "--cache", str(tmp_path / "c")])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    table = [ln for ln in r.stdout.splitlines() if ln.startswith("| ")]
+    # header + rf × r0 × {Y,YUV} × {single,patches} × {y,yhat} (8 cells)
+    # + spectral + 2 pooled + 3 pooled+spectral (stack, logreg, rf)
+    assert len(table) == 1 + 8 + 1 + 2 + 3
+    assert any("spectral" in ln for ln in table)
+    assert (tmp_path / "e.png").stat().st_size > 0 and len(
+        (tmp_path / "e.csv").read_text().splitlines()
+    ) == 15
+
+
+@pytest.mark.detect
+def test_lab_errors_are_one_line_with_the_class_exit_code(tmp_path: Path) -> None:
+    (tmp_path / "bad.safetensors").write_bytes(b"garbage")
+    (tmp_path / "data").mkdir()
+    r = CliRunner().invoke(lab, ["evaluate", str(tmp_path / "data"), "--model",
+                                 str(tmp_path / "bad.safetensors")])  # fmt: skip
+    assert r.exit_code == 6, r.output
+    lines = [ln for ln in r.stderr.splitlines() if ln.startswith("fakemedia-lab: error:")]
+    assert len(lines) == 1 and "Traceback" not in r.output
+    r = CliRunner().invoke(lab, ["train-codec", "--out", str(tmp_path / "c.safetensors"), "--crop", "100"])
+    assert r.exit_code == 2 and "multiple of 64" in r.output
