@@ -33,7 +33,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fakemedia.cose.identity import create_identity, load_identity, load_trust_anchors
+from fakemedia.identity import create_identity, load_identity, load_trust_anchors
 from fakemedia.lab.photos import available_photos
 from fakemedia.manifest import builder, labels, soft_binding
 from fakemedia.manifest.builder import AssertionSpec, BuildRequest

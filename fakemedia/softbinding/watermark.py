@@ -63,8 +63,8 @@ def _session(name: str) -> Any:
     try:
         import onnxruntime  # type: ignore[import-untyped]
     except ImportError:
-        raise WatermarkUnavailable(
-            "the watermark needs onnxruntime, which is not installed: pip install 'fakemedia[watermark]'") from None
+        raise WatermarkUnavailable("the watermark needs onnxruntime, which is not installed: "
+                                   "pip install 'fakemedia[watermark]'") from None
     path = MODELS / name
     try:
         blob = path.read_bytes()

@@ -133,7 +133,7 @@ def test_repo_pigeonhole_finds_every_prefix_within_three_bits(tmp_path: Path) ->
 
 
 def _writer(path: str, worker: int, count: int) -> list[int]:
-    from fakemedia.cose.identity import create_identity, load_identity
+    from fakemedia.identity import create_identity, load_identity
     from tests.softbinding.conftest import sign_with_bindings
 
     directory = Path(path).parent / f"id{worker}"
