@@ -174,6 +174,16 @@ class WeightsMismatch(DetectorError):
     """Weights or model file do not match their pinned SHA-256."""
 
 
+class WatermarkUnavailable(DetectorError):
+    """The watermark model cannot run: onnxruntime is not installed (the ``watermark`` extra)."""
+
+
+class RepositoryError(FakemediaError):
+    """A manifest repository cannot be used: not a repository, corrupt, or a conflicting entry."""
+
+    exit_code = EXIT_UNREADABLE
+
+
 class InputImageError(FakemediaError):
     """An image cannot be decoded or is unusable (too small, wrong mode)."""
 
