@@ -12,8 +12,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from fakemedia import api
-from fakemedia.cose import identity
+from fakemedia import api, identity
 from fakemedia.formats import app11
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "astronaut.jpg"

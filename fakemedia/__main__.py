@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from fakemedia.cli import main
+from fakemedia.cli import run
 
-main()
+run()

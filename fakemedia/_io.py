@@ -7,7 +7,6 @@ the target: readers see the old file or the new one, never half of one.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +21,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int | None = N
     ``check``: called with the bytes read back from the temporary file before the rename; if it
     raises, the temporary file is removed and the target is left as it was.
     """
+    import tempfile  # only when something is written: the read path never pays for it
+
     target = Path(path)
     if mode is None:
         mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()

@@ -1,31 +1,27 @@
-"""The Python API for pipelines: annotate, verify and history on paths, bytes or streams.
+"""The one façade of fakemedia: annotate, verify, history, detect, report, strip and keys.
 
-Pure functions over bytes at the core (``annotate_bytes``, ``verify_bytes``); the path and
-stream helpers only read and write at the edges, writing outputs atomically (a temporary
-file renamed into place) so an interrupted run never leaves a half-written image.
+Everything above this module (the batch runner, the presentation, the command line, a server)
+goes through it. An input is read and parsed once into an :class:`Asset` (the bytes, the JPEG
+layout and the manifest store's location and parse) that is handed down; each manifest is
+validated once per call and its status lists are reused by the report and the history.
+Outputs are written atomically (a temporary file renamed into place), never half-written.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import io
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from fakemedia import __version__, limits
 from fakemedia._io import write_atomic
-from fakemedia.annotation import c2pa as annotation_c2pa
-from fakemedia.annotation.model import Annotation
-from fakemedia.cose import certs
-from fakemedia.cose.signer import Signer, TimeStamper
 from fakemedia.errors import (
     AnnotationInvalid,
-    DetectorError,
     FakemediaError,
     LimitExceeded,
     ManifestError,
@@ -34,19 +30,370 @@ from fakemedia.errors import (
     UnsupportedFormat,
 )
 from fakemedia.formats import app11, jpeg
-from fakemedia.manifest import builder, labels, redact, trust_config
 from fakemedia.manifest.reader import VerificationReport, read_report
-from fakemedia.manifest.store import HashedURI, ManifestStore, parse_store
-from fakemedia.manifest.validate import TrustSettings, validate_store
+from fakemedia.manifest.verdict import Verdict, verdict_of
+
+if TYPE_CHECKING:
+    from fakemedia.annotation.model import Annotation
+    from fakemedia.cose.signer import Signer, TimeStamper
+    from fakemedia.manifest.store import ManifestStore
+    from fakemedia.manifest.validate import TrustSettings
 
 Source = bytes | bytearray | memoryview | str | os.PathLike | IO[bytes]
 
 __all__ = [
-    "AnnotateOptions", "VerificationReport", "annotate", "annotate_bytes", "annotate_file",
-    "detect_bytes", "detected_annotation", "history", "load_decrypt_key", "preload_detector",
+    "AnnotateOptions",
+    "Asset",
+    "Signed",
+    "Verdict",
+    "VerificationReport",
+    "annotate",
+    "annotate_asset",
+    "annotate_bytes",
+    "annotate_file",
+    "check_signed",
+    "detect_bytes",
+    "detect_image",
+    "detected_annotation",
+    "detector_available",
+    "history",
+    "load_decrypt_key",
+    "open_asset",
+    "parse_asset",
+    "preload_detector",
     "read_source",
-    "strip_manifest", "verify", "verify_bytes", "wants_detection", "write_atomic",
+    "strip",
+    "strip_manifest",
+    "trust_settings",
+    "verdict",
+    "verify",
+    "verify_asset",
+    "verify_bytes",
+    "wants_detection",
+    "write_atomic",
 ]
+
+
+#: The largest input read (see :mod:`fakemedia.limits`).
+MAX_FILE_BYTES = limits.MAX_FILE_BYTES
+
+
+# --- one parsed input --------------------------------------------------------------------------
+
+
+@dataclass
+class Asset:
+    """An input read and parsed once: its bytes, JPEG layout and C2PA store (if any)."""
+
+    data: bytes
+    name: str | None
+    layout: jpeg.JpegLayout
+    location: app11.StoreLocation | None
+    _store: ManifestStore | None = field(default=None, repr=False)
+
+    @property
+    def store(self) -> ManifestStore | None:
+        """The parsed manifest store (parsed on first use, once)."""
+        if self._store is None and self.location is not None:
+            from fakemedia.manifest.store import parse_store
+
+            self._store = parse_store(self.location.jumbf)
+        return self._store
+
+
+def read_source(source: Source) -> tuple[bytes, str | None]:
+    """Bytes and a display name from a path, a bytes object or a binary stream (bounded)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), None
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+            if size > limits.MAX_FILE_BYTES:
+                raise LimitExceeded(f"{path.name}: {size} bytes exceeds the {limits.MAX_FILE_BYTES} limit")
+            return path.read_bytes(), path.name
+        except IsADirectoryError as exc:
+            raise UnsupportedFormat(f"{path}: is a directory, not a JPEG file") from exc
+        except OSError as exc:
+            raise UnsupportedFormat(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    data = source.read(limits.MAX_FILE_BYTES + 1)
+    if len(data) > limits.MAX_FILE_BYTES:
+        raise LimitExceeded(f"stream exceeds the {limits.MAX_FILE_BYTES}-byte limit")
+    name = getattr(source, "name", None)
+    return data, Path(name).name if isinstance(name, str) else None
+
+
+def parse_asset(data: bytes, name: str | None = None) -> Asset:
+    """Parse JPEG ``data`` once (a clear format error before anything else)."""
+    layout = jpeg.parse_jpeg(data)
+    return Asset(data, name, layout, app11.find_c2pa_store(data))
+
+
+def open_asset(source: Source) -> Asset:
+    """Read and parse ``source`` (see :func:`read_source`) once."""
+    return parse_asset(*read_source(source))
+
+
+# --- verify and history ------------------------------------------------------------------------
+
+
+def trust_settings(anchors: bytes | Sequence[bytes] | None = None, *, now: datetime | None = None,
+                   config: str | os.PathLike | None = None, tsa_anchors: Sequence[bytes] = (),
+                   base: TrustSettings | None = None) -> TrustSettings:
+    """What signers are judged against: PEM ``anchors``, a trust settings file (``config``, see
+    keys/README.md), time-stamp authority roots and the validation time ``now``."""
+    from fakemedia.cose import certs
+    from fakemedia.manifest import trust_config
+
+    pems = [anchors] if isinstance(anchors, (bytes, bytearray)) else list(anchors or [])
+    loaded = [cert for pem in pems for cert in certs.load_certificates(bytes(pem))]
+    tsa = [cert for pem in tsa_anchors for cert in certs.load_certificates(bytes(pem))]
+    if config is not None:
+        base = trust_config.load(Path(config))
+    return trust_config.combine(base, anchors=loaded, tsa_anchors=tsa, now=now)
+
+
+def check_certificates(pem: bytes) -> None:
+    """Raise :class:`~fakemedia.errors.CertificateError` unless ``pem`` holds a certificate."""
+    from fakemedia.cose import certs
+
+    certs.load_certificates(pem)
+
+
+def verify_asset(asset: Asset, trust: TrustSettings | None = None, *, decrypt_keys: Sequence[Any] = (),
+                 time_requested: bool = False) -> VerificationReport:
+    """Validate ``asset``'s manifest store (each manifest once)."""
+    if trust is None:
+        trust = trust_settings()
+    store = asset.store if asset.location is not None else None
+    return read_report(asset.data, trust, asset.name, decrypt_keys, location=asset.location,
+                       store=store, time_requested=time_requested)
+
+
+def verify_bytes(data: bytes, *, trust_anchors: bytes | Sequence[bytes] | None = None,
+                 now: datetime | None = None, source: str | None = None,
+                 decrypt_keys: Sequence[Any] = (), trust: TrustSettings | None = None,
+                 time_requested: bool | None = None) -> VerificationReport:
+    """Validate the C2PA manifest store embedded in JPEG bytes; restricted annotation fields
+    are shown decrypted when one of ``decrypt_keys`` (see :func:`load_decrypt_key`) fits.
+
+    ``trust`` (see :func:`trust_settings`) adds TSA anchors, EKUs and an end-entity allow-list;
+    ``trust_anchors`` add to its anchors; ``now`` is the validation time, said to be one the
+    caller asked for unless ``time_requested=False`` (a server passing the present moment).
+    """
+    asset = parse_asset(data, source)
+    settings = trust_settings(trust_anchors, now=now, base=trust)
+    requested = now is not None if time_requested is None else time_requested
+    return verify_asset(asset, settings, decrypt_keys=decrypt_keys, time_requested=requested)
+
+
+def verify(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = None,
+           now: datetime | None = None, decrypt_keys: Sequence[Any] = (),
+           trust: TrustSettings | None = None) -> VerificationReport:
+    data, name = read_source(source)
+    return verify_bytes(data, trust_anchors=trust_anchors, now=now, source=name,
+                        decrypt_keys=decrypt_keys, trust=trust)
+
+
+def history(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = None,
+            now: datetime | None = None, decrypt_keys: Sequence[Any] = (),
+            trust: TrustSettings | None = None) -> dict[str, Any]:
+    """The provenance chain (oldest first) and tree of an asset, each link validated."""
+    return verify(source, trust_anchors=trust_anchors, now=now, decrypt_keys=decrypt_keys,
+                  trust=trust).history()
+
+
+def verdict(report: VerificationReport) -> Verdict:
+    """Provenance and content assessment of a report, kept apart (see
+    :mod:`fakemedia.manifest.verdict`)."""
+    return verdict_of(report)
+
+
+def load_decrypt_key(pem: bytes, passphrase: bytes | None = None) -> Any:
+    """A recipient private key (PKCS#8 PEM, optionally encrypted) for ``decrypt_keys``."""
+    from fakemedia.cose.recipients import load_private_key
+
+    return load_private_key(pem, passphrase)
+
+
+def strip_manifest(data: bytes) -> bytes:
+    """The JPEG without its C2PA store (the bytes the data hash covers)."""
+    return app11.remove_c2pa_store(data)[0]
+
+
+def strip(source: Source) -> bytes:
+    """``source`` without its C2PA store; :class:`ManifestNotFound` when it has none."""
+    asset = open_asset(source)
+    if asset.location is None:
+        raise ManifestNotFound(f"{asset.name or 'input'}: no C2PA manifest to strip")
+    return asset.data[: asset.location.offset] + asset.data[asset.location.offset + asset.location.length:]
+
+
+# --- detection ---------------------------------------------------------------------------------
+
+
+def detector_available() -> bool:
+    """Whether the detector stack (the ``detect`` extra) is installed (looked up, not imported)."""
+    from fakemedia import detection
+
+    return detection.available()
+
+
+#: Why an annotation was signed without the detector's finding.
+NOT_INSTALLED = "not run: the detector stack is not installed"
+TOO_SMALL = "not run: the image is under 16 pixels on a side"
+
+
+def _as_annotation(annotation: Annotation | Mapping[str, Any] | None) -> Annotation:
+    from fakemedia.annotation.model import Annotation
+
+    if annotation is None:
+        return Annotation.from_dict({})  # declares nothing: the image is opened and signed
+    if isinstance(annotation, Annotation):
+        return annotation
+    return Annotation.from_dict(annotation)
+
+
+def wants_detection(annotation: Annotation | Mapping[str, Any] | None,
+                    options: AnnotateOptions | None = None) -> bool:
+    """Whether annotate runs the detector: as ``options.detect`` says, else when no modification
+    type is declared."""
+    options = options or AnnotateOptions()
+    if options.detect is not None:
+        return options.detect
+    return not _as_annotation(annotation).modification_types
+
+
+def _detector(model_path: str | os.PathLike | None) -> Any:
+    """The loaded detector (once per process and model); DetectorUnavailable without the stack."""
+    from fakemedia import detection
+
+    return detection.load_detector(str(model_path) if model_path else None)
+
+
+def preload_detector(model_path: str | os.PathLike | None = None, *, required: bool = True) -> bool:
+    """Load the detector now (cached per process), so a batch worker's first image does not pay
+    for it. With ``required=False`` a missing detector stack gives False instead of an error."""
+    if not required and not detector_available():
+        return False
+    _detector(model_path)
+    return True
+
+
+def limit_threads(n: int | None = None) -> None:
+    """Cap torch's intra-op threads (one per batch worker: N workers × N threads oversubscribe)."""
+    from fakemedia import detection
+
+    detection.limit_threads(n)
+
+
+def use_encoder_weights(path: str | os.PathLike) -> None:
+    """Run the detector's encoder with other weights (models record which ones they need)."""
+    from fakemedia.errors import DetectorUnavailable
+
+    if not detector_available():
+        raise DetectorUnavailable()
+    from fakemedia.detect.encoder import use_encoder_weights as use
+
+    use(Path(path))
+
+
+def _display_size(data: bytes) -> tuple[int, int]:
+    """(width, height) as shown: EXIF orientations 5-8 swap the stored axes, as the detector's
+    loader does when it applies them."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        width, height = im.size
+        orientation = im.getexif().get(0x0112)
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
+def detect_image(source: Source, *, model_path: str | os.PathLike | None = None) -> Any:
+    """The detector's result for any image Pillow reads (not only JPEG)."""
+    data, _name = read_source(source)
+    return _detector(model_path).score(data)
+
+
+def detect_bytes(data: bytes, *, model_path: str | os.PathLike | None = None,
+                 required: bool = True) -> Any:
+    """The detector's :class:`~fakemedia.detect.model.DetectionResult` for JPEG ``data``.
+
+    With ``required=False`` a missing detector stack (torch, scikit-learn, safetensors not
+    installed) or an image under 16 pixels on a side gives None instead of an error.
+    """
+    jpeg.parse_jpeg(data)  # a clear format error before anything else
+    return _detect(data, model_path, required)[0]
+
+
+def _detect(data: bytes, model_path: str | os.PathLike | None, required: bool) -> tuple[Any, str | None]:
+    """(result, None), or (None, why it did not run) when not ``required``."""
+    try:
+        width, height = _display_size(data)
+    except OSError as exc:
+        raise UnsupportedFormat(f"cannot decode the image for detection ({exc})") from None
+    if not required and min(width, height) < 16:
+        return None, TOO_SMALL
+    if not required and not detector_available():
+        return None, NOT_INSTALLED
+    return _detector(model_path).score(data), None
+
+
+def detected_annotation(data: bytes, detection: Any) -> Annotation:
+    """The detector's finding on JPEG ``data`` as an annotation (probability and regions in the
+    image's pixels; see :mod:`fakemedia.detection` for the rule)."""
+    from fakemedia import detection as mapping
+
+    return mapping.detected_annotation(detection, _display_size(data))
+
+
+def detection_summary(data: bytes, detection: Any) -> dict[str, Any]:
+    """What the detector said about JPEG ``data``, JSON-ready (probability, model, areas)."""
+    from fakemedia.detection import detection_summary as summary
+
+    return summary(detection, detected_annotation(data, detection).regions)
+
+
+def draw_heatmap(data: bytes, detection: Any, out: str | os.PathLike) -> bool:
+    """The detector's patch map over the image, detected areas outlined, as a PNG at ``out``;
+    False when the model has no patch map to draw."""
+    if detection.patch_map is None:
+        return False
+    from PIL import Image, ImageDraw
+
+    from fakemedia.detect.imageio import load_rgb
+    from fakemedia.detect.plots import heatmap_png
+    from fakemedia.detection import detected_regions
+
+    buf = io.BytesIO()
+    heatmap_png(load_rgb(data), detection.patch_map, detection.cell_size, detection.offset, cast(Any, buf))
+    with Image.open(io.BytesIO(buf.getvalue())) as im:
+        canvas = im.convert("RGB")
+    draw = ImageDraw.Draw(canvas)
+    line = max(2, round(min(canvas.size) / 200))
+    # The same areas as recorded, in the pixels of the copy the detector saw (the heat map's).
+    for r in detected_regions(detection):
+        x, y, w, h = (float(v or 0) for v in (r.x, r.y, r.width, r.height))
+        draw.rectangle((x, y, x + w - 1, y + h - 1), outline=(255, 255, 0), width=line)
+    out_buf = io.BytesIO()
+    canvas.save(out_buf, format="PNG")
+    try:
+        write_atomic(out, out_buf.getvalue())
+    except OSError as exc:
+        raise FakemediaError(f"cannot write {out} ({exc.strerror or exc})") from None
+    return True
+
+
+def draw_patch_map(source: Source, detection: Any, out: str | os.PathLike) -> None:
+    """The detector's per-patch probabilities over any image, as a PNG at ``out``."""
+    from fakemedia.detect.imageio import load_rgb
+    from fakemedia.detect.plots import heatmap_png
+
+    data, _name = read_source(source)
+    heatmap_png(load_rgb(data), detection.patch_map, detection.cell_size, detection.offset, Path(out))
+
+
+# --- annotate ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -73,229 +420,91 @@ class AnnotateOptions:
     timestamper: TimeStamper | None = None
 
 
-def read_source(source: Source) -> tuple[bytes, str | None]:
-    """Bytes and a display name from a path, a bytes object or a binary stream (bounded)."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data, name = bytes(source), None
-    elif isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        try:
-            size = path.stat().st_size
-            if size > limits.MAX_FILE_BYTES:
-                raise LimitExceeded(f"{path.name}: {size} bytes exceeds the {limits.MAX_FILE_BYTES} limit")
-            data, name = path.read_bytes(), path.name
-        except IsADirectoryError as exc:
-            raise UnsupportedFormat(f"{path}: is a directory, not a JPEG file") from exc
-        except OSError as exc:
-            raise UnsupportedFormat(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    else:
-        data = source.read(limits.MAX_FILE_BYTES + 1)
-        if len(data) > limits.MAX_FILE_BYTES:
-            raise LimitExceeded(f"stream exceeds the {limits.MAX_FILE_BYTES}-byte limit")
-        name = getattr(source, "name", None)
-        name = Path(name).name if isinstance(name, str) else None
-    return data, name
+@dataclass(frozen=True)
+class Signed:
+    """What :func:`annotate_asset` made: the signed bytes and what is known about them."""
+
+    data: bytes
+    #: The signed output, verified (the same report :func:`check_signed` passes on).
+    report: VerificationReport
+    #: The state of the manifest continued, as validated before signing; None without one.
+    parent_state: str | None = None
+    parent_failures: tuple[str, ...] = ()
+    #: The detector's result when it ran, else why not (None when it was not wanted).
+    detection: Any = None
+    detection_note: str | None = None
+    redacted: tuple[str, ...] = ()
+
+    @property
+    def parent_invalid(self) -> bool:
+        return self.parent_state == "Invalid"
 
 
-def _trust(anchors: bytes | Sequence[bytes] | None, now: datetime | None,
-           trust: TrustSettings | None = None) -> TrustSettings:
-    pems = [anchors] if isinstance(anchors, (bytes, bytearray)) else list(anchors or [])
-    loaded = [cert for pem in pems for cert in certs.load_certificates(bytes(pem))]
-    return trust_config.combine(trust, anchors=loaded, now=now)
-
-
-def verify_bytes(data: bytes, *, trust_anchors: bytes | Sequence[bytes] | None = None,
-                 now: datetime | None = None, source: str | None = None,
-                 decrypt_keys: Sequence[Any] = (), trust: TrustSettings | None = None,
-                 ) -> VerificationReport:
-    """Validate the C2PA manifest store embedded in JPEG bytes; restricted annotation fields
-    are shown decrypted when one of ``decrypt_keys`` (see :func:`load_decrypt_key`) fits.
-
-    ``trust`` (see :func:`fakemedia.manifest.trust_config.load`) adds TSA anchors, EKUs and an
-    end-entity allow-list; ``trust_anchors`` add to its anchors; ``now`` is the validation time.
-    """
-    jpeg.parse_jpeg(data)  # a clear format error before anything else
-    return read_report(data, _trust(trust_anchors, now, trust), source, decrypt_keys)
-
-
-def verify(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = None,
-           now: datetime | None = None, decrypt_keys: Sequence[Any] = (),
-           trust: TrustSettings | None = None) -> VerificationReport:
-    data, name = read_source(source)
-    return verify_bytes(data, trust_anchors=trust_anchors, now=now, source=name,
-                        decrypt_keys=decrypt_keys, trust=trust)
-
-
-def history(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = None,
-            now: datetime | None = None, decrypt_keys: Sequence[Any] = (),
-            trust: TrustSettings | None = None) -> dict[str, Any]:
-    """The provenance chain (oldest first) and tree of an asset, each link validated."""
-    return verify(source, trust_anchors=trust_anchors, now=now, decrypt_keys=decrypt_keys,
-                  trust=trust).history()
-
-
-def load_decrypt_key(pem: bytes, passphrase: bytes | None = None) -> Any:
-    """A recipient private key (PKCS#8 PEM, optionally encrypted) for ``decrypt_keys``."""
-    from fakemedia.cose.recipients import load_private_key
-
-    return load_private_key(pem, passphrase)
-
-
-def strip_manifest(data: bytes) -> bytes:
-    """The JPEG without its C2PA store (the bytes the data hash covers)."""
-    return app11.remove_c2pa_store(data)[0]
-
-
-def _as_annotation(annotation: Annotation | Mapping[str, Any] | None) -> Annotation:
-    if annotation is None:
-        return Annotation.from_dict({})  # declares nothing: the image is opened and signed
-    if isinstance(annotation, Annotation):
-        return annotation
-    return Annotation.from_dict(annotation)
-
-
-def wants_detection(annotation: Annotation | Mapping[str, Any] | None,
-                    options: AnnotateOptions | None = None) -> bool:
-    """Whether annotate runs the detector: as ``options.detect`` says, else when no modification
-    type is declared."""
-    options = options or AnnotateOptions()
-    if options.detect is not None:
-        return options.detect
-    return not _as_annotation(annotation).modification_types
-
-
-@functools.lru_cache(maxsize=4)
-def _detector(model_path: str | None) -> tuple[Any, Any]:
-    """The model and encoder, loaded once per process and path (batches reuse them)."""
-    from fakemedia.detect.model import load_default_model, load_model
-
-    model = load_model(model_path) if model_path else load_default_model()
-    encoder = None
-    if model.features.uses_latents or model.patch_spec is not None:
-        from fakemedia.detect.encoder import load_encoder
-
-        encoder = load_encoder(None)
-    return model, encoder
-
-
-def preload_detector(model_path: str | os.PathLike | None = None, *, required: bool = True) -> bool:
-    """Load the detector now (cached per process), so a batch worker's first image does not pay
-    for it. With ``required=False`` a missing detector stack gives False instead of an error."""
-    try:
-        _detector(str(model_path) if model_path else None)
-    except ImportError:
-        if required:
-            raise DetectorError("detection needs the detector stack: "
-                                "pip install 'fakemedia[detect]'") from None
-        return False
-    return True
-
-
-def _display_size(data: bytes) -> tuple[int, int]:
-    """(width, height) as shown: EXIF orientations 5-8 swap the stored axes, as the detector's
-    loader does when it applies them."""
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as im:
-        width, height = im.size
-        orientation = im.getexif().get(0x0112)
-    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
-
-
-def detect_bytes(data: bytes, *, model_path: str | os.PathLike | None = None,
-                 required: bool = True) -> Any:
-    """The detector's :class:`~fakemedia.detect.model.DetectionResult` for JPEG ``data``.
-
-    With ``required=False`` a missing detector stack (torch, scikit-learn, safetensors not
-    installed) or an image under 16 pixels on a side gives None instead of an error.
-    """
-    jpeg.parse_jpeg(data)  # a clear format error before anything else
-    try:
-        width, height = _display_size(data)
-    except OSError as exc:
-        raise UnsupportedFormat(f"cannot decode the image for detection ({exc})") from None
-    if not required and min(width, height) < 16:
-        return None
-    try:
-        from fakemedia.detect.imageio import load_rgb
-        from fakemedia.detect.model import score_image
-
-        model, encoder = _detector(str(model_path) if model_path else None)
-    except ImportError:
-        if required:
-            raise DetectorError("detection needs the detector stack: "
-                                "pip install 'fakemedia[detect]'") from None
-        return None
-    return score_image(load_rgb(data), model, encoder=encoder)
-
-
-def _detection_annotation(data: bytes, declared: Annotation, options: AnnotateOptions,
-                          detection: Any) -> Annotation:
-    """``declared`` with the detector's finding beside it (declared fields win)."""
-    from fakemedia import detection as mapping
-
-    if detection is None:
-        if not wants_detection(declared, options):
-            return declared
-        detection = detect_bytes(data, model_path=options.model_path, required=bool(options.detect))
-        if detection is None:
-            return declared
-    return mapping.with_declared(detected_annotation(data, detection), declared)
-
-
-def detected_annotation(data: bytes, detection: Any) -> Annotation:
-    """The detector's finding on JPEG ``data`` as an annotation (probability and regions in the
-    image's pixels; see :mod:`fakemedia.detection` for the rule)."""
-    from fakemedia import detection as mapping
-
-    return mapping.detected_annotation(detection, _display_size(data))
-
-
-def annotate_bytes(data: bytes, annotation: Annotation | Mapping[str, Any] | None, signer: Signer,
-                   options: AnnotateOptions | None = None, *, source: str | None = None,
-                   detection: Any = None) -> bytes:
-    """Sign ``annotation`` into JPEG ``data``; an existing manifest becomes the parent.
+def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | None, signer: Signer,
+                   options: AnnotateOptions | None = None, *, detection: Any = None,
+                   trust: TrustSettings | None = None) -> Signed:
+    """Sign ``annotation`` into ``asset``; an existing manifest becomes the parent.
 
     When :func:`wants_detection` says so, the detector's probability and regions are recorded
-    beside the declared values (which win where both are set); pass ``detection`` (a result of
-    :func:`detect_bytes`) to reuse one already computed.
+    beside the declared values (which win where both are set); ``detection`` reuses a result of
+    :func:`detect_bytes`. The output is verified against ``trust`` before it is returned.
     """
+    from fakemedia import detection as mapping
+    from fakemedia.manifest import builder, compose, redact
+    from fakemedia.manifest.validate import TrustSettings
+
     options = options or AnnotateOptions()
+    trust = trust or TrustSettings()
     declared = _as_annotation(annotation)
-    jpeg.check_complete(data)  # never sign a truncated picture
-    annotation = _detection_annotation(data, declared, options, detection)
-    title = options.title or source
-    location = app11.find_c2pa_store(data)
-    store = parse_store(location.jumbf) if location else None
+    jpeg.check_complete(asset.data, asset.layout)  # never sign a truncated picture
+    store = asset.store
+    if options.redact and store is None:
+        raise ManifestNotFound("nothing to redact: no manifest (the image carries no C2PA manifest)")
+    # Requests are checked before any work (the detector is the slow part).
     redactions = [redact.parse_redaction(spec, store) for spec in options.redact] if store else []
-    if options.redact and not store:
-        raise ManifestNotFound("nothing to redact: the image has no manifest")
-    parent = _parent_ingredient(data, store, location, redactions, title)
-    if redactions and store is not None:
-        store = redact.redact_store(store, redactions)
-    secret: dict[str, Any] = {}
+    note = None
+    if detection is None and wants_detection(declared, options):
+        detection, note = _detect(asset.data, options.model_path, required=bool(options.detect))
+    recorded = declared if detection is None else \
+        mapping.with_declared(detected_annotation(asset.data, detection), declared)
+    title = options.title or asset.name
+    parent, parent_state = None, None
+    parent_failures: tuple[str, ...] = ()
+    if store is not None and asset.location is not None:
+        if store.active is None:
+            raise ManifestError("the existing C2PA store holds no manifest to continue")
+        from fakemedia.manifest.validate import validate_store
+
+        results = validate_store(store, asset.data, asset.location, trust)
+        parent_state, parent_failures = results.state, tuple(results.failures())
+        if redactions:
+            store = redact.redact_store(store, redactions)
+        active = store.active
+        assert active is not None
+        parent = builder.ingredient_assertion(builder.ParentInfo(active, results.to_dict(), title))
+    sealed = None
     if options.restrict:
         from fakemedia.manifest import restricted  # encryption only when something is restricted
 
-        annotation, secret = restricted.split(annotation, options.restrict)
+        recorded, secret = restricted.split(recorded, options.restrict)
         if not secret:
             raise AnnotationInvalid(f"nothing to restrict: {', '.join(options.restrict)} not set")
+        sealed = restricted.seal(secret, options.recipients)
     # Actions carry only what the signer declared: detected regions never become an action's
     # ``changes`` (the detector's finding is not something the signer did to the image).
-    # (Filtered from the annotation as stored, so a restricted region list stays out too.)
-    acted = None if annotation is declared else dataclasses.replace(
-        annotation, regions=tuple(r for r in annotation.regions if r in declared.regions))
-    specs = _assertions(parent, annotation, title, options.when, acted)
-    if secret:
-        custom = next(s for s in specs if s.label == annotation_c2pa.CUSTOM_LABEL)
-        custom.content["restricted"] = restricted.seal(secret, options.recipients)
-    if redactions:
-        _add_redaction_actions(specs, redactions, options.redaction_reason)
-    request = builder.BuildRequest(data, specs, signer, title=title,
+    acted = None if recorded is declared else dataclasses.replace(
+        recorded, regions=tuple(r for r in recorded.regions if r in declared.regions))
+    uris = [r.uri for r in redactions]
+    composition = compose.compose(recorded, agent={"name": "fakemedia", "version": __version__},
+                                  parent=parent, title=title, when=options.when, acted=acted,
+                                  redacted=uris, redaction_reason=options.redaction_reason,
+                                  sealed=sealed)
+    request = builder.BuildRequest(asset.data, composition.assertions, signer, title=title,
                                    generator_version=__version__, compress=options.compress,
-                                   redacted_assertions=[r.uri for r in redactions],
-                                   timestamper=_timestamper(options))
-    return builder.build(request, store)
+                                   redacted_assertions=uris, timestamper=_timestamper(options))
+    signed = builder.build(request, store)
+    report = _check_output(signed, trust, asset.name)
+    return Signed(signed, report, parent_state, parent_failures, detection, note, tuple(uris))
 
 
 def _timestamper(options: AnnotateOptions) -> TimeStamper | None:
@@ -306,79 +515,27 @@ def _timestamper(options: AnnotateOptions) -> TimeStamper | None:
     return HttpTimeStamper(options.tsa_url)
 
 
-def _add_redaction_actions(specs: list[builder.AssertionSpec], redactions: Sequence[redact.Redaction],
-                           reason: str) -> None:
-    """C2PA asks for a ``c2pa.redacted`` action naming each redacted URI and a reason."""
-    actions = next(s for s in specs if s.label == labels.ACTIONS_V2)
-    for r in redactions:
-        actions.content["actions"].append({"action": "c2pa.redacted", "reason": reason,
-                                           "parameters": {"redacted": r.uri}})
-
-
-def _assertions(parent: dict[str, Any] | None, annotation: Annotation, title: str | None,
-                when: datetime | None, acted: Annotation | None = None) -> list[builder.AssertionSpec]:
-    """Ingredient (when continuing), actions (opening + modifications, from ``acted`` when
-    given), our annotation."""
-    acted = acted or annotation
-    agent = {"name": "fakemedia", "version": __version__}
-    stamp = builder.tagged_time(when)
-    specs: list[builder.AssertionSpec] = []
-    dst = annotation_c2pa.creation_source_type(acted, parent=parent is not None)
-    if parent is None and dst is not None:
-        opening: dict[str, Any] = {"action": "c2pa.created", "digitalSourceType": dst,
-                                   "softwareAgent": agent, "when": stamp}
-    else:
-        if parent is None:  # an edit of an image with no provenance of its own
-            parent = {"relationship": "parentOf", "dc:format": "image/jpeg"}
-            if title:
-                parent["dc:title"] = title
-        ingredient = builder.AssertionSpec(labels.INGREDIENT_V3, parent, salted=False)
-        specs.append(ingredient)
-        ref = HashedURI(labels.relative_assertion_uri(ingredient.label),
-                        builder.assertion_hash(ingredient))
-        opening = {"action": "c2pa.opened", "softwareAgent": agent, "when": stamp,
-                   "parameters": {"ingredients": [ref.to_cbor()]}}
-    actions = [opening]
-    has_parent = opening["action"] == "c2pa.opened"
-    for action in annotation_c2pa.modification_actions(acted, software_agent=agent,
-                                                       parent=has_parent):
-        action = dict(action)
-        action["when"] = builder.tagged_time(_parse_when(action.get("when")) or when)
-        actions.append(action)
-    specs.append(builder.AssertionSpec(labels.ACTIONS_V2, {"actions": actions}))
-    specs.append(builder.AssertionSpec(annotation_c2pa.CUSTOM_LABEL,
-                                       annotation_c2pa.custom_assertion(annotation)))
-    return specs
-
-
-def _parse_when(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _parent_ingredient(data: bytes, store: ManifestStore | None, location: app11.StoreLocation | None,
-                       redactions: Sequence[redact.Redaction], title: str | None) -> dict[str, Any] | None:
-    """The parentOf ingredient for the image's active manifest (validated as found; hashed as
-    it will be stored, i.e. after any redaction)."""
-    if store is None or location is None:
-        return None
-    if store.active is None:
-        raise ManifestError("the existing C2PA store holds no manifest to continue")
-    results = validate_store(store, data, location)
-    stored = redact.redact_store(store, redactions) if redactions else store
-    active = stored.active
-    assert active is not None
-    return builder.ingredient_assertion(builder.ParentInfo(active, results.to_dict(), title))
+def annotate_bytes(data: bytes, annotation: Annotation | Mapping[str, Any] | None, signer: Signer,
+                   options: AnnotateOptions | None = None, *, source: str | None = None,
+                   detection: Any = None) -> bytes:
+    """The signed bytes of :func:`annotate_asset` over JPEG ``data``."""
+    return annotate_asset(parse_asset(data, source), annotation, signer, options, detection=detection).data
 
 
 def annotate(source: Source, annotation: Annotation | Mapping[str, Any] | None, signer: Signer,
              options: AnnotateOptions | None = None, *, detection: Any = None) -> bytes:
-    data, name = read_source(source)
-    return annotate_bytes(data, annotation, signer, options, source=name, detection=detection)
+    return annotate_asset(open_asset(source), annotation, signer, options, detection=detection).data
+
+
+def output_path(path: str | os.PathLike, output: str | os.PathLike | None = None,
+                in_place: bool = False) -> Path:
+    """Where :func:`annotate_file` writes: ``output``, the input itself (``in_place``) or
+    ``<stem>.signed.jpg`` beside it; never the input unless ``in_place``."""
+    src = Path(path)
+    target = src if in_place else Path(output) if output else src.with_name(f"{src.stem}.signed.jpg")
+    if not in_place and target.resolve() == src.resolve():
+        raise FakemediaError(f"{target}: the output would overwrite the input")
+    return target
 
 
 def annotate_file(path: str | os.PathLike, annotation: Annotation | Mapping[str, Any] | None,
@@ -387,25 +544,28 @@ def annotate_file(path: str | os.PathLike, annotation: Annotation | Mapping[str,
                   detection: Any = None) -> Path:
     """Annotate a file; writes ``output`` (default ``<stem>.signed.jpg``) atomically and never
     touches the input unless ``in_place``."""
-    src = Path(path)
-    data, name = read_source(src)
-    signed = annotate_bytes(data, annotation, signer, options, source=name, detection=detection)
-    target = src if in_place else Path(output) if output else src.with_name(f"{src.stem}.signed.jpg")
-    if not in_place and target.resolve() == src.resolve():
-        raise FakemediaError(f"{target}: output would overwrite the input; use --in-place")
-    write_atomic(target, signed, check=check_signed)
+    target = output_path(path, output, in_place)
+    signed = annotate_asset(open_asset(path), annotation, signer, options, detection=detection)
+    write_signed(target, signed)
     return target
+
+
+def write_signed(target: str | os.PathLike, signed: Signed, mode: int | None = None) -> None:
+    """Write verified output atomically; the bytes read back must be the ones verified."""
+    def same(read_back: bytes) -> None:
+        if read_back != signed.data:
+            raise SigningError("the output file does not read back as written; nothing was written")
+
+    write_atomic(target, signed.data, mode, check=same)
 
 
 #: What a freshly signed file must show for its own manifest, or it is never written.
 _SOUND_OUTPUT = ("claimSignature.validated", "assertion.dataHash.match")
 
 
-def check_signed(data: bytes) -> None:
-    """Refuse output whose new manifest does not verify (its signature and hard binding); the
-    parent's own problems are recorded in its ingredient and do not count here."""
+def _check_output(data: bytes, trust: TrustSettings | None, name: str | None) -> VerificationReport:
     try:
-        report = verify_bytes(data)
+        report = verify_asset(parse_asset(data, name), trust)
     except FakemediaError as exc:
         raise SigningError(f"the signed output does not read back ({exc}); nothing was written") from exc
     statuses = report.results.active_manifest if report.results is not None else None
@@ -413,3 +573,164 @@ def check_signed(data: bytes) -> None:
     if missing:
         raise SigningError(f"the signed output does not verify ({', '.join(missing)} missing); "
                            "nothing was written")
+    return report
+
+
+def check_signed(data: bytes) -> None:
+    """Refuse output whose new manifest does not verify (its signature and hard binding); the
+    parent's own problems are recorded in its ingredient and do not count here."""
+    _check_output(data, None, None)
+
+
+# --- signing identities and recipient keys -----------------------------------------------------
+
+
+def default_identity_dir() -> Path:
+    from fakemedia.identity import default_identity_dir as default
+
+    return default()
+
+
+def identity_exists(directory: str | os.PathLike) -> bool:
+    from fakemedia.identity import identity_exists as exists
+
+    return exists(Path(directory))
+
+
+def create_identity(directory: str | os.PathLike, **kwargs: Any) -> Any:
+    """A new local identity (see :func:`fakemedia.identity.create_identity`); its paths."""
+    from fakemedia.identity import create_identity as create
+
+    return create(Path(directory), **kwargs)
+
+
+def describe_identity(directory: str | os.PathLike) -> dict[str, Any]:
+    from fakemedia.identity import describe_identity as describe
+
+    return describe(Path(directory))
+
+
+def load_identity(directory: str | os.PathLike, passphrase: bytes | None = None) -> Signer:
+    from fakemedia.identity import load_identity as load
+
+    return load(Path(directory), passphrase)
+
+
+def identity_key_encrypted(directory: str | os.PathLike) -> bool:
+    from fakemedia.identity import key_is_encrypted
+
+    return key_is_encrypted(Path(directory))
+
+
+def identity_tsa_url(directory: str | os.PathLike) -> str | None:
+    from fakemedia.identity import default_tsa_url
+
+    return default_tsa_url(Path(directory))
+
+
+def local_anchor_for(report: VerificationReport) -> str | None:
+    """The default local identity's trust-anchor file when it signed the active manifest."""
+    from fakemedia.identity import IdentityPaths, signed_by
+
+    active = report.manifest(report.active_manifest)
+    serial = (active.signer or {}).get("serial_number") if active else None
+    directory = default_identity_dir()
+    return str(IdentityPaths.of(directory).trust_anchors) if signed_by(directory, serial) else None
+
+
+MAX_KEY_FILE_BYTES = 1024 * 1024
+
+
+def check_recipient(data: bytes) -> None:
+    """Raise :class:`SigningError` unless ``data`` is a usable recipient public key."""
+    from fakemedia.cose.recipients import Recipient
+
+    Recipient.from_pem(data)
+
+
+def write_recipient_key(directory: str | os.PathLike, **kwargs: Any) -> dict[str, Any]:
+    """A recipient key pair in ``directory``: its paths and key id."""
+    from fakemedia.cose.recipients import Recipient
+    from fakemedia.cose.recipients import write_recipient_key as write
+
+    key_path, pub_path = write(Path(directory), **kwargs)
+    return {"private_key": key_path, "public_key": pub_path,
+            "key_id": Recipient.from_pem(pub_path.read_bytes()).key_id.hex()}
+
+
+def restrictable_fields() -> tuple[str, ...]:
+    from fakemedia.manifest.restricted import RESTRICTABLE
+
+    return tuple(RESTRICTABLE)
+
+
+def load_schema(name: str) -> dict[str, Any]:
+    from fakemedia.annotation.schema import load_schema as load
+
+    return load(name)
+
+
+# --- JPEG Trust (fakemedia.trust, loaded when asked for) ----------------------------------------
+
+
+def trust_profiles() -> tuple[str, ...]:
+    """Names of the shipped Trust Profiles."""
+    from fakemedia.trust import shipped
+
+    return tuple(shipped.PROFILES)
+
+
+def trust_templates() -> tuple[str, ...]:
+    from fakemedia.trust import shipped
+
+    return tuple(shipped.TEMPLATES)
+
+
+def trust_write_template(template: str, out: str, *, force: bool = False) -> list[Any]:
+    from fakemedia.trust import shipped
+
+    return list(shipped.write_template(template, out, force=force))
+
+
+def trust_evaluate_image(image: str, profile: str, **kwargs: Any) -> tuple[dict[str, Any], bytes]:
+    """The Trust Report of ``profile`` on ``image``'s verified credentials, and the image bytes."""
+    from fakemedia import trust
+
+    return trust.evaluate_image_with_bytes(image, profile, **kwargs)
+
+
+def trust_evaluate_indicators(indicator_set: str, profile: str, **kwargs: Any) -> dict[str, Any]:
+    from fakemedia import trust
+
+    return trust.evaluate_indicator_file(indicator_set, profile, **kwargs)
+
+
+def trust_indicators(image: str, **kwargs: Any) -> Any:
+    from fakemedia import trust
+
+    return trust.image_indicators(image, **kwargs)
+
+
+def trust_report(report: dict[str, Any], fmt: str) -> str:
+    from fakemedia import trust
+
+    return trust.render_report(report, fmt)
+
+
+def trust_exit_status(report: dict[str, Any]) -> int:
+    from fakemedia import trust
+
+    return trust.exit_status(report)
+
+
+def trust_check_profile(profile: str, against: Sequence[str] = ()) -> list[str]:
+    from fakemedia import trust
+
+    return trust.check_profile(profile, against)
+
+
+def trust_embed_report(data: bytes, report: dict[str, Any], signer: Signer, out: str, **kwargs: Any) -> Any:
+    """A copy of the image with a new signed manifest carrying the Trust Report."""
+    from fakemedia.trust import embed
+
+    return embed.embed_report_file(data, report, signer, out, **kwargs)

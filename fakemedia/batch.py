@@ -1,17 +1,20 @@
-"""Pipelines: annotate or verify many images, in parallel, without stopping at a bad one.
+"""The one worker pool: annotate or verify many images in parallel, never stopping at a bad one.
 
 :func:`annotate_many` and :func:`verify_many` take paths, bytes or binary streams and yield one
 :class:`BatchResult` per item, in input order; an item that fails carries its error instead of
-raising. ``jobs > 1`` runs the work in a pool of worker processes (``spawn``: no state shared
-with the caller by accident), each loading the signer and, when detecting, the detector model
-once. Key objects do not cross process boundaries: give an :class:`IdentityRef` (identity
-directory and passphrase) for the workers to load the signer themselves.
+raising. ``jobs > 1`` runs the work in a pool of ``spawn`` worker processes (no state shared with
+the caller by accident), each loading the signer and, when detecting, the detector model once.
+Key objects do not cross process boundaries: give an :class:`IdentityRef` (identity directory
+and passphrase) for the workers to load the signer themselves.
 
-:func:`map_ordered` is the pool runner the command line uses too.
+The per-item functions (:func:`annotate_item`, :func:`annotate_file_item`, :func:`verify_item`)
+are public, module-level and take only picklable values, so any other executor can run them.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import multiprocessing
 import os
 import pickle
@@ -19,24 +22,45 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fakemedia import api
-from fakemedia.annotation.model import Annotation
-from fakemedia.cose.signer import Signer
-from fakemedia.errors import FakemediaError
+from fakemedia.errors import EXIT_INTERNAL, FakemediaError, InvalidRequest
 
-__all__ = ["BatchResult", "IdentityRef", "annotate_many", "limit_torch_threads", "map_ordered",
-           "resolve_jobs", "verify_many"]
+if TYPE_CHECKING:
+    from fakemedia.annotation.model import Annotation
+    from fakemedia.cose.signer import Signer
+
+__all__ = [
+    "AnnotateJob",
+    "BatchResult",
+    "FileTask",
+    "IdentityRef",
+    "Item",
+    "JsonlLog",
+    "VerifyJob",
+    "annotate_file",
+    "annotate_file_item",
+    "annotate_files",
+    "annotate_item",
+    "annotate_many",
+    "failure",
+    "items",
+    "log_record",
+    "map_ordered",
+    "prepare",
+    "resolve_jobs",
+    "run",
+    "verify_item",
+    "verify_many",
+    "verify_one",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-#: Exit code for an unexpected error in one item (the command line's "internal error").
-EXIT_INTERNAL = 70
 
 
 @dataclass(frozen=True)
@@ -48,14 +72,17 @@ class IdentityRef:
     passphrase: bytes | None = None
 
     def load(self) -> Signer:
-        from fakemedia.cose.identity import load_identity
+        return _load_signer(self)
 
-        return load_identity(Path(self.directory), self.passphrase)
+
+@functools.lru_cache(maxsize=4)
+def _load_signer(ref: IdentityRef) -> Signer:
+    return api.load_identity(ref.directory, ref.passphrase)
 
 
 @dataclass(frozen=True)
 class BatchResult:
-    """One item of a batch: ``output`` (annotate) or ``report`` (verify), else ``error``."""
+    """One item of a batch: ``output`` (annotate) and/or ``report`` (both), else ``error``."""
 
     index: int
     source: str | None
@@ -64,6 +91,13 @@ class BatchResult:
     error: str | None = None
     exit_code: int = 0
     seconds: float = 0.0
+    #: annotate: the written file, the parent manifest's state, the detector's summary (or why
+    #: it did not run) and the redacted URIs.
+    written: str | None = None
+    parent_state: str | None = None
+    detection: dict[str, Any] | None = None
+    detection_note: str | None = None
+    redacted: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -77,15 +111,6 @@ def resolve_jobs(jobs: int) -> int:
     return (os.cpu_count() or 1) if jobs == 0 else jobs
 
 
-def limit_torch_threads() -> None:
-    """One intra-op thread per worker: N workers x N torch threads would oversubscribe the cores."""
-    try:
-        import torch
-    except ImportError:
-        return
-    torch.set_num_threads(1)
-
-
 def map_ordered(func: Callable[[T], R], items: Iterable[T], *, jobs: int = 1,
                 initializer: Callable[..., None] | None = None,
                 initargs: Sequence[Any] = ()) -> Iterator[R]:
@@ -93,7 +118,7 @@ def map_ordered(func: Callable[[T], R], items: Iterable[T], *, jobs: int = 1,
 
     ``jobs <= 1`` runs in this process (``initializer`` first). Otherwise a ``spawn`` process
     pool runs them with at most ``4 * jobs`` items in flight, so a long input stream is never
-    read into memory at once. ``func`` and ``initializer`` must be module-level functions.
+    read into memory at once. ``func`` and ``initializer`` must be picklable.
     """
     if jobs <= 1:
         if initializer is not None:
@@ -113,97 +138,195 @@ def map_ordered(func: Callable[[T], R], items: Iterable[T], *, jobs: int = 1,
 
 
 @dataclass(frozen=True)
-class _ReadError:
-    """A source the caller's process could not read (exceptions are not sent to workers)."""
+class Item:
+    """One input: a path (read by the worker) or bytes, or the error reading it gave."""
 
-    message: str
-    exit_code: int
+    index: int
+    name: str | None
+    path: str | None = None
+    data: bytes | None = None
+    error: tuple[str, int] | None = None
 
-
-Payload = tuple[int, str | None, "bytes | str | _ReadError"]
-
-
-# --- worker side ------------------------------------------------------------------------------
-
-_WORKER: dict[str, Any] = {}
-
-
-def _init_annotate(signer: Signer | IdentityRef, annotation: Annotation,
-                   options: api.AnnotateOptions, in_pool: bool) -> None:
-    _WORKER.clear()
-    _WORKER.update(signer=signer.load() if isinstance(signer, IdentityRef) else signer,
-                   annotation=annotation, options=options)
-    if api.wants_detection(annotation, options):
-        if in_pool:
-            limit_torch_threads()
-        api.preload_detector(options.model_path, required=options.detect is True)
+    def read(self) -> api.Asset:
+        if self.path is not None:
+            asset = api.open_asset(self.path)
+            return asset
+        return api.parse_asset(self.data or b"", self.name)
 
 
-def _init_verify(anchors: Sequence[bytes], now: datetime | None,
-                 keys: Sequence[tuple[bytes, bytes | None]]) -> None:
-    _WORKER.clear()
-    _WORKER.update(anchors=list(anchors), now=now,
-                   keys=[api.load_decrypt_key(pem, passphrase) for pem, passphrase in keys])
+@dataclass(frozen=True)
+class FileTask:
+    """One image of a command-line batch: where its signed copy and heat map go."""
+
+    src: str
+    target: str
+    heatmap: str | None = None
+    in_place: bool = False
 
 
-def _failure(exc: Exception) -> tuple[str, int]:
+@dataclass(frozen=True)
+class AnnotateJob:
+    """Everything the items of one annotate batch share; picklable."""
+
+    annotation: Annotation
+    signer: Any  # a Signer (in this process) or an IdentityRef (workers load it)
+    options: api.AnnotateOptions = field(default_factory=api.AnnotateOptions)
+    trust_anchors: tuple[bytes, ...] = ()
+
+    def load_signer(self) -> Signer:
+        return self.signer.load() if isinstance(self.signer, IdentityRef) else self.signer
+
+    def trust(self) -> Any:
+        return _trust(self.trust_anchors, None, None, ())
+
+
+@dataclass(frozen=True)
+class VerifyJob:
+    """Everything the items of one verify batch share; picklable (keys travel as PEM)."""
+
+    trust_anchors: tuple[bytes, ...] = ()
+    now: datetime | None = None
+    decrypt_keys: tuple[tuple[bytes, bytes | None], ...] = ()
+    trust_config: str | None = None
+    tsa_anchors: tuple[bytes, ...] = ()
+    #: Keys already loaded in this process (a caller that holds key objects, not PEM).
+    loaded_keys: tuple[Any, ...] = ()
+
+
+@functools.lru_cache(maxsize=8)
+def _trust(anchors: tuple[bytes, ...], now: datetime | None, config: str | None,
+           tsa: tuple[bytes, ...]) -> Any:
+    return api.trust_settings(list(anchors), now=now, config=config, tsa_anchors=tsa)
+
+
+@functools.lru_cache(maxsize=8)
+def _keys(material: tuple[tuple[bytes, bytes | None], ...]) -> list[Any]:
+    return [api.load_decrypt_key(pem, passphrase) for pem, passphrase in material]
+
+
+def failure(exc: Exception) -> tuple[str, int]:
+    """(one-line message, exit code) of an exception, as a batch reports it."""
     if isinstance(exc, FakemediaError):
         return str(exc), exc.exit_code
     return f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL
 
 
-def _annotate_item(item: Payload) -> BatchResult:
-    index, name, payload = item
+def prepare(job: AnnotateJob) -> None:
+    """Per process: the signer and (when detecting) the model, loaded once (items call it too;
+    a process that calls it first pays before its first item)."""
+    job.load_signer()
+    if api.wants_detection(job.annotation, job.options):
+        api.preload_detector(job.options.model_path, required=job.options.detect is True)
+
+
+def _init_pool(job: AnnotateJob | None) -> None:
+    api.limit_threads(1)
+    if job is not None:
+        try:
+            prepare(job)
+        except FakemediaError:
+            pass  # reported on each item: a pool initializer must not raise
+
+
+def annotate_item(job: AnnotateJob, item: Item) -> BatchResult:
+    """Sign ``job.annotation`` into one input; the signed bytes in ``output``."""
     start = time.perf_counter()
     try:
-        if isinstance(payload, _ReadError):  # the caller could not read the source
-            return BatchResult(index, name, error=payload.message, exit_code=payload.exit_code)
-        data, read_name = api.read_source(payload) if isinstance(payload, str) else (payload, name)
-        out = api.annotate_bytes(data, _WORKER["annotation"], _WORKER["signer"], _WORKER["options"],
-                                 source=name or read_name)
-        return BatchResult(index, name or read_name, output=out, seconds=time.perf_counter() - start)
+        if item.error is not None:  # the caller could not read the source
+            return BatchResult(item.index, item.name, error=item.error[0], exit_code=item.error[1])
+        asset = item.read()
+        signed = api.annotate_asset(asset, job.annotation, job.load_signer(), job.options,
+                                    trust=job.trust())
+        return BatchResult(item.index, item.name or asset.name, output=signed.data, report=signed.report,
+                           seconds=time.perf_counter() - start, parent_state=signed.parent_state,
+                           detection_note=signed.detection_note, redacted=signed.redacted)
     except Exception as exc:  # one bad item never stops the batch
-        message, code = _failure(exc)
-        return BatchResult(index, name, error=message, exit_code=code,
+        message, code = failure(exc)
+        return BatchResult(item.index, item.name, error=message, exit_code=code,
                            seconds=time.perf_counter() - start)
 
 
-def _verify_item(item: Payload) -> BatchResult:
-    index, name, payload = item
+def annotate_file(job: AnnotateJob, task: FileTask) -> BatchResult:
+    """Sign one file and write its copy (and heat map); errors are raised."""
+    start = time.perf_counter()
+    src = Path(task.src)
+    asset = api.open_asset(src)
+    mode = src.stat().st_mode & 0o777
+    signed = api.annotate_asset(asset, job.annotation, job.load_signer(), job.options, trust=job.trust())
+    summary = None
+    if signed.detection is not None:
+        summary = api.detection_summary(asset.data, signed.detection)
+        if task.heatmap is not None:
+            drawn = api.draw_heatmap(asset.data, signed.detection, task.heatmap)
+            summary["heatmap"] = task.heatmap if drawn else None
+    target = api.output_path(src, task.target, task.in_place)
+    target.parent.mkdir(parents=True, exist_ok=True)  # folder inputs keep their tree
+    api.write_signed(target, signed, mode)
+    return BatchResult(0, str(src), report=signed.report, seconds=time.perf_counter() - start,
+                       written=str(target), parent_state=signed.parent_state, detection=summary,
+                       detection_note=signed.detection_note, redacted=signed.redacted)
+
+
+def annotate_file_item(job: AnnotateJob, task: FileTask) -> BatchResult:
+    """:func:`annotate_file`, its error returned as data (one bad file never stops a batch)."""
+    start = time.perf_counter()
+    src = Path(task.src)
+    try:
+        return annotate_file(job, task)
+    except Exception as exc:
+        message, code = failure(exc)
+        if isinstance(exc, FakemediaError) and src.name not in message:
+            message = f"{src}: {message}"
+        return BatchResult(0, str(src), error=message, exit_code=code, seconds=time.perf_counter() - start)
+
+
+def verify_one(job: VerifyJob, item: Item) -> BatchResult:
+    """Verify one input, errors raised; an Invalid manifest is a report, not an error."""
+    start = time.perf_counter()
+    if item.error is not None:
+        return BatchResult(item.index, item.name, error=item.error[0], exit_code=item.error[1])
+    asset = item.read()
+    trust = _trust(job.trust_anchors, job.now, job.trust_config, job.tsa_anchors)
+    keys = [*job.loaded_keys, *_keys(job.decrypt_keys)]
+    report = api.verify_asset(asset, trust, decrypt_keys=keys,
+                              time_requested=job.now is not None)
+    return BatchResult(item.index, item.name or asset.name, report=report,
+                       seconds=time.perf_counter() - start)
+
+
+def verify_item(job: VerifyJob, item: Item) -> BatchResult:
+    """:func:`verify_one`, its error returned as data."""
     start = time.perf_counter()
     try:
-        if isinstance(payload, _ReadError):
-            return BatchResult(index, name, error=payload.message, exit_code=payload.exit_code)
-        data, read_name = api.read_source(payload) if isinstance(payload, str) else (payload, name)
-        report = api.verify_bytes(data, trust_anchors=_WORKER["anchors"], now=_WORKER["now"],
-                                  source=name or read_name, decrypt_keys=_WORKER["keys"])
-        return BatchResult(index, name or read_name, report=report, seconds=time.perf_counter() - start)
+        return verify_one(job, item)
     except Exception as exc:
-        message, code = _failure(exc)
-        return BatchResult(index, name, error=message, exit_code=code,
+        message, code = failure(exc)
+        if isinstance(exc, FakemediaError) and item.path and Path(item.path).name not in message:
+            message = f"{item.path}: {message}"
+        return BatchResult(item.index, item.name, error=message, exit_code=code,
                            seconds=time.perf_counter() - start)
 
 
 # --- caller side ------------------------------------------------------------------------------
 
 
-def _payloads(sources: Iterable[api.Source]) -> Iterator[Payload]:
-    """(index, name, bytes or path) per source. Paths go to workers as strings (they read the
-    file themselves); streams are read here, since an open stream cannot cross processes."""
+def items(sources: Iterable[api.Source]) -> Iterator[Item]:
+    """One :class:`Item` per source. Paths go to workers as strings (they read the file
+    themselves); streams are read here, since an open stream cannot cross processes."""
     for index, source in enumerate(sources):
         if isinstance(source, (str, os.PathLike)):
             path = os.fspath(source)
-            yield index, Path(path).name, str(path)
+            yield Item(index, Path(path).name, path=str(path))
             continue
         try:
             data, name = api.read_source(source)
         except FakemediaError as exc:
-            yield index, None, _ReadError(str(exc), exc.exit_code)
+            yield Item(index, None, error=(str(exc), exc.exit_code))
             continue
-        yield index, name, data
+        yield Item(index, name, data=data)
 
 
-def _check_picklable(signer: Signer | IdentityRef) -> None:
+def _check_picklable(signer: Any) -> None:
     if isinstance(signer, IdentityRef):
         return
     try:
@@ -213,33 +336,96 @@ def _check_picklable(signer: Signer | IdentityRef) -> None:
                         "passphrase): key objects cannot be sent to worker processes") from exc
 
 
+def _annotation(annotation: Annotation | Mapping[str, Any] | None) -> Annotation:
+    from fakemedia.annotation.model import Annotation
+
+    return annotation if isinstance(annotation, Annotation) else Annotation.from_dict(dict(annotation or {}))
+
+
+def run(func: Callable[[Any, Any], R], job: Any, work: Iterable[Any], *, jobs: int = 1,
+        setup: AnnotateJob | None = None) -> Iterator[R]:
+    """``func(job, item)`` for every item, in input order, on ``jobs`` processes (``setup``:
+    what each process loads once before its first item)."""
+    jobs = resolve_jobs(jobs)
+    if jobs <= 1:
+        if setup is not None:
+            prepare(setup)
+        yield from (func(job, item) for item in work)
+        return
+    yield from map_ordered(functools.partial(func, job), work, jobs=jobs, initializer=_init_pool,
+                           initargs=(setup,))
+
+
 def annotate_many(sources: Iterable[api.Source],
                   annotation: Annotation | Mapping[str, Any] | None,
                   signer: Signer | IdentityRef, options: api.AnnotateOptions | None = None, *,
-                  jobs: int = 1) -> Iterator[BatchResult]:
+                  jobs: int = 1, trust_anchors: Sequence[bytes] = ()) -> Iterator[BatchResult]:
     """Sign ``annotation`` into every source; yields a :class:`BatchResult` per source (signed
     bytes in ``output``, or ``error`` and ``exit_code``), in input order. Detection follows
     :func:`fakemedia.api.wants_detection`, with the model loaded once per process."""
-    jobs = resolve_jobs(jobs)
-    options = options or api.AnnotateOptions()
-    declared = annotation if isinstance(annotation, Annotation) else \
-        Annotation.from_dict(dict(annotation or {}))
-    if jobs > 1:
+    if resolve_jobs(jobs) > 1:
         _check_picklable(signer)
-    initargs = (signer, declared, options, jobs > 1)
-    return map_ordered(_annotate_item, _payloads(sources), jobs=jobs,
-                       initializer=_init_annotate, initargs=initargs)
+    job = AnnotateJob(_annotation(annotation), signer, options or api.AnnotateOptions(),
+                      tuple(bytes(a) for a in trust_anchors))
+    return run(annotate_item, job, items(sources), jobs=jobs, setup=job)
+
+
+def annotate_files(tasks: Sequence[FileTask], job: AnnotateJob, *, jobs: int = 1) -> Iterator[BatchResult]:
+    """:func:`annotate_file_item` over ``tasks``; results in order."""
+    if resolve_jobs(jobs) > 1:
+        _check_picklable(job.signer)
+    return run(annotate_file_item, job, tasks, jobs=min(resolve_jobs(jobs), len(tasks)), setup=job)
 
 
 def verify_many(sources: Iterable[api.Source], *, trust_anchors: bytes | Sequence[bytes] | None = None,
                 now: datetime | None = None,
                 decrypt_keys: Sequence[tuple[bytes, bytes | None]] = (),
-                jobs: int = 1) -> Iterator[BatchResult]:
+                jobs: int = 1, trust_config: str | None = None,
+                tsa_anchors: Sequence[bytes] = ()) -> Iterator[BatchResult]:
     """Verify every source; yields a :class:`BatchResult` per source (``report``, or ``error``
     for an unreadable one), in input order. ``decrypt_keys``: (PEM, passphrase) pairs, loaded
     in each worker. An Invalid manifest is a report, not an error: check ``report.state``."""
-    jobs = resolve_jobs(jobs)
     anchors = [trust_anchors] if isinstance(trust_anchors, (bytes, bytearray)) else list(trust_anchors or [])
-    initargs = ([bytes(a) for a in anchors], now, list(decrypt_keys))
-    return map_ordered(_verify_item, _payloads(sources), jobs=jobs,
-                       initializer=_init_verify, initargs=initargs)
+    job = VerifyJob(tuple(bytes(a) for a in anchors), now, tuple(decrypt_keys), trust_config,
+                    tuple(tsa_anchors))
+    return run(verify_item, job, items(sources), jobs=jobs)
+
+
+# --- the JSON-lines log -------------------------------------------------------------------------
+
+
+class JsonlLog:
+    """One JSON object per line, appended with a single write each: lines from several runs
+    sharing a log never interleave, and a crash loses at most the line being written."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._fd: int | None = None
+        if path is not None:
+            try:
+                self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise InvalidRequest(f"cannot open the log {path} ({exc.strerror or exc})") from None
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self._fd is not None:
+            os.write(self._fd, (json.dumps(record, ensure_ascii=False) + "\n").encode())
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> JsonlLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def log_record(input: str, *, output: str | None = None, error: str | None = None,
+               exit_code: int = 0, state: str | None = None, manifest: str | None = None,
+               probability: float | None = None, seconds: float = 0.0,
+               parent_state: str | None = None) -> dict[str, Any]:
+    return {"input": input, "output": output, "status": "error" if error else "ok",
+            "exit_code": exit_code, "error": error, "state": state, "parent_state": parent_state,
+            "manifest": manifest, "probability": probability, "seconds": round(seconds, 4)}

@@ -1,30 +1,68 @@
-"""The one error tree of fakemedia.
+"""The one error tree of fakemedia, and the one table of exit codes.
 
 Every error the library raises on purpose derives from :class:`FakemediaError`. ``str(err)`` is a
 single line fit for a terminal; ``exit_code`` is what the command line exits with. The library
-never prints and never exits: only ``fakemedia.cli`` turns these into messages and exit codes.
+never prints and never exits, and its messages never name command-line flags: ``fakemedia.cli``
+turns these into messages (adding hints) and exit codes.
 
-Exit codes (documented in ``fakemedia --help`` and README.md):
-
-====  ==========================================================
- 0    success; for verify: the manifest is Valid or Trusted
- 1    verify: the manifest is Invalid (a check failed)
- 2    usage error (bad option or argument, impossible request)
- 3    unreadable input: not a JPEG, truncated, malformed container
- 4    no manifest found where one was needed
- 5    signing or identity problem (key, passphrase, certificate)
- 6    detector problem (model file missing, foreign or corrupt; detector stack not installed)
- 7    batch: some files failed, the others were processed
-====  ==========================================================
+:data:`EXIT_CODES` is the only list of exit codes: ``fakemedia --help``, each command's epilog and
+the README table are made from it (``python -m fakemedia.errors`` prints the README table).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_UNREADABLE = 3
+EXIT_NO_MANIFEST = 4
+EXIT_SIGNING = 5
+EXIT_DETECTOR = 6
+EXIT_PARTIAL = 7
+EXIT_PARENT_INVALID = 8
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+#: Every exit code of the command line and what it means, in order.
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "success; verify: the manifest is Valid or Trusted"),
+    (EXIT_INVALID, "verify: the manifest is Invalid (a check failed)"),
+    (EXIT_USAGE, "usage error (bad option, argument, annotation or trust-anchor file)"),
+    (EXIT_UNREADABLE, "unreadable input: missing file, not a JPEG, truncated, malformed"),
+    (EXIT_NO_MANIFEST, "no manifest found (or only a remote one, which is never fetched)"),
+    (EXIT_SIGNING, "signing or identity problem (key, passphrase, certificate)"),
+    (EXIT_DETECTOR, "detector problem (model missing, foreign or corrupt)"),
+    (EXIT_PARTIAL, "batch: some files failed, the others were processed"),
+    (EXIT_PARENT_INVALID, "annotate: written and sound, but the manifest it continues is Invalid"),
+    (EXIT_INTERNAL, "internal error (a bug: please report it, rerun with -v)"),
+    (EXIT_INTERRUPTED, "interrupted"),
+)
+
+
+def exit_code_lines(codes: Iterable[int] | None = None) -> list[str]:
+    """``"N   meaning"`` for ``codes`` (default: all), in table order."""
+    wanted = None if codes is None else set(codes)
+    return [f"{code:<4}{meaning}" for code, meaning in EXIT_CODES if wanted is None or code in wanted]
+
+
+def exit_code_epilog(codes: Iterable[int] | None = None, note: str = "") -> str:
+    """A click epilog (``\\b`` keeps its lines) listing ``codes``, then ``note``."""
+    lines = ["\b", "Exit codes:", *(f"  {line}" for line in exit_code_lines(codes))]
+    return "\n".join(lines) + (f"\n\n{note.strip()}\n" if note else "\n")
+
+
+def exit_code_markdown() -> str:
+    """The README's exit-code table."""
+    rows = [f"| {code} | {meaning} |" for code, meaning in EXIT_CODES]
+    return "\n".join(["| code | meaning |", "|---|---|", *rows])
 
 
 class FakemediaError(Exception):
     """Root of every deliberate fakemedia error."""
 
-    exit_code = 1
+    exit_code = EXIT_INVALID
 
     def __str__(self) -> str:
         # One line, always: multi-line messages break log parsing.
@@ -34,7 +72,7 @@ class FakemediaError(Exception):
 class FormatError(FakemediaError):
     """The bytes are not a valid container (JPEG, APP11, JUMBF)."""
 
-    exit_code = 3
+    exit_code = EXIT_UNREADABLE
 
 
 class UnsupportedFormat(FormatError):
@@ -60,19 +98,19 @@ class LimitExceeded(FormatError):
 class ManifestNotFound(FakemediaError):
     """The asset is fine but carries no C2PA manifest store."""
 
-    exit_code = 4
+    exit_code = EXIT_NO_MANIFEST
 
 
 class ManifestError(FakemediaError):
     """A manifest store is present but cannot be read at all."""
 
-    exit_code = 3
+    exit_code = EXIT_UNREADABLE
 
 
 class AnnotationInvalid(FakemediaError):
     """An annotation does not satisfy the JSON Schema or its rules."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
     def __init__(self, message: str, issues: list[str] | None = None) -> None:
         super().__init__(message)
@@ -83,13 +121,13 @@ class InvalidRequest(FakemediaError):
     """The request cannot be carried out as asked (e.g. redacting an assertion that is not
     there, or one C2PA forbids redacting)."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class SigningError(FakemediaError):
     """Cannot sign: key or certificate unusable, wrong passphrase, unsupported algorithm."""
 
-    exit_code = 5
+    exit_code = EXIT_SIGNING
 
 
 class IdentityError(SigningError):
@@ -99,13 +137,13 @@ class IdentityError(SigningError):
 class DecryptionError(FakemediaError):
     """Restricted metadata cannot be decrypted: no matching recipient, wrong key, tampered."""
 
-    exit_code = 5
+    exit_code = EXIT_SIGNING
 
 
 class VerificationError(FakemediaError):
     """A verification step failed (used inside validation; reported as status codes)."""
 
-    exit_code = 1
+    exit_code = EXIT_INVALID
 
 
 class SignatureInvalid(VerificationError):
@@ -119,7 +157,7 @@ class CertificateError(VerificationError):
 class DetectorError(FakemediaError):
     """The detector cannot run: model missing, foreign or corrupt; bad image for detection."""
 
-    exit_code = 6
+    exit_code = EXIT_DETECTOR
 
 
 class DetectorUnavailable(DetectorError):
@@ -138,10 +176,20 @@ class WeightsMismatch(DetectorError):
 class InputImageError(FakemediaError):
     """An image cannot be decoded or is unusable (too small, wrong mode)."""
 
-    exit_code = 3
+    exit_code = EXIT_UNREADABLE
 
 
 class BatchError(FakemediaError):
     """Some files in a batch failed; the rest were processed."""
 
-    exit_code = 7
+    exit_code = EXIT_PARTIAL
+
+
+class ParentInvalid(FakemediaError):
+    """The image was signed, but the manifest it continues does not validate."""
+
+    exit_code = EXIT_PARENT_INVALID
+
+
+if __name__ == "__main__":
+    print(exit_code_markdown())

@@ -41,6 +41,18 @@ MAX_CHAIN_CERTS = 16
 MAX_DETECT_PIXELS = 4096 * 4096
 #: Largest image (pixels) Pillow may decode at all (decompression-bomb guard).
 MAX_DECODE_PIXELS = 20000 * 20000
+#: Largest thumbnail read from a manifest (stored bytes) and its largest decoded size (pixels);
+#: a bigger one is not shown (c2pa-rs makes thumbnails of at most 1024 pixels a side).
+MAX_THUMBNAIL_BYTES = 4 * 1024 * 1024
+MAX_THUMBNAIL_PIXELS = 4096 * 4096
+#: Largest remote manifest store fetched, and how long a fetch may take (seconds).
+MAX_REMOTE_STORE_BYTES = MAX_STORE_BYTES
+REMOTE_FETCH_TIMEOUT = 20.0
+#: Longest an external signer command may run (seconds) and the most it may print.
+SIGNER_COMMAND_TIMEOUT = 30.0
+MAX_SIGNER_OUTPUT_BYTES = 64 * 1024
+#: Largest manifest definition (JSON) read.
+MAX_DEFINITION_BYTES = 4 * 1024 * 1024
 #: CAWG identity assertions: most assertion references in one signer payload, largest
 #: verifiable credential (JSON bytes) and its deepest nesting, most verified identities in one
 #: credential, longest issuer DID.

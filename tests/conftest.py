@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from fakemedia.cose.identity import create_identity, load_identity, load_trust_anchors
 from fakemedia.cose.signer import LocalSigner
+from fakemedia.identity import create_identity, load_identity, load_trust_anchors
 
 #: ../shared next to the repository root (read-only reference material).
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

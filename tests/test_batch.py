@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from fakemedia import batch
-from fakemedia.cose.identity import create_identity, load_identity, load_trust_anchors
+from fakemedia.identity import create_identity, load_identity, load_trust_anchors
 
 
 def make_jpeg(seed: int = 7) -> bytes:

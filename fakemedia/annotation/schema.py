@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import json
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -125,11 +126,34 @@ def _message(error: ValidationError) -> str:
     return " ".join(error.message.split())
 
 
+def _order(error: ValidationError) -> tuple[bool, list[str]]:
+    # A wrong value is what the user must fix first: name it before a key missing around it
+    # (``--probability 1.5`` must not be reported as "'name' is a required property").
+    return error.validator == "required", [str(p) for p in error.absolute_path]
+
+
+def finite_issues(instance: Any, path: str = "") -> list[str]:
+    """NaN and infinities anywhere in ``instance`` (JSON has neither; JSON Schema's
+    minimum/maximum let NaN through), one ``"path: message"`` each."""
+    issues: list[str] = []
+    stack: list[tuple[str, Any]] = [(path, instance)]
+    while stack:
+        at, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            issues.append(f"{at or '(root)'}: {value} is not a finite number")
+        elif isinstance(value, Mapping):
+            stack.extend((f"{at}/{k}" if at else str(k), v) for k, v in value.items())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((f"{at}/{i}" if at else str(i), v) for i, v in enumerate(value))
+    return sorted(issues)
+
+
 def issues_of(instance: Any, name: str = "annotation") -> list[str]:
-    """All schema violations as ``"json/path: message"`` strings, in document order."""
+    """All schema violations as ``"json/path: message"`` strings: impossible numbers first,
+    then wrong values in document order, then missing keys."""
     errors: Iterable[ValidationError] = _validator(name).iter_errors(instance)
-    ordered = sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])
-    return [f"{_path(e)}: {_message(e)}" for e in ordered]
+    ordered = sorted(errors, key=_order)
+    return finite_issues(instance) + [f"{_path(e)}: {_message(e)}" for e in ordered]
 
 
 def raise_issues(issues: list[str], what: str = "annotation") -> None:
@@ -162,5 +186,5 @@ def _def_validator(definition: str, name: str) -> Draft202012Validator:
 def def_issues(instance: Any, definition: str, name: str = "annotation") -> list[str]:
     """Like :func:`issues_of`, for one ``$defs`` entry (e.g. ``"region"``) of the schema."""
     errors = _def_validator(definition, name).iter_errors(instance)
-    ordered = sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])
-    return [f"{_path(e)}: {_message(e)}" for e in ordered]
+    ordered = sorted(errors, key=_order)
+    return finite_issues(instance) + [f"{_path(e)}: {_message(e)}" for e in ordered]

@@ -2,40 +2,35 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
+from fakemedia import errors
 from fakemedia.annotation.model import MODIFICATION_TYPES, PURPOSES, Annotation
-from fakemedia.cli import _render
-from fakemedia.cli._batch import (
+from fakemedia.cli._options import (
     Input,
-    JsonlLog,
     batch_options,
-    expand_inputs,
-    log_record,
-    progress,
-    raise_if_failed,
-)
-from fakemedia.cli._common import (
     emit_json,
+    expand_inputs,
     identity_option,
     json_option,
-    naming,
+    progress,
+    raise_if_failed,
+    read_key_file,
     read_trust_anchors,
     resolve_identity,
+    single,
     trust_anchors_option,
+    warn,
 )
-from fakemedia.errors import FakemediaError, ManifestError, ManifestNotFound, SigningError
+from fakemedia.errors import FakemediaError, ParentInvalid, SigningError
 
-_EPILOG = """\b
+_EXAMPLES = """\b
 Examples:
   fakemedia annotate photo.jpg                       # runs the detector, records P and areas
   fakemedia annotate photo.jpg --heatmap photo.heat.png
@@ -47,13 +42,13 @@ Examples:
   fakemedia annotate a.signed.jpg --type edited --redact org.fakemedia.annotation
 
 \b
-Exit codes: 0 written, 2 usage or invalid annotation (also: a --recipient file that is no
-public key, a --redact naming an assertion that is not there or one that may never be
-redacted: actions, hard bindings), 3 unreadable input (missing file, not a JPEG, truncated),
-4 --redact on an image without a manifest, 5 signing or identity problem (e.g. wrong
-passphrase), 6 the detector cannot run (--detect or --model given, model file bad), 7 several
-files (or a folder) given and some failed (the others were written). On any error nothing is
-written for that file.
+Notes on the exit codes: 2 also covers a --recipient file that is no public key and a --redact
+naming an assertion that is not there or one that may never be redacted (actions, hard
+bindings); 4 a --redact on an image without a manifest; 6 the detector cannot run (--detect or
+--model given, model file bad); 7 several files (or a folder) given and some failed (the others
+were written); 8 the image was signed and written, and its new manifest is sound, but the
+manifest it continues does not validate (its ingredient records why; the log's parent_state
+says so too). On any other error nothing is written for that file.
 
 \b
 Batches: a folder argument means the JPEGs in it (*.jpg, *.jpeg; --recursive for subfolders);
@@ -64,8 +59,11 @@ processes, each loading the signer and the detector once. Failures are listed at
 Detection: with no --type (or with --detect) the detector's calibrated P(synthetic) and the
 areas where its patch map reaches 0.5 are recorded in the annotation, beside declared values;
 --probability/--region given on the command line win over the detector's. Detection is a
-finding, never recorded as a modification type or action. --no-detect skips it.
+finding (a content assessment), never recorded as a modification type or action, and never
+part of a provenance verdict. --no-detect skips it; without the detector stack installed the
+image is signed without it, and that is said once.
 """
+_EPILOG = _EXAMPLES + "\n" + errors.exit_code_epilog((0, 2, 3, 4, 5, 6, 7, 8))
 
 REDACTION_REASONS = ("c2pa.PII.present", "c2pa.invalid.data", "c2pa.trade-secret.present",
                      "c2pa.government.confidential")
@@ -106,8 +104,9 @@ class FieldListType(click.ParamType):
     name = "FIELD[,FIELD]"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from fakemedia.manifest.restricted import RESTRICTABLE
+        from fakemedia import api
 
+        RESTRICTABLE = api.restrictable_fields()
         if isinstance(value, tuple):
             return value
         names = tuple(n.strip() for n in str(value).split(",") if n.strip())
@@ -118,25 +117,15 @@ class FieldListType(click.ParamType):
         return names
 
 
-class RedactionRefused(ManifestError):
-    """A --redact that names nothing redactable in this image: a usage error for that file."""
-
-    exit_code = 2
-
-
 def _read_recipients(paths: Sequence[Path]) -> tuple[bytes, ...]:
     """The PEM (or DER) bytes of every --recipient, each checked to be a usable public key."""
-    from fakemedia.cose.recipients import MAX_KEY_FILE_BYTES, Recipient
+    from fakemedia import api
 
     out = []
     for path in paths:
+        data = read_key_file(path, "--recipient")
         try:
-            with path.open("rb") as handle:
-                data = handle.read(MAX_KEY_FILE_BYTES + 1)
-            Recipient.from_pem(data)
-        except OSError as exc:
-            raise click.BadParameter(f"cannot read {path} ({exc.strerror or exc})",
-                                     param_hint="--recipient") from None
+            api.check_recipient(data)
         except SigningError as exc:
             raise click.BadParameter(f"{path}: {exc}", param_hint="--recipient") from None
         out.append(data)
@@ -158,30 +147,6 @@ def restriction_options(restrict: Sequence[tuple[str, ...]], recipients: Sequenc
     if reason:
         options["redaction_reason"] = reason
     return options
-
-
-def check_redactions(src: Path, specs: Sequence[str]) -> list[str]:
-    """The URIs ``specs`` redact in this image, checked before anything is signed: no
-    manifest exits 4, an absent or forbidden assertion exits 2."""
-    from fakemedia import api
-    from fakemedia.formats import app11
-    from fakemedia.manifest import redact
-    from fakemedia.manifest.store import parse_store
-
-    if not specs:
-        return []
-    data, _ = api.read_source(src)
-    location = app11.find_c2pa_store(data)
-    if location is None:
-        raise ManifestNotFound(f"{src}: nothing to redact: the image has no C2PA manifest")
-    store = parse_store(location.jumbf)
-    uris = []
-    for spec in specs:
-        try:
-            uris.append(redact.parse_redaction(spec, store).uri)
-        except ManifestError as exc:
-            raise RedactionRefused(f"{src}: {exc}") from None
-    return uris
 
 
 def _load_annotation_file(path: Path | None) -> dict[str, Any]:
@@ -285,108 +250,6 @@ def plan_outputs(inputs: Sequence[Input], output: Path | None, in_place: bool) -
     return targets
 
 
-@dataclass(frozen=True)
-class _Job:
-    """Everything one image's work needs besides the signer; picklable for worker processes."""
-
-    annotation: Annotation
-    options: Any  # api.AnnotateOptions (imported lazily: the CLI starts fast)
-    anchors: tuple[bytes, ...]
-    restrict: tuple[str, ...]
-    in_place: bool
-    detecting: bool
-
-
-@dataclass(frozen=True)
-class _Task:
-    src: Path
-    target: Path
-    heatmap: Path | None
-
-
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(job: _Job, signer: Any, in_pool: bool) -> None:
-    """Per process: the signer and (in a pool, when detecting) the model, loaded once."""
-    from fakemedia import api
-    from fakemedia.batch import IdentityRef, limit_torch_threads
-
-    _WORKER.clear()
-    _WORKER.update(job=job, init_error=None)
-    try:
-        _WORKER["signer"] = signer.load() if isinstance(signer, IdentityRef) else signer
-        if in_pool and job.detecting:
-            limit_torch_threads()
-            api.preload_detector(job.options.model_path, required=job.options.detect is True)
-    except FakemediaError as exc:  # reported on every image: a pool initializer must not raise
-        _WORKER["init_error"] = (str(exc), exc.exit_code)
-
-
-def _work(task: _Task) -> dict[str, Any]:
-    """One image in a batch: its result, or its error as data (never raised)."""
-    start = time.perf_counter()
-    try:
-        if _WORKER["init_error"]:
-            message, code = _WORKER["init_error"]
-            return {"input": str(task.src), "error": message, "exit_code": code,
-                    "seconds": time.perf_counter() - start}
-        result = _annotate_one(_WORKER["job"], _WORKER["signer"], task)
-    except FakemediaError as exc:
-        return {"input": str(task.src), "error": str(exc), "exit_code": exc.exit_code,
-                "seconds": time.perf_counter() - start}
-    except Exception as exc:  # a bug on one image: report it and keep going
-        return {"input": str(task.src), "error": f"internal error: {type(exc).__name__}: {exc}",
-                "exit_code": 70, "seconds": time.perf_counter() - start}
-    result["seconds"] = time.perf_counter() - start
-    return result
-
-
-def _annotate_one(job: _Job, signer: Any, task: _Task) -> dict[str, Any]:
-    from fakemedia import api
-
-    src, options, private = task.src, job.options, job.restrict
-    with naming(src):
-        redacted = check_redactions(src, options.redact)
-        mode = src.stat().st_mode & 0o777 if src.is_file() else None
-        detection, found, own = None, None, options
-        if job.detecting:
-            data, _ = api.read_source(src)
-            detection = api.detect_bytes(data, model_path=options.model_path,
-                                         required=options.detect is True)
-            if detection is None:  # auto mode on a machine without the detector stack
-                own = dataclasses.replace(options, detect=False)
-            else:
-                found = _detection_info(data, detection, task.heatmap)
-        task.target.parent.mkdir(parents=True, exist_ok=True)  # folder inputs keep their tree
-        written = api.annotate_file(src, job.annotation, signer, output=task.target,
-                                    in_place=job.in_place, options=own, detection=detection)
-    if mode is not None:
-        written.chmod(mode)  # the atomic write leaves a 0600 temp file's mode behind
-    report = api.verify(written, trust_anchors=list(job.anchors))
-    active = report.manifest(report.active_manifest)
-    recorded = active.annotation if active else {}
-    return {"input": str(src), "output": str(written), "manifest": report.active_manifest,
-            "annotation": _public(job.annotation.to_dict(), private),
-            "detection": found,
-            **({"detection_note": "not run (detector stack not installed, or image under 16 px)"}
-               if job.detecting and found is None else {}),
-            "recorded": {k: ("(restricted)" if k in private else recorded.get(k))
-                         for k in ("probability", "regions")},
-            "signer": active.signer if active else None,
-            "restricted": active.annotation.get("restricted") if active else None,
-            "redacted": redacted,
-            "state": report.state, "failures": report.failures()}
-
-
-def _log_record(result: dict[str, Any]) -> dict[str, Any]:
-    found = result.get("detection") or {}
-    return log_record(result["input"], output=result.get("output"), error=result.get("error"),
-                      exit_code=result.get("exit_code", 0), state=result.get("state"),
-                      manifest=result.get("manifest"), probability=found.get("probability"),
-                      seconds=result.get("seconds", 0.0))
-
-
 @click.command("annotate", epilog=_EPILOG)
 @click.argument("images", nargs=-1, required=True, metavar="IMG...",
                 type=click.Path(dir_okay=True, path_type=Path))
@@ -459,9 +322,8 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     is never modified unless --in-place; outputs are written atomically. Without --identity a
     local, untrusted test identity is created on first use (see 'fakemedia keys').
     """
-    from fakemedia import api
-    from fakemedia.batch import IdentityRef, map_ordered, resolve_jobs
-    from fakemedia.cose.identity import default_tsa_url, load_identity
+    from fakemedia import api, batch
+    from fakemedia.present import text
 
     annotation = build_annotation(fields)
     inputs = expand_inputs(images, recursive)
@@ -474,46 +336,51 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     if heatmap is not None and detect is False:
         raise click.UsageError("--heatmap needs detection; drop --no-detect")
     directory, passphrase = resolve_identity(identity)
-    signer = load_identity(directory, passphrase)  # a wrong passphrase fails here, once
+    signer = api.load_identity(directory, passphrase)  # a wrong passphrase fails here, once
     # An explicit --model means the user wants detection: a bad file fails instead of skipping.
     options = api.AnnotateOptions(compress=compress, title=title, **private,
                                   detect=True if model_path is not None and detect is None else detect,
                                   model_path=str(model_path) if model_path else None,
-                                  tsa_url=tsa_url or default_tsa_url(directory))
+                                  tsa_url=tsa_url or api.identity_tsa_url(directory))
     detecting = api.wants_detection(annotation, options)
     if heatmap is not None and not detecting:
         raise click.UsageError("--heatmap needs detection: add --detect (a --type turns it off)")
+    if detecting and options.detect is None and not api.detector_available():
+        warn("the detector stack is not installed: signing without detection "
+             "(pip install 'fakemedia[detect]')")
     maps = _heatmap_paths(paths, heatmap)
-    job = _Job(annotation, options, tuple(anchors), tuple(private.get("restrict", ())), in_place,
-               detecting)
-    tasks = [_Task(p, t, maps.get(p)) for p, t in zip(paths, targets, strict=True)]
-
-    with JsonlLog(log_path) as log:
-        if len(images) == 1 and len(tasks) == 1 and inputs[0].rel is None:
-            start = time.perf_counter()
+    tasks = [batch.FileTask(str(p), str(t), str(maps[p]) if p in maps else None, in_place)
+             for p, t in zip(paths, targets, strict=True)]
+    workers = min(batch.resolve_jobs(jobs), len(tasks))
+    # Workers load the signer from the identity itself: key objects are not sent to them.
+    ref = batch.IdentityRef(str(directory), passphrase) if workers > 1 else signer
+    job = batch.AnnotateJob(annotation, ref, options, tuple(anchors))
+    restricted = tuple(private.get("restrict", ()))
+    results = []
+    with batch.JsonlLog(log_path) as log, progress(len(tasks), "Annotating") as step:
+        if single(images, inputs):
             try:
-                result = _annotate_one(job, signer, tasks[0])
+                outcomes = iter([batch.annotate_file(job, tasks[0])])
             except FakemediaError as exc:
-                log.write(log_record(str(paths[0]), error=str(exc), exit_code=exc.exit_code,
-                                     seconds=time.perf_counter() - start))
+                log.write(batch.log_record(str(paths[0]), error=str(exc), exit_code=exc.exit_code))
+                if paths[0].name not in str(exc):
+                    exc.args = (f"{paths[0]}: {exc}", *exc.args[1:])
                 raise
-            result["seconds"] = time.perf_counter() - start
-            log.write(_log_record(result))
-            if as_json:
-                emit_json(result)
-            else:
-                click.echo(_summary(result))
-            return
-        workers = min(resolve_jobs(jobs), len(tasks))
-        # Workers load the signer from the identity itself: key objects are not sent to them.
-        ref = IdentityRef(str(directory), passphrase) if workers > 1 else signer
-        results = []
-        with progress(len(tasks), "Annotating") as step:
-            for result in map_ordered(_work, tasks, jobs=workers, initializer=_init_worker,
-                                      initargs=(job, ref, workers > 1)):
-                log.write(_log_record(result))
-                results.append(result)
-                step()
+        else:
+            outcomes = batch.annotate_files(tasks, job, jobs=workers)
+        for result in outcomes:
+            record = _outcome(result, annotation, restricted, detecting)
+            log.write(_log_record(record))
+            results.append(record)
+            step()
+    if single(images, inputs):
+        record = results[0]
+        record.pop("seconds", None)
+        emit_json(record) if as_json else click.echo(text.annotate_summary(record))
+        if record.get("parent_state") == "Invalid":
+            raise ParentInvalid(f"{record['output']}: written, but the manifest it continues does not "
+                                "validate (recorded in its ingredient)")
+        return
     done = [r for r in results if "error" not in r]
     failed = [r for r in results if "error" in r]
     for r in (*done, *failed):
@@ -521,9 +388,48 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     if as_json:
         emit_json(done + failed)
     else:
-        for result in done:
-            click.echo(_summary(result))
+        for record in done:
+            click.echo(text.annotate_summary(record))
     raise_if_failed(len(tasks), [(Path(r["input"]), r["error"]) for r in failed])
+    invalid = [r for r in done if r.get("parent_state") == "Invalid"]
+    if invalid:
+        raise ParentInvalid(f"{len(invalid)} of {len(tasks)} files continue a manifest that does not "
+                            "validate (written; recorded in their ingredients)")
+
+
+def _outcome(result: Any, annotation: Annotation, restricted: Sequence[str],
+             detecting: bool) -> dict[str, Any]:
+    """What is printed and logged for one file."""
+    if result.error is not None:
+        return {"input": result.source, "error": result.error, "exit_code": result.exit_code,
+                "seconds": result.seconds}
+    report = result.report
+    active = report.manifest(report.active_manifest)
+    recorded = active.annotation if active else {}
+    found = result.detection
+    out: dict[str, Any] = {
+        "input": result.source, "output": result.written, "manifest": report.active_manifest,
+        "annotation": _public(annotation.to_dict(), restricted), "detection": found}
+    if detecting and found is None:
+        out["detection_note"] = result.detection_note or "not run"
+    out.update({
+        "recorded": {k: ("(restricted)" if k in restricted else recorded.get(k))
+                     for k in ("probability", "regions")},
+        "signer": active.signer if active else None,
+        "restricted": active.annotation.get("restricted") if active else None,
+        "redacted": list(result.redacted), "state": report.state, "failures": report.failures(),
+        "parent_state": result.parent_state, "seconds": result.seconds})
+    return out
+
+
+def _log_record(result: dict[str, Any]) -> dict[str, Any]:
+    from fakemedia import batch
+
+    found = result.get("detection") or {}
+    return batch.log_record(str(result["input"]), output=result.get("output"), error=result.get("error"),
+                      exit_code=result.get("exit_code", 0), state=result.get("state"),
+                      manifest=result.get("manifest"), probability=found.get("probability"),
+                      seconds=result.get("seconds", 0.0), parent_state=result.get("parent_state"))
 
 
 def _heatmap_paths(images: Sequence[Path], heatmap: Path | None) -> dict[Path, Path]:
@@ -532,93 +438,6 @@ def _heatmap_paths(images: Sequence[Path], heatmap: Path | None) -> dict[Path, P
     if len(images) == 1:
         return {images[0]: heatmap}
     return {src: heatmap.with_name(f"{heatmap.stem}-{i}{heatmap.suffix}") for i, src in enumerate(images, 1)}
-
-
-def _detection_info(data: bytes, detection: Any, heatmap: Path | None) -> dict[str, Any]:
-    """What the detector said about this image (JSON-ready), drawing the heat map if asked."""
-    from fakemedia import api
-    from fakemedia.detection import detection_summary
-
-    detected = api.detected_annotation(data, detection)
-    info = detection_summary(detection, detected.regions)
-    if heatmap is not None:
-        if detection.patch_map is None:
-            info["heatmap"] = None  # a model without a patch classifier draws no map
-        else:
-            _draw_heatmap(data, detection, heatmap)
-            info["heatmap"] = str(heatmap)
-    return info
-
-
-def _draw_heatmap(data: bytes, detection: Any, out: Path) -> None:
-    """The detector's own heat map, then the detected areas outlined on top."""
-    import io
-
-    from PIL import Image, ImageDraw
-
-    from fakemedia.detect.imageio import load_rgb
-    from fakemedia.detect.plots import heatmap_png
-    from fakemedia.detection import detected_regions
-
-    buf = io.BytesIO()
-    heatmap_png(load_rgb(data), detection.patch_map, detection.cell_size, detection.offset, buf)
-    with Image.open(io.BytesIO(buf.getvalue())) as im:
-        canvas = im.convert("RGB")
-    draw = ImageDraw.Draw(canvas)
-    line = max(2, round(min(canvas.size) / 200))
-    # The same areas as recorded, in the pixels of the copy the detector saw (the heat map's).
-    for r in detected_regions(detection):
-        draw.rectangle((r.x, r.y, r.x + r.width - 1, r.y + r.height - 1), outline=(255, 255, 0), width=line)
-    try:
-        canvas.save(out, format="PNG")
-    except OSError as exc:
-        raise click.FileError(str(out), hint=exc.strerror or str(exc)) from None
-
-
-def _detection_lines(result: dict[str, Any]) -> list[str]:
-    if result.get("detection_note"):
-        return [f"  detector: {result['detection_note']}"]
-    found = result.get("detection")
-    if not found:
-        return []
-    model, regions = found["model"], found["regions"]
-    lines = [f"  detector: {model['name']} {model['version']}: P(synthetic) = {found['probability']:.2f} "
-             f"(calibrated), {len(regions)} area{'s' if len(regions) != 1 else ''} flagged"]
-    lines += [f"            {_render.region_text(r)}" for r in regions]
-    recorded = result.get("recorded") or {}
-    prob = recorded.get("probability")
-    if isinstance(prob, dict) and (prob.get("model_sha256") != model["sha256"]
-                                   or prob.get("value") != found["probability"]):
-        lines.append("            (recorded: the declared probability, not the detector's)")
-    if isinstance(recorded.get("regions"), list) and regions and recorded["regions"] != regions:
-        lines.append("            (recorded: the declared regions, not the detector's)")
-    if found.get("heatmap"):
-        lines.append(f"  heatmap:  {found['heatmap']}")
-    return lines
-
-
-def _summary(result: dict[str, Any]) -> str:
-    types = ", ".join(result["annotation"].get("modification_types") or []) or "none declared"
-    state = result["state"]
-    mark = _render.OK if state in ("Valid", "Trusted") else _render.BAD
-    note = " (signer not in your trust list)" if state == "Valid" else ""
-    return "\n".join([
-        f"Wrote {result['output']}",
-        f"  manifest: {result['manifest']}",
-        f"  types:    {types}",
-        *_detection_lines(result),
-        f"  signer:   {_render.signer_name(result['signer'])}",
-        *_private_lines(result),
-        f"  check:    {mark} {state}{note}",
-    ])
-
-
-def _private_lines(result: dict[str, Any]) -> list[str]:
-    lines = [f"  redacted: {uri}" for uri in result.get("redacted") or []]
-    note = _render.restricted_note({"restricted": result.get("restricted")})
-    if note:
-        lines.append(f"  restricted: {note}")
-    return lines
 
 
 def _public(annotation: dict[str, Any], restricted: Sequence[str]) -> dict[str, Any]:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 import click
 
-from fakemedia.cli._common import emit_json, json_option
-from fakemedia.errors import IdentityError
+from fakemedia import errors
+from fakemedia.cli._options import emit_json, json_option
 
 RECIPIENT_KINDS = ("x25519", "p256", "p384", "rsa")
 ALGORITHMS = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
@@ -19,8 +18,9 @@ _EPILOG = """\b
 A local identity is a private root CA plus a C2PA signing certificate it issued. Its manifests
 verify as Valid everywhere, and as Trusted where its trust-anchors.pem is given to
 'fakemedia verify --trust-anchors'. A recipient key pair ('keys recipient') lets its holder
-read restricted annotation fields. Exit codes: 0 ok, 2 usage, 5 identity or key problem.
+read restricted annotation fields.
 """
+_EPILOG += "\n" + errors.exit_code_epilog((0, 2, 5))
 
 
 @click.group("keys", epilog=_EPILOG)
@@ -29,32 +29,9 @@ def keys_group() -> None:
 
 
 def _describe(directory: Path) -> dict[str, Any]:
-    from cryptography import x509
+    from fakemedia import api
 
-    from fakemedia.cose import certs
-    from fakemedia.cose.identity import IdentityPaths, identity_exists
-
-    paths = IdentityPaths.of(directory)
-    if not identity_exists(directory):
-        raise IdentityError(f"no identity at {directory} (run: fakemedia keys init {directory})")
-    try:
-        cert = x509.load_pem_x509_certificate(paths.signer_cert.read_bytes())
-    except (OSError, ValueError):
-        raise IdentityError(f"unreadable signer certificate: {paths.signer_cert}") from None
-    try:
-        algorithm = json.loads(paths.metadata.read_text())["algorithm"]
-    except (OSError, ValueError, KeyError, TypeError):
-        algorithm = None
-    key_head = paths.signer_key.read_bytes()[:64]
-    return {
-        "directory": str(paths.directory),
-        "signer": certs.describe(cert),
-        "algorithm": algorithm,
-        "encrypted": b"ENCRYPTED" in key_head,
-        "signer_key": str(paths.signer_key),
-        "certificate_chain": str(paths.chain),
-        "trust_anchors": str(paths.trust_anchors) if paths.trust_anchors.is_file() else None,
-    }
+    return api.describe_identity(directory)
 
 
 def _show_text(info: dict[str, Any]) -> str:
@@ -97,10 +74,10 @@ def _env_passphrase(variable: str | None) -> bytes | None:
 def init_cmd(directory: Path, algorithm: str, passphrase_env: str | None, force: bool,
              organization: str, common_name: str, as_json: bool) -> None:
     """Create a local signing identity (root CA + signer) in DIR."""
-    from fakemedia.cose.identity import create_identity
+    from fakemedia import api
 
     passphrase = _env_passphrase(passphrase_env)
-    create_identity(directory, algorithm=algorithm, passphrase=passphrase, organization=organization,
+    api.create_identity(directory, algorithm=algorithm, passphrase=passphrase, organization=organization,
                     common_name=common_name, force=force)
     info = _describe(directory)
     if as_json:
@@ -115,9 +92,9 @@ def init_cmd(directory: Path, algorithm: str, passphrase_env: str | None, force:
 @json_option
 def show_cmd(directory: Path | None, as_json: bool) -> None:
     """Describe the identity in DIR (default: the local default identity)."""
-    from fakemedia.cose.identity import default_identity_dir
+    from fakemedia import api
 
-    info = _describe(directory or default_identity_dir())
+    info = _describe(directory or api.default_identity_dir())
     if as_json:
         emit_json(info)
     else:
@@ -141,12 +118,11 @@ def recipient_cmd(directory: Path, kind: str, name: str, passphrase_env: str | N
     Give NAME.pub.pem to whoever annotates ('annotate --restrict FIELD --recipient
     NAME.pub.pem'); keep NAME.key.pem to read them ('verify --decrypt-key NAME.key.pem').
     """
-    from fakemedia.cose.recipients import Recipient, write_recipient_key
+    from fakemedia import api
 
     passphrase = _env_passphrase(passphrase_env)
-    key_path, pub_path = write_recipient_key(directory, kind=kind, passphrase=passphrase, name=name,
-                                             force=force)
-    key_id = Recipient.from_pem(pub_path.read_bytes()).key_id.hex()
+    written = api.write_recipient_key(directory, kind=kind, passphrase=passphrase, name=name, force=force)
+    key_path, pub_path, key_id = written["private_key"], written["public_key"], written["key_id"]
     info = {"kind": kind, "key_id": key_id, "private_key": str(key_path), "public_key": str(pub_path),
             "encrypted": passphrase is not None}
     if as_json:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from fakemedia.cli._common import emit_json
+from fakemedia import errors
+from fakemedia.cli._options import emit_json
 
 SCHEMAS = ("annotation", "report", "history")
 
@@ -19,28 +20,22 @@ def schema_cmd(name: str) -> None:
     annotation: the input of 'annotate --annotation'; report: 'verify --json';
     history: 'history --json'. All are JSON Schema 2020-12.
     """
-    from fakemedia.annotation.schema import load_schema
+    from fakemedia import api
 
-    emit_json(load_schema(name))
+    emit_json(api.load_schema(name))
 
 
-@click.command("strip", epilog="Exit codes: 0 written, 2 usage, 3 unreadable input, 4 no manifest.")
+@click.command("strip", epilog=errors.exit_code_epilog((0, 2, 3, 4)))
 @click.argument("image", metavar="IMG", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), metavar="OUT",
               help="Where to write the image without its manifest.")
 def strip_cmd(image: Path, output: Path) -> None:
     """Write a copy of IMG without its C2PA manifest."""
     from fakemedia import api
-    from fakemedia.errors import ManifestNotFound
-    from fakemedia.formats import app11, jpeg
 
     if output.exists() and output.resolve() == image.resolve():
         raise click.BadParameter("the output would overwrite the input", param_hint="-o/--output")
     if not output.parent.is_dir():
         raise click.BadParameter(f"directory {output.parent} does not exist", param_hint="-o/--output")
-    data, name = api.read_source(image)
-    jpeg.parse_jpeg(data)  # a clear format error first
-    if app11.find_c2pa_store(data) is None:
-        raise ManifestNotFound(f"{name}: no C2PA manifest to strip")
-    api.write_atomic(output, api.strip_manifest(data))
+    api.write_atomic(output, api.strip(image))
     click.echo(f"Wrote {output} (manifest removed)")

@@ -1,6 +1,7 @@
 """``fakemedia trust``: JPEG Trust indicator sets, profile evaluation and reports.
 
-All logic lives in :mod:`fakemedia.trust`; this module only parses options and prints.
+All logic lives in :mod:`fakemedia.trust`, reached through :mod:`fakemedia.api`; this module
+only parses options and prints.
 Exit codes: 0 compliant, 1 not compliant, 2 profile/expression/usage error, 3 unreadable
 image.
 """
@@ -14,8 +15,8 @@ from typing import Any
 
 import click
 
-from fakemedia import trust
-from fakemedia.cli._common import identity_option, load_signer
+from fakemedia import api
+from fakemedia.cli._options import identity_option, resolve_identity
 
 _FORMATS = click.Choice(["json", "yaml", "md"])
 
@@ -67,7 +68,7 @@ def trust_group() -> None:
 def _profile_option(f: Any) -> Any:
     return click.option("--profile", "profile", required=True, type=click.Path(dir_okay=False),
                         help="Trust Profile (YAML), or a shipped one: "
-                             f"{', '.join(trust.shipped.PROFILES)}.")(f)
+                             f"{', '.join(api.trust_profiles())}.")(f)
 
 
 def _report_options(f: Any) -> Any:
@@ -89,16 +90,15 @@ def _report_options(f: Any) -> Any:
 @click.option("--force", is_flag=True, help="Replace an existing --embed-report file.")
 def image_cmd(image: str, profile: str, lang: str, fmt: str, out: str | None,
               trust_anchors: str | None, embed_out: str | None, identity: Path | None, force: bool) -> int:
-    report, data = trust.evaluate_image_with_bytes(image, profile, language=lang,
-                                                   trust_anchors=_anchors(trust_anchors))
+    report, data = api.trust_evaluate_image(image, profile, language=lang,
+                                           trust_anchors=_anchors(trust_anchors))
     if embed_out:
-        from fakemedia.trust import embed
-
-        written = embed.embed_report_file(data, report, load_signer(identity), embed_out, source=image,
-                                          force=force, title=Path(image).name)
+        signer = api.load_identity(*resolve_identity(identity))
+        written = api.trust_embed_report(data, report, signer, embed_out, source=image,
+                                         force=force, title=Path(image).name)
         click.echo(f"signed report written to {written}", err=True)
-    _emit(trust.render_report(report, fmt), out)
-    return trust.exit_status(report)
+    _emit(api.trust_report(report, fmt), out)
+    return api.trust_exit_status(report)
 
 
 @trust_group.command("eval")
@@ -107,9 +107,9 @@ def image_cmd(image: str, profile: str, lang: str, fmt: str, out: str | None,
 @_report_options
 def eval_cmd(indicator_set: str, profile: str, lang: str, fmt: str, out: str | None) -> int:
     """Evaluate a profile on an existing indicator set (not verified here)."""
-    report = trust.evaluate_indicator_file(indicator_set, profile, language=lang)
-    _emit(trust.render_report(report, fmt), out)
-    return trust.exit_status(report)
+    report = api.trust_evaluate_indicators(indicator_set, profile, language=lang)
+    _emit(api.trust_report(report, fmt), out)
+    return api.trust_exit_status(report)
 
 
 @trust_group.command("indicators")
@@ -118,7 +118,7 @@ def eval_cmd(indicator_set: str, profile: str, lang: str, fmt: str, out: str | N
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False))
 def indicators_cmd(image: str, trust_anchors: str | None, out: str | None) -> int:
     """Print the Trust Indicator Set built from verifying IMG."""
-    indicators, _ = trust.image_indicators(image, trust_anchors=_anchors(trust_anchors))
+    indicators, _ = api.trust_indicators(image, trust_anchors=_anchors(trust_anchors))
     _emit(json.dumps(indicators, indent=2, ensure_ascii=False) + "\n", out)
     return 0
 
@@ -136,7 +136,7 @@ def profile_group() -> None:
 def profile_check_cmd(profile: str, against: tuple[str, ...]) -> int:
     """Load a profile, parse every expression, and list warnings (among them every field the
     profile reads that no reference indicator set has)."""
-    warnings = trust.check_profile(profile, against)
+    warnings = api.trust_check_profile(profile, against)
     for line in warnings:
         click.echo(f"warning: {line}")
     click.echo(f"{Path(profile).name}: ok ({len(warnings)} warning(s))")
@@ -144,12 +144,12 @@ def profile_check_cmd(profile: str, against: tuple[str, ...]) -> int:
 
 
 @profile_group.command("new")
-@click.option("--template", "template", required=True, type=click.Choice(list(trust.shipped.TEMPLATES)))
+@click.option("--template", "template", required=True, type=click.Choice(list(api.trust_templates())))
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
               help="Where to write the profile (the library it includes goes beside it).")
 @click.option("--force", is_flag=True, help="Replace existing files.")
 def profile_new_cmd(template: str, out: str, force: bool) -> int:
     """Write a shipped profile (or a blank one) to start from."""
-    for path in trust.shipped.write_template(template, out, force=force):
+    for path in api.trust_write_template(template, out, force=force):
         click.echo(f"wrote {path}")
     return 0

@@ -6,7 +6,6 @@ Knows nothing of JPEG or JUMBF: it signs and verifies claim bytes handed to it (
 * :mod:`.signer`: the :class:`Signer` protocol (implement it for a KMS/HSM) and LocalSigner.
 * :mod:`.sign1`: encode/decode/verify COSE_Sign1_Tagged with detached payload.
 * :mod:`.certs`: certificate profile, validity and trust-anchor chaining.
-* :mod:`.identity`: local test identities (``fakemedia keys init``).
 """
 
 from __future__ import annotations

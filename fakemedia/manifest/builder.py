@@ -32,9 +32,18 @@ _MAX_SIZE_ROUNDS = 8
 _MAX_PAD_TRIES = 256
 
 
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """Assertion content stored as an embedded file (``bfdb`` + ``bidb``), e.g. a thumbnail."""
+
+    media_type: str
+    data: bytes
+
+
 @dataclass
 class AssertionSpec:
-    """One assertion to write: label, CBOR-ready content, and whether the signer created it."""
+    """One assertion to write: label, CBOR-ready content (or an :class:`EmbeddedFile`), and
+    whether the signer created it."""
 
     label: str
     content: Any
@@ -64,6 +73,9 @@ class BuildRequest:
     manifest_label: str = field(default_factory=labels.new_manifest_label)
     #: Time-stamps the claim signature (``sigTst2``, C2PA 2.x §10.3.2.5) when given.
     timestamper: TimeStamper | None = None
+    #: The application that made the claim (a manifest definition's ``claim_generator_info``);
+    #: fakemedia then names itself under an extra key, as c2pa-rs does (§10.3.2.2).
+    generator: tuple[str, str | None] | None = None
 
 
 def tagged_time(when: datetime | None = None) -> cbor2.CBORTag:
@@ -165,17 +177,61 @@ def build(request: BuildRequest, existing: ManifestStore | None = None) -> bytes
     return app11.insert_c2pa_store(stripped, store_bytes, offset)
 
 
+@dataclass(frozen=True)
+class ExternalBuild:
+    """A manifest kept outside the image: the image as it must be published (unchanged for a
+    sidecar; with the remote reference in its XMP for a remote manifest) and the store bytes
+    (``application/c2pa``) to write beside it or upload."""
+
+    asset: bytes
+    store: bytes
+
+
+def build_external(request: BuildRequest, existing: ManifestStore | None = None, *,
+                   remote_url: str | None = None) -> ExternalBuild:
+    """Sign a manifest store that is not embedded (C2PA 2.1 §11.3 external manifests).
+
+    Any embedded store is removed from the image (its manifests travel in the new store).
+    With ``remote_url`` the image gets the XMP ``dcterms:provenance`` reference to it
+    (§11.3.2); without, the image bytes are otherwise left alone (a sidecar, ``.c2pa``). The
+    data hash then covers the whole published image with no exclusion, as c2pa-rs writes it.
+    """
+    from fakemedia.formats import xmp
+
+    stripped, _ = app11.remove_c2pa_store(request.asset)
+    asset = xmp.set_provenance(stripped, remote_url) if remote_url else stripped
+    data_hash = hashlib.sha256(asset).digest()
+    reserve = sign1.reserve_size(request.signer, request.timestamper)
+    salts = {spec.label: os.urandom(_SALT_BYTES) for spec in request.assertions if spec.salted}
+    prefix = b"".join(m.stored.to_bytes() for m in existing.manifests) if existing else b""
+    hash_data = {"name": "jumbf manifest", "alg": "sha256", "hash": data_hash, "pad": b""}
+    specs = [*request.assertions, AssertionSpec(labels.HASH_DATA, hash_data, salted=False)]
+    boxes = [_assertion_box(s, salts.get(s.label)) for s in specs]
+    claim = _claim(request, specs, boxes)
+    signature = sign1.encode_sign1(claim, request.signer, pad_to=reserve,
+                                   timestamper=request.timestamper)
+    manifest = _superbox("c2ma", request.manifest_label, [
+        _superbox("c2as", labels.ASSERTIONS, boxes),
+        _superbox("c2cl", labels.CLAIM_V2, [jumbf.ContentBox(b"cbor", claim)]),
+        _superbox("c2cs", labels.SIGNATURE, [jumbf.ContentBox(b"cbor", signature)]),
+    ])
+    stored = _compress(manifest, request.manifest_label) if request.compress else manifest
+    store = _with_children(_superbox("c2pa", labels.STORE, []), prefix + stored.to_bytes())
+    return ExternalBuild(asset, store)
+
+
 def _claim(request: BuildRequest, specs: Sequence[AssertionSpec],
            boxes: Sequence[jumbf.SuperBox]) -> bytes:
     """Claim v2 (§4.1), deterministic CBOR; assertions referenced in the relative form."""
-    created, gathered = [], []
+    created: list[dict[str, Any]] = []
+    gathered: list[dict[str, Any]] = []
     for spec, box in zip(specs, boxes, strict=True):
         ref = HashedURI(labels.relative_assertion_uri(spec.label),
                         hashlib.sha256(box.hash_input()).digest()).to_cbor()
         (created if spec.created else gathered).append(ref)
     claim: dict[str, Any] = {
         "instanceID": request.instance_id,
-        "claim_generator_info": {"name": GENERATOR, "version": request.generator_version},
+        "claim_generator_info": _generator_info(request),
         "signature": labels.absolute_uri(request.manifest_label, labels.SIGNATURE),
         "created_assertions": created,
         "alg": "sha256",
@@ -189,7 +245,22 @@ def _claim(request: BuildRequest, specs: Sequence[AssertionSpec],
     return cbor2.dumps(claim, canonical=True)
 
 
+def _generator_info(request: BuildRequest) -> dict[str, str]:
+    if request.generator is None:
+        return {"name": GENERATOR, "version": request.generator_version}
+    name, version = request.generator
+    info = {"name": name, "org.fakemedia": request.generator_version}
+    if version:
+        info["version"] = version
+    return info
+
+
 def _assertion_box(spec: AssertionSpec, salt: bytes | None) -> jumbf.SuperBox:
+    if isinstance(spec.content, EmbeddedFile):
+        from fakemedia.manifest.thumbnail import embedded_file
+
+        return embedded_file(spec.content.media_type, spec.content.data, spec.label,
+                             private=jumbf.salt_box(salt) if salt else None)
     payload = cbor2.dumps(spec.content, canonical=True)
     description = jumbf.DescriptionBox(
         uuid=jumbf.c2pa_uuid("cbor"), label=spec.label,

@@ -1,7 +1,8 @@
 """Reading an asset's provenance: the verification report and the history built from it.
 
 Both are plain data (``to_dict()`` gives the JSON the command line prints, described by
-``schemas/report.schema.json``); rendering for people lives in the command line.
+``schemas/report.schema.json``); :mod:`fakemedia.manifest.verdict` draws the verdict from a
+report and :mod:`fakemedia.present` renders it for people.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from cryptography import x509
@@ -83,6 +85,10 @@ class VerificationReport:
     manifests: list[ManifestView] = field(default_factory=list)
     remote_url: str | None = None
     source: str | None = None
+    #: The validation time the signers were judged at (unless a time-stamp moved it), and
+    #: whether the caller asked for that time rather than taking the moment of validation.
+    validated_at: datetime | None = None
+    time_requested: bool = False
 
     def failures(self) -> list[str]:
         if self.results is None:
@@ -170,15 +176,22 @@ def _chain_entry(view: ManifestView) -> dict[str, Any]:
 
 
 def read_report(data: bytes, trust: TrustSettings | None = None, source: str | None = None,
-                decrypt_keys: Sequence[Any] = ()) -> VerificationReport:
-    """Locate, parse and validate the manifest store of a JPEG."""
+                decrypt_keys: Sequence[Any] = (), *, location: app11.StoreLocation | None = None,
+                store: ManifestStore | None = None, results: StoreResults | None = None,
+                time_requested: bool = False) -> VerificationReport:
+    """Locate, parse and validate the manifest store of a JPEG.
+
+    A caller that has already found the store (``location``), parsed it (``store``) or validated
+    it (``results``, with the same ``trust``) hands them in: nothing is done twice.
+    """
     trust = trust or TrustSettings()
-    location = app11.find_c2pa_store(data)
+    location = location or app11.find_c2pa_store(data)
     if location is None:
-        return VerificationReport(False, remote_url=xmp.provenance_url(data), source=source,
-                                  state="Invalid" if xmp.provenance_url(data) else None)
-    store = parse_store(location.jumbf)
-    results = validate_store(store, data, location, trust)
+        remote = xmp.provenance_url(data)
+        return VerificationReport(False, remote_url=remote, source=source,
+                                  state="Invalid" if remote else None)
+    store = store or parse_store(location.jumbf)
+    results = results or validate_store(store, data, location, trust)
     views = [_view(store, m, trust, results, decrypt_keys) for m in store.manifests]
     active = store.active
     if views and active is not None:
@@ -186,7 +199,8 @@ def read_report(data: bytes, trust: TrustSettings | None = None, source: str | N
         # to the image bytes.
         views[-1].statuses = results.active_manifest
     return VerificationReport(True, results.state, active.label if active else None, results,
-                              views, source=source)
+                              views, source=source, validated_at=trust.now,
+                              time_requested=time_requested)
 
 
 def _view(store: ManifestStore, m: Manifest, trust: TrustSettings, results: StoreResults,

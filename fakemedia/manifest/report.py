@@ -1,4 +1,4 @@
-"""Validation results in C2PA terms (c2pa-digest §9): status codes and the validation state.
+"""Validation results in C2PA terms (C2PA 2.1, "Validation": status codes and validation states).
 
 Codes are the strings the reference SDK emits, so reports can be compared code for code with
 other validators. Each status names the JUMBF URI of what was checked.
@@ -13,7 +13,8 @@ from fakemedia.manifest.cawg import codes as cawg_codes
 
 Kind = Literal["success", "informational", "failure"]
 
-# Failures that do not make a manifest Invalid (§9.2).
+# Failures that do not make a manifest Invalid (C2PA 2.1 validation states: an untrusted signer
+# leaves a manifest Valid).
 TOLERATED_FAILURES = frozenset({"signingCredential.untrusted"})
 _TOLERATED_PREFIXES = cawg_codes.TOLERATED_PREFIXES
 #: An ingredient hash in the pre-1.3 form (over its claim bytes), accepted as c2pa-rs does; the
@@ -115,8 +116,8 @@ class ValidationResults:
 
     @property
     def state(self) -> Literal["Invalid", "Valid", "Trusted"]:
-        """§9.2: Valid needs a validated in-validity signature and only tolerated failures;
-        Trusted adds a trusted signer and no failure at all."""
+        """C2PA 2.1 validation states: Valid needs a validated in-validity signature and only
+        tolerated failures; Trusted adds a trusted signer and no failure at all."""
         active = self.active_manifest
         failures = self.failures()
         if not (active.has("claimSignature.validated") and active.has("claimSignature.insideValidity")):

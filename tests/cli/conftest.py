@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from PIL import Image
 
 from fakemedia.cli import main
-from fakemedia.cose.identity import IdentityPaths, create_identity
+from fakemedia.identity import IdentityPaths, create_identity
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 C2PA_FIXTURES = SHARED / "fixtures" / "c2pa-rs"

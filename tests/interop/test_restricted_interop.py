@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from fakemedia import api
 from fakemedia.cli import main
-from fakemedia.cose.identity import create_identity, load_trust_anchors
 from fakemedia.cose.recipients import generate_recipient_key, write_recipient_key
+from fakemedia.identity import create_identity, load_trust_anchors
 
 from . import c2pa_oracle as oracle
 

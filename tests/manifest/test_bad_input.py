@@ -18,7 +18,6 @@ from cryptography.hazmat.primitives import serialization
 from fakemedia import api, limits
 from fakemedia.cose._x509build import generate_key, issue_certificate, make_name
 from fakemedia.cose.algorithms import Algorithm
-from fakemedia.cose.identity import create_identity, load_identity
 from fakemedia.cose.signer import LocalSigner
 from fakemedia.errors import (
     FakemediaError,
@@ -30,6 +29,7 @@ from fakemedia.errors import (
 )
 from fakemedia.formats import app11
 from fakemedia.formats.jumbf import ContentBox, DescriptionBox, SuperBox, box_header, c2pa_uuid
+from fakemedia.identity import create_identity, load_identity
 from fakemedia.manifest import builder, labels
 from fakemedia.manifest.store import parse_store
 

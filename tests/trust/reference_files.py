@@ -91,7 +91,7 @@ def main() -> int:
     sys.path.insert(0, str(REPO / "tests"))
     from tsa_server import LocalTsa
 
-    from fakemedia.cose.identity import create_identity, load_identity, load_trust_anchors
+    from fakemedia.identity import create_identity, load_identity, load_trust_anchors
 
     with tempfile.TemporaryDirectory() as tmp, LocalTsa.running() as tsa:
         create_identity(Path(tmp) / "id", algorithm="es256", valid_days=365)

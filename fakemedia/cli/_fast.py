@@ -1,0 +1,130 @@
+"""``fakemedia verify [--json] FILE`` without click: the commonest call starts fast.
+
+Only the plain form takes this path (one existing file, at most ``--json``, anchors from
+$FAKEMEDIA_TRUST_ANCHORS when set and readable); anything else, including every error in the
+arguments, goes to the click command, so help, usage errors and messages stay one. The verdict
+printed, the error line and the exit code are the click command's own (both call
+:func:`problem_of` and the same renderers).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from fakemedia.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    FakemediaError,
+    ManifestNotFound,
+    VerificationError,
+)
+
+ENV_TRUST_ANCHORS = "FAKEMEDIA_TRUST_ANCHORS"
+
+
+def problem_of(report: Any) -> FakemediaError | None:
+    """The error matching a report's provenance verdict (None for Valid and Trusted)."""
+    from fakemedia import api
+    from fakemedia.present import text
+
+    judged = api.verdict(report)
+    name = report.source or "input"
+    if not judged.provenance.found:
+        if report.remote_url:
+            return ManifestNotFound(f"{name}: only a remote manifest reference "
+                                    f"({report.remote_url}); it was not fetched")
+        return ManifestNotFound(f"{name}: no C2PA manifest (no Content Credentials)")
+    if judged.provenance.acceptable:
+        return None
+    return VerificationError(f"{name}: {text.verdict(report, judged).removeprefix(text.BAD + ' ')}")
+
+
+def _anchors() -> list[bytes] | None:
+    """The environment's anchor files, or None when one of them would be a usage error."""
+    env = os.environ.get(ENV_TRUST_ANCHORS)
+    out = []
+    for part in (env.split(os.pathsep) if env else []):
+        if not part:
+            continue
+        path = Path(part)
+        file = path / "trust-anchors.pem" if path.is_dir() else path
+        try:
+            out.append(file.read_bytes())
+        except OSError:
+            return None
+    return out
+
+
+def try_verify(argv: list[str]) -> int | None:
+    """The exit code of the fast path, or None when it does not apply."""
+    if not argv or argv[0] != "verify":
+        return None
+    rest = argv[1:]
+    as_json = "--json" in rest
+    files = [a for a in rest if a != "--json"]
+    if len(files) != 1 or files[0].startswith("-") or len(rest) - len(files) > 1:
+        return None
+    if not Path(files[0]).is_file():
+        return None
+    anchors = _anchors()
+    if anchors is None:
+        return None
+    try:
+        return _verify(Path(files[0]), anchors, as_json)
+    except _FallBack:
+        return None
+    except FakemediaError as exc:
+        _error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        detail = " ".join(str(exc).split()) or "no details"
+        _error(f"internal error: {type(exc).__name__}: {detail} (rerun with -v)")
+        return EXIT_INTERNAL
+
+
+class _FallBack(Exception):
+    """The fast path cannot say it as the click command would (an unreadable anchor file)."""
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"fakemedia: error: {' '.join(message.split())}\n")
+
+
+def _verify(path: Path, anchors: list[bytes], as_json: bool) -> int:
+    from fakemedia import api
+    from fakemedia.errors import CertificateError
+
+    try:
+        trust = api.trust_settings(anchors)
+    except CertificateError:
+        raise _FallBack from None
+    try:
+        asset = api.open_asset(path)
+        report = api.verify_asset(asset, trust)
+    except FakemediaError as exc:
+        if path.name not in str(exc):
+            exc.args = (f"{path}: {exc}", *exc.args[1:])
+        raise
+    if as_json:
+        from fakemedia.present.json import verify_document
+
+        shown = json.dumps(verify_document(report), indent=2, ensure_ascii=False)
+    else:
+        from fakemedia.present import text
+
+        local = api.local_anchor_for(report) if report.state == "Valid" else None
+        shown = text.report_text(report, local_anchor=local)
+    sys.stdout.write(shown + "\n")
+    sys.stdout.flush()
+    problem = problem_of(report)
+    if problem is not None:
+        _error(str(problem))
+        return problem.exit_code
+    return 0

@@ -1,0 +1,75 @@
+"""``fakemedia detect``: the detector's P(synthetic) for images (training and research commands
+are ``fakemedia-lab``'s). The detector stack loads only when the command runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from fakemedia import errors
+from fakemedia.errors import BatchError, FakemediaError
+
+
+def _use_encoder_weights(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None:
+        from fakemedia import api
+
+        api.use_encoder_weights(value)
+    return value
+
+
+#: ``--encoder-weights PATH``: other weights for the JPEG AI-style encoder. Models record the
+#: encoder's SHA-256, so a model trained with these weights must be run with them too.
+encoder_weights_option = click.option(
+    "--encoder-weights", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    callback=_use_encoder_weights, expose_value=False, is_eager=True, metavar="PATH",
+    help="Encoder weights to use instead of the shipped ones (models record which they need).")
+
+
+@click.command("detect", epilog=errors.exit_code_epilog((0, 2, 3, 6, 7)))
+@click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
+              help="Detector model file (.safetensors); default: the shipped model.")
+@click.option("--heatmap", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the image with its per-patch probability map over it (PNG). With several "
+                   "images, -1, -2, … is added before the suffix.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per image.")
+@encoder_weights_option
+def detect_cmd(images: tuple[Path, ...], model_path: Path | None, heatmap: Path | None,
+               as_json: bool) -> None:
+    """Probability that each IMAGE is synthetic (calibrated, 0–1): a content assessment.
+
+    Any Pillow-readable image works; it is analysed at the model's training scale (shorter side
+    256 px for the default model). The figure is an estimate about the pixels, never a
+    provenance verdict.
+    """
+    from fakemedia import api
+
+    api.limit_threads()
+    failed: list[str] = []
+    for i, path in enumerate(images):
+        try:
+            res = api.detect_image(path, model_path=model_path)
+            out = res.to_dict()
+            out["file"] = str(path)
+            if heatmap is not None and res.patch_map is not None:
+                target = heatmap if len(images) == 1 else \
+                    heatmap.with_name(f"{heatmap.stem}-{i + 1}{heatmap.suffix}")
+                api.draw_patch_map(path, res, target)
+                out["heatmap"] = str(target)
+        except FakemediaError as exc:
+            if len(images) == 1:
+                raise
+            failed.append(str(path))
+            click.echo(f"{path}: error: {exc}", err=True)
+            continue
+        if as_json:
+            click.echo(json.dumps(out))
+        else:
+            shown = f"; heatmap {out['heatmap']}" if "heatmap" in out else ""
+            click.echo(f"{path}: {res.probability:.3f} synthetic ({res.label}; model {res.model_name} "
+                       f"{res.model_sha256[:12]}){shown}")
+    if failed:
+        raise BatchError(f"{len(failed)} of {len(images)} images failed: {', '.join(failed)}")

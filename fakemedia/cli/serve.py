@@ -1,0 +1,94 @@
+"""``fakemedia serve``: the verify page and the HTTP API (needs ``fakemedia[serve]``)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from pathlib import Path
+
+import click
+
+from fakemedia.cli._options import identity_option, read_trust_anchors, trust_anchors_option
+
+_EPILOG = """\b
+Exit codes: 0 stopped cleanly (Ctrl-C), 2 usage error (bad option, unreadable trust file,
+profile or token file), 5 the signing identity cannot be loaded.
+"""
+
+
+def _read_token(path: Path) -> bytes:
+    try:
+        token = path.read_bytes().strip()
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read {path} ({exc.strerror or exc})",
+                                 param_hint="--token-file") from None
+    if len(token) < 16:
+        raise click.BadParameter(f"{path}: a token needs at least 16 characters", param_hint="--token-file")
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        click.echo(f"fakemedia: warning: {path} is readable by other users", err=True)
+    return token
+
+
+@click.command("serve", epilog=_EPILOG)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (the default answers this machine only).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@trust_anchors_option
+@click.option("--trust-config", "trust_config", metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="JSON trust settings: anchors, EKUs, end-entity allow-list, TSA anchors "
+                   "(see keys/README.md).")
+@click.option("--profile", "profiles", multiple=True, metavar="P.yml",
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="JPEG Trust profile evaluated on each image checked on the page (repeatable).")
+@identity_option
+@click.option("--token-file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
+              help="File holding the bearer token /v1/annotate requires; without it annotate is off.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes verifying images.")
+@click.option("--queue", default=16, show_default=True, type=click.IntRange(0, 10_000),
+              help="Requests that may wait for a worker; beyond that the answer is 503.")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds one request may take.")
+@click.option("--max-upload-mb", default=None, type=click.FloatRange(0.001, None),
+              help="Largest upload accepted (default: fakemedia's file limit, 512 MiB).")
+def serve_cmd(host: str, port: int, trust_anchors: tuple[Path, ...], trust_config: Path | None,
+              profiles: tuple[Path, ...], identity: Path | None, token_file: Path | None, workers: int,
+              queue: int, timeout: float, max_upload_mb: float | None) -> None:
+    """Serve the verify page and the HTTP API (POST /v1/verify, /v1/history, /v1/detect,
+    /v1/annotate; GET /v1/health, /v1/openapi.json).
+
+    Listens on 127.0.0.1 unless --host says otherwise; put a reverse proxy with TLS in front of
+    it to serve others. /v1/annotate signs with --identity and is off unless --token-file is given.
+    """
+    try:
+        from fakemedia.serve.app import ServeSettings, create_app, run
+    except ImportError:
+        raise click.UsageError("serve needs its web stack: pip install 'fakemedia[serve]'") from None
+    from fakemedia import api, batch
+    from fakemedia.serve.service import WorkerSetup
+
+    anchors = tuple(read_trust_anchors(trust_anchors))
+    loader = None
+    if trust_config is not None:
+        api.trust_settings(config=trust_config)  # a bad file is a usage error now, not per request
+        loader = functools.partial(api.trust_settings, config=trust_config.resolve())
+    for profile in profiles:
+        api.trust_check_profile(str(profile))
+    identity_ref = token = None
+    if token_file is not None:
+        from fakemedia.cli._options import resolve_identity
+
+        token = _read_token(token_file)
+        directory, passphrase = resolve_identity(identity)
+        identity_ref = batch.IdentityRef(str(directory.resolve()), passphrase)
+        identity_ref.load()  # a wrong passphrase or broken identity fails here, once
+    setup = WorkerSetup(anchors=anchors, trust_loader=loader,
+                        profiles=tuple(str(p.resolve()) for p in profiles), identity=identity_ref)
+    max_bytes = int(max_upload_mb * 1024 * 1024) if max_upload_mb else api.MAX_FILE_BYTES
+    settings = ServeSettings(setup=setup, token=token, workers=workers, queue=queue, timeout=timeout,
+                             max_upload_bytes=min(max_bytes, api.MAX_FILE_BYTES))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("python_multipart").setLevel(logging.ERROR)
+    run(create_app(settings), host, port)

@@ -1,0 +1,93 @@
+"""The assertions of a new manifest, composed from an annotation (C2PA 2.1: actions, ingredient).
+
+One place builds what ``annotate`` signs: the parentOf ingredient (``c2pa.ingredient.v3``),
+the ``c2pa.actions.v2`` list (the opening ``c2pa.created`` or ``c2pa.opened``, the declared
+modifications, the ``c2pa.redacted`` entries C2PA 2.1 asks of a redaction) and the fakemedia
+annotation assertion. The action maps come from :mod:`fakemedia.annotation.c2pa`, the tested
+mapping, with their times as CBOR date tags (RFC 8949 tag 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from fakemedia.annotation import c2pa as annotation_c2pa
+from fakemedia.annotation.model import Annotation
+from fakemedia.manifest import builder, labels
+from fakemedia.manifest.store import HashedURI
+
+__all__ = ["Composition", "compose"]
+
+
+@dataclass(frozen=True)
+class Composition:
+    """What to sign, in claim order."""
+
+    assertions: list[builder.AssertionSpec]
+    #: The C2PA actions, in order (also inside ``assertions``).
+    actions: list[dict[str, Any]] = field(default_factory=list)
+
+    def assertion(self, label: str) -> builder.AssertionSpec:
+        return next(s for s in self.assertions if s.label == label)
+
+
+def compose(annotation: Annotation, *, agent: Mapping[str, str], parent: Mapping[str, Any] | None = None,
+            title: str | None = None, when: datetime | None = None, acted: Annotation | None = None,
+            redacted: Sequence[str] = (), redaction_reason: str = "c2pa.PII.present",
+            sealed: Any = None) -> Composition:
+    """The assertions for ``annotation``.
+
+    ``parent``: the parentOf ingredient content of the manifest continued (None for an image
+    without one; an edit then still gets a bare ingredient, as C2PA asks of ``c2pa.opened``).
+    ``acted``: the annotation the actions are drawn from when it differs from the recorded one
+    (the detector's regions are a finding, not something the signer did). ``redacted``: JUMBF
+    URIs of earlier assertions this manifest redacts, for ``redaction_reason``. ``sealed``: the
+    encrypted restricted fields, stored in the annotation assertion.
+    """
+    acted = acted or annotation
+    stamp = builder.tagged_time(when)
+    specs: list[builder.AssertionSpec] = []
+    opening = None if parent is not None else annotation_c2pa.creation_action(acted, software_agent=agent)
+    if opening is not None:
+        opening["when"] = builder.tagged_time(_parse_when(opening.get("when")) or when)
+    else:
+        content = dict(parent) if parent is not None else _bare_ingredient(title)
+        ingredient = builder.AssertionSpec(labels.INGREDIENT_V3, content, salted=False)
+        specs.append(ingredient)
+        ref = HashedURI(labels.relative_assertion_uri(ingredient.label), builder.assertion_hash(ingredient))
+        opening = {"action": "c2pa.opened", "softwareAgent": dict(agent), "when": stamp,
+                   "parameters": {"ingredients": [ref.to_cbor()]}}
+    actions = [opening]
+    for action in annotation_c2pa.modification_actions(acted, software_agent=agent,
+                                                       parent=opening["action"] == "c2pa.opened"):
+        action = dict(action)
+        action["when"] = builder.tagged_time(_parse_when(action.get("when")) or when)
+        actions.append(action)
+    actions += [{"action": "c2pa.redacted", "reason": redaction_reason, "parameters": {"redacted": uri}}
+                for uri in redacted]
+    specs.append(builder.AssertionSpec(labels.ACTIONS_V2, {"actions": actions}))
+    custom = annotation_c2pa.custom_assertion(annotation)
+    if sealed is not None:
+        custom["restricted"] = sealed
+    specs.append(builder.AssertionSpec(annotation_c2pa.CUSTOM_LABEL, custom))
+    return Composition(specs, actions)
+
+
+def _bare_ingredient(title: str | None) -> dict[str, Any]:
+    """The parentOf ingredient of an image with no provenance of its own."""
+    content: dict[str, Any] = {"relationship": "parentOf", "dc:format": "image/jpeg"}
+    if title:
+        content["dc:title"] = title
+    return content
+
+
+def _parse_when(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

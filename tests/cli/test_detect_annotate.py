@@ -1,0 +1,129 @@
+"""``fakemedia annotate`` runs the detector by default; verify and history show its finding."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from fakemedia.identity import IdentityPaths
+
+from .conftest import REPO, Run, assert_one_error, assert_valid
+
+pytest.importorskip("torch")
+pytest.importorskip("sklearn")
+
+SAMPLES = REPO / "samples"
+COMPOSITE_BOX = (96, 64, 224, 192)  # x0, y0, x1, y1 as recorded in samples/README.md
+COMPOSITE_IOU_FLOOR = 0.3  # measured 0.79 with the shipped model; see tests/test_annotate_detect.py
+
+
+def _annotate(run: Run, identity: IdentityPaths, name: str, out: Path, *args: Any) -> dict[str, Any]:
+    result = run("annotate", SAMPLES / name, "-o", out, "--identity", identity.directory, "--json", *args)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _recorded(run: Run, identity: IdentityPaths, path: Path) -> dict[str, Any]:
+    result = run("verify", path, "--trust-anchors", identity.trust_anchors, "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert_valid(report, "report")
+    assert report["state"] == "Trusted"
+    return report["manifests"][-1]["annotation"]
+
+
+def test_synthetic_sample_verify_shows_probability_and_areas(run: Run, identity: IdentityPaths,
+                                                             tmp_path: Path) -> None:
+    out = tmp_path / "synthetic.signed.jpg"
+    said = _annotate(run, identity, "synthetic.jpg", out)
+    assert said["detection"]["probability"] > 0.5 and said["detection"]["regions"]
+    ann = _recorded(run, identity, out)
+    assert ann["probability"]["value"] > 0.5 and len(ann["regions"]) >= 1
+    assert ann["modification_types"] == []
+    human = run("verify", out, "--trust-anchors", identity.trust_anchors).stdout
+    model = said["detection"]["model"]
+    assert f"detector {model['name']} {model['version']}: P(synthetic) = " in human
+    assert "(calibrated)" in human and "detector: P(synthetic) ≥ 0.5 in this area" in human
+
+
+def test_real_photograph_scores_below_one_half(run: Run, identity: IdentityPaths, tmp_path: Path) -> None:
+    out = tmp_path / "astronaut.signed.jpg"
+    _annotate(run, identity, "astronaut.jpg", out)
+    assert _recorded(run, identity, out)["probability"]["value"] < 0.5
+
+
+def test_composite_area_overlaps_the_pasted_box(run: Run, identity: IdentityPaths, tmp_path: Path) -> None:
+    out = tmp_path / "composite.signed.jpg"
+    _annotate(run, identity, "composite.jpg", out)
+    x0, y0, x1, y1 = COMPOSITE_BOX
+    scores = []
+    for r in _recorded(run, identity, out)["regions"]:
+        ix = max(0.0, min(x1, r["x"] + r["width"]) - max(x0, r["x"]))
+        iy = max(0.0, min(y1, r["y"] + r["height"]) - max(y0, r["y"]))
+        scores.append(ix * iy / ((x1 - x0) * (y1 - y0) + r["width"] * r["height"] - ix * iy))
+    print(f"composite IoU per detected region: {scores}")
+    assert scores and max(scores) >= COMPOSITE_IOU_FLOOR
+
+
+def test_declared_type_and_probability_win(run: Run, identity: IdentityPaths, tmp_path: Path) -> None:
+    typed = tmp_path / "typed.jpg"
+    _annotate(run, identity, "synthetic.jpg", typed, "--type", "edited")
+    assert _recorded(run, identity, typed).get("probability") is None  # a declared type: no detection
+    forced = tmp_path / "forced.jpg"
+    said = _annotate(run, identity, "synthetic.jpg", forced, "--type", "synthetic", "--detect",
+                     "--probability", "0.3", "--assessor", "photo desk")
+    ann = _recorded(run, identity, forced)
+    assert ann["modification_types"] == ["synthetic"]
+    assert ann["probability"]["value"] == 0.3 and ann["probability"]["method"] == "human"
+    assert ann["regions"] == said["detection"]["regions"]  # no declared regions: the detector's stand
+    human = run("annotate", SAMPLES / "synthetic.jpg", "-o", tmp_path / "h.jpg", "--identity",
+                identity.directory, "--probability", "0.3", "--assessor", "photo desk").stdout
+    assert "recorded: the declared probability, not the detector's" in human
+
+
+def test_no_detect_records_no_probability(run: Run, identity: IdentityPaths, tmp_path: Path) -> None:
+    out = tmp_path / "plain.jpg"
+    said = _annotate(run, identity, "synthetic.jpg", out, "--no-detect")
+    assert said["detection"] is None
+    ann = _recorded(run, identity, out)
+    assert ann.get("probability") is None and not ann.get("regions")
+
+
+def test_heatmap_is_written_and_needs_detection(run: Run, identity: IdentityPaths, tmp_path: Path) -> None:
+    png = tmp_path / "heat.png"
+    said = _annotate(run, identity, "composite.jpg", tmp_path / "c.jpg", "--heatmap", png)
+    assert said["detection"]["heatmap"] == str(png)
+    with Image.open(png) as im:
+        assert im.format == "PNG" and im.size == (256, 256)
+    refused = run("annotate", SAMPLES / "composite.jpg", "-o", tmp_path / "x.jpg", "--no-detect",
+                  "--heatmap", png)
+    assert_one_error(refused, 2)
+    assert not (tmp_path / "x.jpg").exists()
+
+
+def test_bad_model_fails_with_exit_6(run: Run, identity: IdentityPaths, tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.safetensors"
+    bogus.write_bytes(b"not a model")
+    result = run("annotate", SAMPLES / "synthetic.jpg", "-o", tmp_path / "y.jpg", "--identity",
+                 identity.directory, "--model", bogus)
+    assert_one_error(result, 6)
+    assert not (tmp_path / "y.jpg").exists()
+
+
+def test_history_shows_the_score_along_the_chain(run: Run, identity: IdentityPaths, tmp_path: Path) -> None:
+    first = tmp_path / "first.jpg"
+    said = _annotate(run, identity, "synthetic.jpg", first)
+    second = tmp_path / "second.jpg"
+    result = run("annotate", first, "-o", second, "--identity", identity.directory,
+                 "--probability", "0.2", "--assessor", "photo desk", "--no-detect")
+    assert result.exit_code == 0, result.stderr
+    history = run("history", second, "--trust-anchors", identity.trust_anchors)
+    assert history.exit_code == 0, history.stderr
+    detected = f"{said['detection']['probability']:.2f}"
+    assert f"Probability along the chain: {detected} → 0.20" in history.stdout
+    assert "regions: 1 (rectangle " in history.stdout
+    assert "P(synthetic) = " in history.stdout
