@@ -74,7 +74,8 @@ def verify_page(data: bytes, name: str | None, version: str, profiles: tuple[str
     def work() -> Done:
         parts = service.page_parts(data, name)
         fragment = page.result_fragment(parts.report, parts.history, report_html=parts.report_html,
-                                        profiles=parts.profiles, picture=parts.picture)
+                                        profiles=parts.profiles, picture=parts.picture,
+                                        thumbnails=parts.thumbnails)
         return Done(page.page(fragment, version=version, profiles=profiles).encode("utf-8"),
                     "text/html; charset=utf-8", parts.exit_code)
     return _guarded(work, name)

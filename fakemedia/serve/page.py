@@ -70,14 +70,16 @@ def error_fragment(message: str, exit_code: int, request_id: str) -> str:
 
 
 def result_fragment(report: Mapping[str, Any], history: Mapping[str, Any], *, report_html: str,
-                    profiles: Sequence[Mapping[str, Any]], picture: Mapping[str, Any] | None) -> str:
+                    profiles: Sequence[Mapping[str, Any]], picture: Mapping[str, Any] | None,
+                    thumbnails: Mapping[str, str] | None = None) -> str:
     """Provenance and content assessment side by side, the image with its regions, the history
     (chain and tree), every field, trust-profile results and the downloads."""
     active = _active(report)
     name = str(report.get("source") or "image")
     parts = ['<div class="outcome" id="outcome">',
              '<div class="verdicts">', _provenance(report, active), _assessment(active), "</div>",
-             _figure(picture, history, report), _problems(report), _history(history, report),
+             _figure(picture, history, report), _problems(report),
+             _history(history, report, thumbnails or {}),
              _profiles(profiles), _downloads(report, report_html, name), "</div>"]
     return "".join(parts)
 
@@ -237,7 +239,8 @@ def _badge(state: Any) -> str:
     return f'<span class="badge badge-{(known or "none").lower()}">{_e(known or state or "unknown")}</span>'
 
 
-def _history(history: Mapping[str, Any], report: Mapping[str, Any]) -> str:
+def _history(history: Mapping[str, Any], report: Mapping[str, Any],
+             thumbnails: Mapping[str, str]) -> str:
     chain = history.get("chain") or []
     if not report.get("manifest_found") or not chain:
         return ""
@@ -245,12 +248,16 @@ def _history(history: Mapping[str, Any], report: Mapping[str, Any]) -> str:
     for entry in chain:
         is_active = entry.get("label") == report.get("active_manifest")
         state = report.get("state") if is_active else entry.get("state")
-        prob = _num(entry.get("probability"))
+        assessed = _step_assessment(entry, report)
         types = ", ".join(str(t) for t in entry.get("modification_types") or []) or "none declared"
-        steps.append(f'<li class="step"><strong>{_e(entry.get("title") or entry.get("label"))}</strong> '
+        thumb = thumbnails.get(str(entry.get("label")))
+        shown = (f'<img class="thumb" src="{_e(thumb)}" alt="thumbnail of this step" width="96"> '
+                 if thumb else "")
+        heading = _e(entry.get("title") or entry.get("label"))
+        steps.append(f'<li class="step">{shown}<strong>{heading}</strong> '
                      f"{_badge(state)}<br>signed by {_e(entry.get('signer') or 'an unnamed signer')}"
                      f"{' on ' + _e(entry['when']) if entry.get('when') else ''}; modification: {_e(types)}"
-                     f"{'; probability ' + format(prob, '.2f') if prob is not None else ''}</li>")
+                     f"{'; content assessment: ' + _e(assessed) if assessed else ''}</li>")
     tree = history.get("tree")
     tree_html = ""
     if isinstance(tree, Mapping):
@@ -261,6 +268,18 @@ def _history(history: Mapping[str, Any], report: Mapping[str, Any]) -> str:
             f'step{"s" if n != 1 else ""}, oldest first</h2>'
             f'<ol class="chain" id="chain">{"".join(steps)}</ol>'
             f"{tree_html}</section>")
+
+
+def _step_assessment(entry: Mapping[str, Any], report: Mapping[str, Any]) -> str | None:
+    """What a detector or person estimated for this step, named as such (never a provenance
+    verdict); from the step's annotation when the report lists it, else the bare number."""
+    manifest = next((m for m in report.get("manifests") or [] if m.get("label") == entry.get("label")), None)
+    ann = manifest.get("annotation") if isinstance(manifest, Mapping) else None
+    text = probability_text(ann.get("probability")) if isinstance(ann, Mapping) else None
+    value = _num(entry.get("probability"))
+    if text or value is None:
+        return text
+    return f"probability {value:.2f} (an estimate by an unnamed assessor)"
 
 
 def _node(node: Mapping[str, Any], active_state: Any, depth: int) -> str:

@@ -149,7 +149,9 @@ def annotate(data: bytes, name: str | None, annotation: Mapping[str, Any] | None
     if _STATE.signer is None:
         raise InvalidRequest("annotate is disabled on this server")
     check_pixels(data)
-    signed = api.annotate_bytes(data, annotation, _STATE.signer, api.AnnotateOptions(), source=name)
+    # A claim thumbnail, as the command line makes by default.
+    options = api.AnnotateOptions(thumbnails=api.thumbnail_options())
+    signed = api.annotate_bytes(data, annotation, _STATE.signer, options, source=name)
     api.check_signed(signed)  # never hand out an image whose new manifest does not verify
     return signed
 
@@ -167,16 +169,26 @@ class PageParts:
     profiles: list[dict[str, Any]]
     #: The image for display: data URI and the pixel size the regions refer to.
     picture: dict[str, Any] | None
+    #: Each step's claim thumbnail as a data URI, by manifest label (where the manifest has one).
+    thumbnails: dict[str, str] = field(default_factory=dict)
 
 
 def page_parts(data: bytes, name: str | None) -> PageParts:
     from fakemedia.present.html import render_report
 
     report = _report(data, name)
-    html = render_report(report, data, generated=datetime.now(timezone.utc))
+    thumbnails = api.manifest_thumbnails(api.parse_asset(data, name))
+    html = render_report(report, data, generated=datetime.now(timezone.utc), thumbnails=thumbnails)
     return PageParts(documents.verify_document(report), documents.history_document(report),
                      verdict_code(report), html,
-                     _profiles(data, name), _picture(data))
+                     _profiles(data, name), _picture(data), _data_uris(thumbnails))
+
+
+def _data_uris(thumbnails: dict[str, tuple[str, bytes]]) -> dict[str, str]:
+    import base64
+
+    return {label: f"data:{kind};base64,{base64.b64encode(raw).decode('ascii')}"
+            for label, (kind, raw) in thumbnails.items()}
 
 
 def _profiles(data: bytes, name: str | None) -> list[dict[str, Any]]:

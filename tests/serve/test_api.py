@@ -233,3 +233,17 @@ def test_page_shows_the_assessment_apart_from_provenance_and_draws_regions(serve
     assert '<rect x="4" y="5" width="20" height="10"' in text
     assert '<circle cx="32" cy="24" r="3.2"' in text  # percent of the 64 x 48 image
     assert "Alice <b>" not in text  # every value from the image is escaped
+
+
+def test_the_page_shows_each_steps_thumbnail(server: Server) -> None:
+    # annotate writes a claim thumbnail by default; the page's history shows it inline.
+    signed = server.post_form("/v1/annotate",
+                              {"file": ("photo.jpg", _tiny_jpeg()),
+                               "annotation": (None, json.dumps({"modification_types": ["edited"]}).encode())},
+                              {"Authorization": f"Bearer {TOKEN}"})
+    assert signed.status == 200, signed.body
+    page = server.post_form("/verify", {"file": ("photo.signed.jpg", signed.body)}).body.decode()
+    chain = page[page.index('id="chain"'):page.index("</ol>", page.index('id="chain"'))]
+    assert '<img class="thumb" src="data:image/jpeg;base64,' in chain
+    plain = server.post_form("/verify", {"file": ("two.jpg", peer("two-step-history.jpg").read_bytes())})
+    assert 'class="thumb"' not in plain.body.decode().split('id="chain"', 1)[1].split("</ol>")[0]
