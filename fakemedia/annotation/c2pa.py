@@ -420,7 +420,7 @@ def region_from_c2pa(region_map: Any) -> Region | None:
     ranges = region_map.get("region")
     if not isinstance(ranges, list):
         return None
-    meta = {
+    meta: dict[str, Any] = {
         key: region_map.get(src)
         for key, src in (
             ("name", "name"),

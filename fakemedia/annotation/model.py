@@ -135,7 +135,7 @@ class Region:
             _set(self, attr, _num(getattr(self, attr)))
         if isinstance(self.vertices, Iterable) and not isinstance(self.vertices, str | bytes):
             verts = tuple(
-                tuple(_num(c) for c in v) if isinstance(v, Iterable) else v  # type: ignore[misc]
+                tuple(_num(c) for c in v) if isinstance(v, Iterable) else v
                 for v in self.vertices
             )
             _set(self, "vertices", verts)
@@ -415,15 +415,16 @@ def region_issues(d: Mapping[str, Any], path: str) -> list[str]:
         issues.append(f"{at}width: must be greater than 0")
     if shape == "rectangle" and height is not None and height <= 0:
         issues.append(f"{at}height: must be greater than 0")
-    points = [
+    coords = [
         (_number(v[0]), _number(v[1]))
         for v in d.get("vertices", ())
         if isinstance(v, list | tuple) and len(v) == 2
     ]
-    if shape == "polygon" and len(points) >= 3 and all(None not in p for p in points):
+    points = [(x, y) for x, y in coords if x is not None and y is not None]
+    if shape == "polygon" and len(points) >= 3 and len(points) == len(coords):
         # Shoelace area: collinear or repeated points describe no region at all.
         area = sum(
-            a[0] * b[1] - b[0] * a[1]  # type: ignore[operator]
+            a[0] * b[1] - b[0] * a[1]
             for a, b in zip(points, points[1:] + points[:1], strict=True)
         )
         if abs(area) <= _EPS:

@@ -6,9 +6,9 @@ turned off to make the non-conforming ones tests need (CA leaf, no EKU, no AKI, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -27,7 +27,7 @@ LEAF_EKUS: tuple[x509.ObjectIdentifier, ...] = (
 #: Backdating of ``not_valid_before`` so clock skew does not make a fresh identity "not yet valid".
 BACKDATE = timedelta(minutes=5)
 _RSA_BITS = {Algorithm.PS256: 2048, Algorithm.PS384: 3072, Algorithm.PS512: 3072}
-_EC_CURVES = {
+_EC_CURVES: dict[Algorithm, Callable[[], ec.EllipticCurve]] = {
     Algorithm.ES256: ec.SECP256R1,
     Algorithm.ES384: ec.SECP384R1,
     Algorithm.ES512: ec.SECP521R1,
@@ -130,7 +130,8 @@ def issue_certificate(
     for extension, critical in extra_extensions:
         builder = builder.add_extension(extension, critical=critical)
     digest = hash_algorithm if hash_algorithm is not None else _hash_for(issuer_key)
-    return builder.sign(issuer_key, digest)
+    # cryptography types the digest as a closed union of SHA-2/SHA-3 classes; ours is one of them.
+    return builder.sign(issuer_key, cast(Any, digest))
 
 
 def issue_root(key: Any, common_name: str, organization: str, valid_days: int) -> x509.Certificate:

@@ -14,6 +14,7 @@ from typing import Any
 import cbor2
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm as CryptographyUnsupported
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509 import InvalidVersion
 
 from fakemedia import limits
@@ -209,8 +210,10 @@ def reserve_size(signer: Signer, timestamper: TimeStamper | None = None) -> int:
     sig_max = signer.algorithm.max_signature_size()
     if signer.algorithm.is_pss and chain:
         try:
-            sig_max = (x509.load_der_x509_certificate(chain[0]).public_key().key_size + 7) // 8
-        except (ValueError, AttributeError):
+            key = x509.load_der_x509_certificate(chain[0]).public_key()
+            if isinstance(key, rsa.RSAPublicKey):
+                sig_max = (key.key_size + 7) // 8
+        except ValueError:
             pass
     # Each bstr header is at most 5 bytes here; the fixed CBOR frame is well under the margin.
     stamp = TIMESTAMP_RESERVE if timestamper is not None else 0

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 import cbor2
-from asn1crypto import cms, core, tsp  # type: ignore[import-untyped]
+from asn1crypto import cms, core, tsp
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -47,7 +47,7 @@ _CRYPTO_HASHES: dict[str, Any] = {"sha1": hashes.SHA1, "sha256": hashes.SHA256,
 _TSA_EKUS = (ExtendedKeyUsageOID.TIME_STAMPING,)
 
 
-class TimeStampResp(core.Sequence):  # type: ignore[misc]
+class TimeStampResp(core.Sequence):
     """RFC 3161 §2.4.2 TimeStampResp; asn1crypto's own schema makes the token mandatory,
     but a refused request carries none."""
 

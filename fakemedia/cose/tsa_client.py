@@ -31,7 +31,7 @@ class HttpTimeStamper:
         self.timeout = timeout
 
     def time_stamp(self, message: bytes) -> bytes:
-        from asn1crypto import tsp  # type: ignore[import-untyped]
+        from asn1crypto import tsp
 
         from fakemedia.cose.timestamp import TimeStampResp
 

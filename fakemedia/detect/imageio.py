@@ -44,9 +44,9 @@ def _open(source: ImageSource) -> Image.Image:
             return Image.open(io.BytesIO(source))
         return Image.open(source)
     except FileNotFoundError as exc:
-        raise InputImageError(f"image not found: {source}") from exc
+        raise InputImageError(f"image not found: {_name(source)}") from exc
     except IsADirectoryError as exc:
-        raise InputImageError(f"not an image file (a directory): {source}") from exc
+        raise InputImageError(f"not an image file (a directory): {_name(source)}") from exc
     except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise InputImageError(f"not a readable image: {_name(source)}") from exc
     except (OSError, ValueError, SyntaxError) as exc:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +64,8 @@ def load_photo(name: str) -> np.ndarray:
     if name == "grace_hopper":
         import matplotlib.cbook
 
-        with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as f:
-            return np.asarray(Image.open(f).convert("RGB"), dtype=np.uint8)
+        with Image.open(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)) as im:
+            return np.asarray(im.convert("RGB"), dtype=np.uint8)
     from skimage import data
 
     if name.startswith("motorcycle"):
@@ -149,11 +149,11 @@ def build_benchmark(
     # ---- images
     rows: list[dict[str, str]] = []
     fake_kinds = [f"recon-{u}" for u in ups] + [f"decode-{u}" for u in ups] + ["composite"]
-    items = [(name, k) for name, _ in PHOTOS for k in range(per_source)]
+    items: Iterable[tuple[str, int]] = [(name, k) for name, _ in PHOTOS for k in range(per_source)]
     if progress:
         from tqdm import tqdm
 
-        items = tqdm(items, desc="images", unit="pair")  # type: ignore[assignment]
+        items = tqdm(items, desc="images", unit="pair")
     for n_img, (name, k) in enumerate(items):
         img, scene = photos[name], scene_of[name]
         split = "test" if scene in test_scenes else "train"

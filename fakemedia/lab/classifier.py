@@ -94,6 +94,7 @@ def narrow_grid(kind: str, best: dict[str, Any], *, quick: bool = False) -> dict
     def ints(v: int, lo: int, rel: float) -> list[int]:
         return sorted({max(lo, round(v * (1 - rel))), int(v), max(lo, round(v * (1 + rel)))})
 
+    grid: dict[str, list[Any]]
     if kind == "rf":
         grid = {"n_estimators": ints(best["n_estimators"], 10, 0.2)}
         if not quick:

@@ -313,8 +313,8 @@ def experiment(data: Path, quick: bool, no_search: bool, rates: str | None, clas
         with open(csv_out, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
             w.writeheader()
-            for r in rows:
-                w.writerow({**r, "best_params": json.dumps(r["best_params"])})
+            for row in rows:
+                w.writerow({**row, "best_params": json.dumps(row["best_params"])})
     if chart is not None:
         from fakemedia.lab.plots import bar_chart
 

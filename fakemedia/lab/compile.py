@@ -38,7 +38,9 @@ class _Arrays:
 def _compile_trees(
     kind: str, trees: list[dict[str, np.ndarray]], store: _Arrays, prefix: str
 ) -> dict[str, Any]:
-    offs, cols = 0, {k: [] for k in ("feature", "threshold", "left", "right", "value", "leaf", "nan_left")}
+    offs = 0
+    cols: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("feature", "threshold", "left", "right", "value", "leaf", "nan_left")}
     roots = []
     for t in trees:
         n = len(t["feature"])
@@ -76,6 +78,7 @@ def compile_estimator(est: Any, store: _Arrays, prefix: str) -> dict[str, Any]:
             inner = compile_estimator(cc.estimator, store, f"{prefix}.m{i}")
             cal = cc.calibrators[0]
             cname = type(cal).__name__
+            c: dict[str, Any]
             if cname == "IsotonicRegression":
                 c = {
                     "type": "isotonic",

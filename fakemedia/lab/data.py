@@ -125,7 +125,7 @@ def read_csv(path: str | Path, limit: int | None = None) -> Dataset:
         splits.append((r.get("split") or "").strip())
         kinds.append(r.get("kind") or ("real" if labels[-1] == 0 else "fake"))
         b = (r.get("box") or "").split()
-        boxes.append(tuple(int(v) for v in b) if len(b) == 4 else None)  # type: ignore[arg-type]
+        boxes.append((int(b[0]), int(b[1]), int(b[2]), int(b[3])) if len(b) == 4 else None)
     lab_arr = np.asarray(labels, dtype=int)
     ds = Dataset(
         root, paths, lab_arr, np.asarray(groups),

@@ -114,7 +114,7 @@ def build_family_benchmark(
     if progress:
         from tqdm import tqdm
 
-        items = tqdm(items, desc="images", unit="pair")  # type: ignore[assignment]
+        items = tqdm(items, desc="images", unit="pair")
     for n, (name, scene, px, k) in enumerate(items):
         split = "test" if scene in test_scenes else "train"
         real = _random_crop(px, size, rng)

@@ -137,7 +137,8 @@ def paste_box(
 ) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """Paste a random box of ``fake`` into ``real`` (same size); returns image and (x0, y0, x1, y1)."""
     s = real.shape[0]
-    side = int(rng.uniform(*frac) * s)
+    lo, hi = frac
+    side = int(rng.uniform(lo, hi) * s)
     x0, y0 = (int(v) for v in rng.integers(0, s - side + 1, size=2))
     out = real.copy()
     out[y0 : y0 + side, x0 : x0 + side] = fake[y0 : y0 + side, x0 : x0 + side]

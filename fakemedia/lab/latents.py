@@ -54,7 +54,8 @@ def cached_latents(
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, **{k: v.astype(np.float16) for k, v in lat.items()})
+        half: dict[str, Any] = {k: v.astype(np.float16) for k, v in lat.items()}
+        np.savez(tmp, **half)
         tmp.replace(path)
         lat = {k: v.astype(np.float16).astype(np.float32) for k, v in lat.items()}
     return lat

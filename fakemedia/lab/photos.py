@@ -112,7 +112,7 @@ def _matplotlib(fname: str) -> Callable[[], np.ndarray]:
         from matplotlib import cbook
         from PIL import Image
 
-        with cbook.get_sample_data(fname) as f, Image.open(f) as im:
+        with Image.open(cbook.get_sample_data(fname, asfileobj=False)) as im:
             return np.asarray(im.convert("RGB"))
 
     return load
