@@ -23,6 +23,7 @@ from fakemedia._io import write_atomic
 from fakemedia.errors import (
     AnnotationInvalid,
     FakemediaError,
+    InputImageError,
     LimitExceeded,
     ManifestError,
     ManifestNotFound,
@@ -36,7 +37,10 @@ from fakemedia.manifest.verdict import Verdict, verdict_of
 if TYPE_CHECKING:
     from fakemedia.annotation.model import Annotation
     from fakemedia.cose.signer import Signer, TimeStamper
+    from fakemedia.manifest.definition import ManifestDefinition
+    from fakemedia.manifest.ingredient import Ingredient, IngredientSource
     from fakemedia.manifest.store import ManifestStore
+    from fakemedia.manifest.thumbnail import ThumbnailOptions
     from fakemedia.manifest.validate import TrustSettings
 
 Source = bytes | bytearray | memoryview | str | os.PathLike | IO[bytes]
@@ -57,19 +61,24 @@ __all__ = [
     "detected_annotation",
     "detector_available",
     "history",
+    "ingredient_file",
     "load_decrypt_key",
+    "load_definition",
+    "manifest_thumbnails",
     "open_asset",
     "parse_asset",
     "preload_detector",
     "read_source",
     "strip",
     "strip_manifest",
+    "thumbnail_options",
     "trust_settings",
     "verdict",
     "verify",
     "verify_asset",
     "verify_bytes",
     "wants_detection",
+    "with_external",
     "write_atomic",
 ]
 
@@ -90,6 +99,9 @@ class Asset:
     layout: jpeg.JpegLayout
     location: app11.StoreLocation | None
     _store: ManifestStore | None = field(default=None, repr=False)
+    #: A manifest store kept outside the image (a ``.c2pa`` sidecar or a store file given
+    #: explicitly), used when the image embeds none.
+    external: bytes | None = None
 
     @property
     def store(self) -> ManifestStore | None:
@@ -165,9 +177,31 @@ def verify_asset(asset: Asset, trust: TrustSettings | None = None, *, decrypt_ke
     """Validate ``asset``'s manifest store (each manifest once)."""
     if trust is None:
         trust = trust_settings()
+    if asset.location is None and asset.external is not None:
+        from fakemedia.manifest.external import validate_external
+
+        found, results = validate_external(asset.data, asset.external, trust)
+        return read_report(asset.data, trust, asset.name, decrypt_keys, store=found,
+                           results=results, time_requested=time_requested)
     store = asset.store if asset.location is not None else None
     return read_report(asset.data, trust, asset.name, decrypt_keys, location=asset.location,
                        store=store, time_requested=time_requested)
+
+
+def with_external(asset: Asset, image_path: str | os.PathLike | None,
+                  manifest_file: str | os.PathLike | None = None) -> Asset:
+    """``asset`` with its external manifest store attached: ``manifest_file`` when given, else
+    the ``.c2pa`` sidecar beside ``image_path`` when the image embeds no store."""
+    if manifest_file is None and (asset.location is not None or image_path is None):
+        return asset
+    from fakemedia.manifest import external
+
+    path = Path(manifest_file) if manifest_file else None
+    if path is None and asset.location is None and image_path is not None:
+        path = external.find_sidecar(Path(image_path))
+    if path is None:
+        return asset
+    return dataclasses.replace(asset, external=external.read_store_file(path))
 
 
 def verify_bytes(data: bytes, *, trust_anchors: bytes | Sequence[bytes] | None = None,
@@ -201,6 +235,28 @@ def history(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = N
     """The provenance chain (oldest first) and tree of an asset, each link validated."""
     return verify(source, trust_anchors=trust_anchors, now=now, decrypt_keys=decrypt_keys,
                   trust=trust).history()
+
+
+def manifest_thumbnails(asset: Asset) -> dict[str, tuple[str, bytes]]:
+    """Each manifest's claim thumbnail as (media type, bytes), by manifest label; stored size
+    and decoded pixels are bounded (others' files are untrusted), and one that fails the
+    bounds or does not decode is left out."""
+    store = asset.store if asset.location is not None else None
+    if store is None:
+        return {}
+    from fakemedia.manifest import labels
+    from fakemedia.manifest.thumbnail import CLAIM_LABEL, read_thumbnail
+
+    out: dict[str, tuple[str, bytes]] = {}
+    for manifest in store.manifests:
+        label = next((a.label for a in manifest.assertions()
+                      if labels.base_label(a.label).startswith(CLAIM_LABEL)), None)
+        if label is None:
+            continue
+        found, _why = read_thumbnail(manifest, label)
+        if found is not None:
+            out[manifest.label] = (found.media_type, found.data)
+    return out
 
 
 def verdict(report: VerificationReport) -> Verdict:
@@ -418,6 +474,21 @@ class AnnotateOptions:
     #: :class:`fakemedia.cose.signer.TimeStamper`; ``timestamper`` wins when both are set.
     tsa_url: str | None = None
     timestamper: TimeStamper | None = None
+    #: Ingredients from other files: at most one parentOf (an image that carries a manifest
+    #: has its own parent already) and any number of componentOf, each optionally with the
+    #: region it occupies (see :mod:`fakemedia.manifest.ingredient`).
+    ingredients: tuple[IngredientSource, ...] = ()
+    #: Claim and ingredient thumbnails; None: none (the command line makes them by default).
+    thumbnails: ThumbnailOptions | None = None
+    #: A manifest definition (see :func:`load_definition`): its title, generator, assertions,
+    #: actions, ingredients and annotation are used where these options and the annotation
+    #: passed in leave them unset (what is given explicitly wins).
+    definition: ManifestDefinition | None = None
+    #: Keep the new manifest store outside the image: a sidecar (``OUT.c2pa``, the image
+    #: bytes untouched) and/or a remote manifest at ``remote_url`` (the image then carries the
+    #: XMP reference, C2PA 2.1 §11.3; the store is written beside it to upload).
+    sidecar: bool = False
+    remote_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -434,6 +505,11 @@ class Signed:
     detection: Any = None
     detection_note: str | None = None
     redacted: tuple[str, ...] = ()
+    #: What the caller should be told: detected regions clipped to the image, remote
+    #: references kept, and the like (one line each).
+    warnings: tuple[str, ...] = ()
+    #: The manifest store when it is kept outside the image (sidecar or remote), else None.
+    store: bytes | None = None
 
     @property
     def parent_invalid(self) -> bool:
@@ -456,6 +532,11 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
     options = options or AnnotateOptions()
     trust = trust or TrustSettings()
     declared = _as_annotation(annotation)
+    definition = options.definition
+    if definition is not None:
+        options = _with_definition(options, definition)
+        if definition.annotation is not None:
+            declared = definition.annotation.merged(declared)
     jpeg.check_complete(asset.data, asset.layout)  # never sign a truncated picture
     store = asset.store
     if options.redact and store is None:
@@ -465,9 +546,21 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
     note = None
     if detection is None and wants_detection(declared, options):
         detection, note = _detect(asset.data, options.model_path, required=bool(options.detect))
-    recorded = declared if detection is None else \
-        mapping.with_declared(detected_annotation(asset.data, detection), declared)
-    title = options.title or asset.name
+    warnings: list[str] = []
+    _check_declared_regions(asset.data, declared)
+    placed = [s.region for s in options.ingredients if s.region is not None]
+    if placed:  # where a component sits must lie within the picture too
+        from fakemedia.annotation.bounds import check_regions_within
+
+        check_regions_within(placed, _display_size(asset.data))
+    if detection is None:
+        recorded = declared
+    else:
+        found = detected_annotation(asset.data, detection)
+        clipped, clip_warnings = _clip_detected(asset.data, found)
+        warnings += clip_warnings
+        recorded = mapping.with_declared(clipped, declared)
+    title = options.title or (definition.title if definition else None) or asset.name
     parent, parent_state = None, None
     parent_failures: tuple[str, ...] = ()
     if store is not None and asset.location is not None:
@@ -495,16 +588,141 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
     acted = None if recorded is declared else dataclasses.replace(
         recorded, regions=tuple(r for r in recorded.regions if r in declared.regions))
     uris = [r.uri for r in redactions]
+    made = _file_ingredients(options, has_parent=parent is not None, trust=trust)
+    warnings += [w for m in made for w in m.warnings]
+    claim_thumb = None
+    if options.thumbnails is not None and options.thumbnails.enabled:
+        from fakemedia.manifest import thumbnail
+
+        picture = asset.data
+        if definition is not None and definition.thumbnail is not None:
+            picture = read_source(definition.thumbnail)[0]
+        try:
+            claim_thumb = thumbnail.claim_thumbnail(picture, options.thumbnails)
+        except InputImageError as exc:
+            # The manifest binds the bytes, not the pixels: a file Pillow cannot draw is still
+            # signed, without a thumbnail, and the user is told.
+            warnings.append(f"no thumbnail: {exc}")
+    extra: list[Any] = []
+    if definition is not None:
+        from fakemedia.manifest.definition import assertion_specs
+
+        extra = assertion_specs(definition)
     composition = compose.compose(recorded, agent={"name": "fakemedia", "version": __version__},
                                   parent=parent, title=title, when=options.when, acted=acted,
                                   redacted=uris, redaction_reason=options.redaction_reason,
-                                  sealed=sealed)
+                                  sealed=sealed, ingredients=made, thumbnail=claim_thumb,
+                                  extra_actions=definition.actions if definition else (), extra=extra)
+    generator = definition.generator if definition else None
     request = builder.BuildRequest(asset.data, composition.assertions, signer, title=title,
                                    generator_version=__version__, compress=options.compress,
-                                   redacted_assertions=uris, timestamper=_timestamper(options))
+                                   redacted_assertions=uris, timestamper=_timestamper(options),
+                                   generator=(generator.name, generator.version) if generator else None)
+    if made:
+        from fakemedia.manifest.ingredient import carried_store
+
+        store = carried_store(store, made)
+    from fakemedia.manifest.external import plan_reference
+
+    plan = plan_reference(asset.data, options.remote_url)
+    warnings += plan.warnings
+    if options.sidecar or options.remote_url:
+        built = builder.build_external(request, store, remote_url=options.remote_url)
+        report = _check_output(built.asset, trust, asset.name, built.store)
+        return Signed(built.asset, report, parent_state, parent_failures, detection, note,
+                      tuple(uris), tuple(warnings), built.store)
     signed = builder.build(request, store)
     report = _check_output(signed, trust, asset.name)
-    return Signed(signed, report, parent_state, parent_failures, detection, note, tuple(uris))
+    return Signed(signed, report, parent_state, parent_failures, detection, note, tuple(uris),
+                  tuple(warnings))
+
+
+def load_definition(path: str | os.PathLike) -> ManifestDefinition:
+    """A c2patool-style manifest definition file, validated by its JSON Schema
+    (:class:`~fakemedia.errors.AnnotationInvalid` when it does not fit)."""
+    from fakemedia.manifest import definition
+
+    return definition.load(Path(path))
+
+
+def _with_definition(options: AnnotateOptions, definition: ManifestDefinition) -> AnnotateOptions:
+    """The definition's ingredients added to ``options``': a parent given explicitly replaces
+    the file's, components given explicitly come after the file's."""
+    from fakemedia.manifest.ingredient import PARENT, IngredientSource
+
+    explicit_parent = any(s.relationship == PARENT for s in options.ingredients)
+    listed = [IngredientSource(read_source(i.path)[0], i.relationship, i.title or i.path.name,
+                               region=i.region, description=i.description)
+              for i in definition.ingredients if not (explicit_parent and i.relationship == PARENT)]
+    return dataclasses.replace(options, ingredients=(*listed, *options.ingredients))
+
+
+def ingredient_file(source: Source, relationship: str = "parentOf", *,
+                    region: Mapping[str, Any] | None = None,
+                    title: str | None = None) -> IngredientSource:
+    """An ingredient to name in :attr:`AnnotateOptions.ingredients`: a file (read bounded) as
+    ``parentOf`` or ``componentOf``, a component optionally with the region (an annotation
+    region dict) it occupies in the new image."""
+    from fakemedia.annotation.model import Region
+    from fakemedia.manifest.ingredient import IngredientSource
+
+    data, name = read_source(source)
+    shape = Region.from_dict(dict(region)) if region is not None else None
+    return IngredientSource(data, relationship, title or name, region=shape)
+
+
+def thumbnail_options(size: int | None = None, quality: int | None = None,
+                      enabled: bool = True) -> ThumbnailOptions:
+    """Thumbnail settings (defaults: longest side 512 pixels, JPEG quality 80); a value out of
+    range raises :class:`~fakemedia.errors.InvalidRequest`."""
+    from fakemedia.manifest import thumbnail
+
+    return thumbnail.ThumbnailOptions(size if size is not None else thumbnail.DEFAULT_SIZE,
+                                      quality if quality is not None else thumbnail.DEFAULT_QUALITY,
+                                      enabled)
+
+
+def _file_ingredients(options: AnnotateOptions, *, has_parent: bool,
+                      trust: TrustSettings) -> list[Ingredient]:
+    """The ingredients named by file: the parent is ``c2pa.ingredient.v3``, components follow
+    from ``__1`` (the first label stays the parent's, whichever way it came)."""
+    if not options.ingredients:
+        return []
+    from fakemedia.errors import InvalidRequest
+    from fakemedia.manifest import ingredient
+    from fakemedia.manifest.thumbnail import ThumbnailOptions
+
+    thumbs = options.thumbnails or ThumbnailOptions(enabled=False)
+    parents = [s for s in options.ingredients if s.relationship == ingredient.PARENT]
+    others = [s for s in options.ingredients if s.relationship != ingredient.PARENT]
+    if parents and has_parent:
+        raise InvalidRequest("the image carries a manifest, which is its parent: a parent file "
+                             "cannot be one too")
+    if len(parents) > 1:
+        raise InvalidRequest(f"{len(parents)} parent files: a manifest has at most one parent")
+    made = [ingredient.ingredient_from_file(p, index=0, thumbnails=thumbs, trust=trust)
+            for p in parents]
+    return made + ingredient.ingredients_from_files(others, start=1, thumbnails=thumbs, trust=trust)
+
+
+def _check_declared_regions(data: bytes, declared: Annotation) -> None:
+    """Declared pixel regions must lie within the picture as displayed (AnnotationInvalid)."""
+    if any(r.unit == "pixel" for r in declared.regions):
+        from fakemedia.annotation.bounds import check_regions_within
+
+        check_regions_within(declared, _display_size(data))
+
+
+def _clip_detected(data: bytes, found: Annotation) -> tuple[Annotation, list[str]]:
+    """The detector's regions clipped to the picture: their edges are estimates."""
+    if not found.regions:
+        return found, []
+    from fakemedia.annotation.bounds import clip_regions
+
+    regions, warnings = clip_regions(found.regions, _display_size(data))
+    if not warnings:
+        return found, []
+    return dataclasses.replace(found, regions=tuple(regions)), [f"detector: {w}" for w in warnings]
 
 
 def _timestamper(options: AnnotateOptions) -> TimeStamper | None:
@@ -556,16 +774,30 @@ def write_signed(target: str | os.PathLike, signed: Signed, mode: int | None = N
         if read_back != signed.data:
             raise SigningError("the output file does not read back as written; nothing was written")
 
+    if signed.store is not None:  # the store first: an image never names a missing sidecar
+        from fakemedia.manifest.external import sidecar_path
+
+        write_atomic(sidecar_path(Path(target)), signed.store, mode)
     write_atomic(target, signed.data, mode, check=same)
+
+
+def outputs_of(target: str | os.PathLike, options: AnnotateOptions) -> list[Path]:
+    """Every file :func:`write_signed` writes for ``target``: the image, and its ``.c2pa``
+    store when the manifest is kept outside it."""
+    from fakemedia.manifest.external import sidecar_path
+
+    external = options.sidecar or options.remote_url is not None
+    return [Path(target), *([sidecar_path(Path(target))] if external else [])]
 
 
 #: What a freshly signed file must show for its own manifest, or it is never written.
 _SOUND_OUTPUT = ("claimSignature.validated", "assertion.dataHash.match")
 
 
-def _check_output(data: bytes, trust: TrustSettings | None, name: str | None) -> VerificationReport:
+def _check_output(data: bytes, trust: TrustSettings | None, name: str | None,
+                  external: bytes | None = None) -> VerificationReport:
     try:
-        report = verify_asset(parse_asset(data, name), trust)
+        report = verify_asset(dataclasses.replace(parse_asset(data, name), external=external), trust)
     except FakemediaError as exc:
         raise SigningError(f"the signed output does not read back ({exc}); nothing was written") from exc
     statuses = report.results.active_manifest if report.results is not None else None
@@ -614,6 +846,23 @@ def load_identity(directory: str | os.PathLike, passphrase: bytes | None = None)
     from fakemedia.identity import load_identity as load
 
     return load(Path(directory), passphrase)
+
+
+def command_signer(command: str, chain: str | os.PathLike) -> Signer:
+    """A signer that runs ``command`` (no shell): the bytes to sign on its stdin, the
+    signature on its stdout; ``chain`` is the PEM certificate chain it signs for. The key
+    stays with the command: fakemedia never reads it."""
+    from fakemedia.cose.command_signer import CommandSigner
+
+    return CommandSigner.from_files(command, Path(chain))
+
+
+def load_signer_files(cert: str | os.PathLike, key: str | os.PathLike,
+                      passphrase: bytes | None = None) -> Signer:
+    """A signer from a CA-issued certificate (chain) file and its key, under any names."""
+    from fakemedia.cose.command_signer import load_signer_files as load
+
+    return load(Path(cert), Path(key), passphrase=passphrase)
 
 
 def identity_key_encrypted(directory: str | os.PathLike) -> bool:
@@ -697,6 +946,16 @@ def trust_evaluate_image(image: str, profile: str, **kwargs: Any) -> tuple[dict[
     from fakemedia import trust
 
     return trust.evaluate_image_with_bytes(image, profile, **kwargs)
+
+
+def trust_view(report: VerificationReport, data: bytes, profile: str, *, language: str = "en") -> Any:
+    """The verdicts of ``profile`` on the image ``data`` just verified (``report``), as a
+    :class:`~fakemedia.trust.presentation.ReportView` for display."""
+    from fakemedia import trust
+    from fakemedia.trust.presentation import present_report
+
+    return present_report(trust.evaluate_verified(data, report, profile, language=language,
+                                                  asset_name=report.source))
 
 
 def trust_evaluate_indicators(indicator_set: str, profile: str, **kwargs: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ are public, module-level and take only picklable values, so any other executor c
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import multiprocessing
@@ -22,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +49,8 @@ __all__ = [
     "annotate_files",
     "annotate_item",
     "annotate_many",
+    "annotate_on_cluster",
+    "detect_on_cluster",
     "failure",
     "items",
     "log_record",
@@ -56,6 +60,7 @@ __all__ = [
     "run",
     "verify_item",
     "verify_many",
+    "verify_on_cluster",
     "verify_one",
 ]
 
@@ -98,6 +103,7 @@ class BatchResult:
     detection: dict[str, Any] | None = None
     detection_note: str | None = None
     redacted: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -191,6 +197,9 @@ class VerifyJob:
     tsa_anchors: tuple[bytes, ...] = ()
     #: Keys already loaded in this process (a caller that holds key objects, not PEM).
     loaded_keys: tuple[Any, ...] = ()
+    #: A manifest store file to validate the images against (else each one's .c2pa sidecar,
+    #: when it embeds none).
+    manifest_file: str | None = None
 
 
 @functools.lru_cache(maxsize=8)
@@ -239,7 +248,8 @@ def annotate_item(job: AnnotateJob, item: Item) -> BatchResult:
                                     trust=job.trust())
         return BatchResult(item.index, item.name or asset.name, output=signed.data, report=signed.report,
                            seconds=time.perf_counter() - start, parent_state=signed.parent_state,
-                           detection_note=signed.detection_note, redacted=signed.redacted)
+                           detection_note=signed.detection_note, redacted=signed.redacted,
+                           warnings=signed.warnings)
     except Exception as exc:  # one bad item never stops the batch
         message, code = failure(exc)
         return BatchResult(item.index, item.name, error=message, exit_code=code,
@@ -264,7 +274,8 @@ def annotate_file(job: AnnotateJob, task: FileTask) -> BatchResult:
     api.write_signed(target, signed, mode)
     return BatchResult(0, str(src), report=signed.report, seconds=time.perf_counter() - start,
                        written=str(target), parent_state=signed.parent_state, detection=summary,
-                       detection_note=signed.detection_note, redacted=signed.redacted)
+                       detection_note=signed.detection_note, redacted=signed.redacted,
+                           warnings=signed.warnings)
 
 
 def annotate_file_item(job: AnnotateJob, task: FileTask) -> BatchResult:
@@ -285,7 +296,7 @@ def verify_one(job: VerifyJob, item: Item) -> BatchResult:
     start = time.perf_counter()
     if item.error is not None:
         return BatchResult(item.index, item.name, error=item.error[0], exit_code=item.error[1])
-    asset = item.read()
+    asset = api.with_external(item.read(), item.path, job.manifest_file)
     trust = _trust(job.trust_anchors, job.now, job.trust_config, job.tsa_anchors)
     keys = [*job.loaded_keys, *_keys(job.decrypt_keys)]
     report = api.verify_asset(asset, trust, decrypt_keys=keys,
@@ -389,6 +400,84 @@ def verify_many(sources: Iterable[api.Source], *, trust_anchors: bytes | Sequenc
     job = VerifyJob(tuple(bytes(a) for a in anchors), now, tuple(decrypt_keys), trust_config,
                     tuple(tsa_anchors))
     return run(verify_item, job, items(sources), jobs=jobs)
+
+
+# --- on a Dask cluster (the ``dask`` extra) ---------------------------------------------------
+
+
+@contextmanager
+def _cluster(spec: str) -> Iterator[Any]:
+    try:
+        from fakemedia.distributed import cluster
+    except ImportError as exc:
+        raise InvalidRequest(f"--cluster needs Dask: pip install 'fakemedia[dask]' ({exc})") from None
+    client = cluster.cluster_client(spec)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _scaled_results(spec: str, job: Any, work: Sequence[Any], sources: Sequence[str],
+                    annotating: bool = False) -> Iterator[BatchResult]:
+    """``job`` over ``work`` (distributed items) on the cluster, each result turned back into
+    this module's :class:`BatchResult` (``source``: the input as given), in completion order."""
+    from fakemedia.distributed.cluster import run_job
+
+    with _cluster(spec) as client:
+        for result in run_job(client, job, work):
+            values = {f.name: getattr(result, f.name) for f in dataclasses.fields(BatchResult)}
+            values["source"] = sources[result.index]
+            if annotating and result.ok:
+                values["written"] = result.target
+                if result.skipped and result.target:  # a re-run: the target holds a signed copy
+                    values["report"] = api.verify_asset(api.open_asset(result.target))
+            yield BatchResult(**values)
+
+
+def annotate_on_cluster(spec: str, tasks: Sequence[FileTask], job: AnnotateJob, *,
+                        passphrase_env: str | None = None) -> Iterator[BatchResult]:
+    """:func:`annotate_files` on a Dask cluster (``tcp://HOST:PORT`` or ``local[:N]``).
+
+    The workers load the signer from the identity directory themselves, its passphrase from
+    their own environment variable ``passphrase_env``: no key or passphrase enters a task.
+    Heat maps and --in-place are local-only. A target that already holds a sound signed copy
+    of its input is skipped; one holding anything else is an item error, never overwritten.
+    """
+    from fakemedia import distributed
+
+    if not isinstance(job.signer, IdentityRef):
+        raise TypeError("a cluster needs the signer as an IdentityRef: keys do not travel")
+    if any(t.heatmap or t.in_place for t in tasks):
+        raise InvalidRequest("--heatmap and --in-place are not available with --cluster")
+    remote = distributed.AnnotateJob(distributed.WorkerIdentity(job.signer.directory, passphrase_env),
+                                     job.annotation, job.options, trust_anchors=job.trust_anchors)
+    work = [distributed.Item(i, t.src, t.target) for i, t in enumerate(tasks)]
+    return _scaled_results(spec, remote, work, [t.src for t in tasks], annotating=True)
+
+
+def verify_on_cluster(spec: str, job: VerifyJob, work: Sequence[Item]) -> Iterator[BatchResult]:
+    """:func:`verify_item` over path items on a Dask cluster, in completion order.
+    Decryption keys are not sent to a cluster (see :class:`fakemedia.distributed.WorkerKey`)."""
+    from fakemedia import distributed
+
+    if job.decrypt_keys or job.loaded_keys:
+        raise InvalidRequest("--decrypt-key is not sent to a cluster: use "
+                             "fakemedia.distributed.verify_on with WorkerKey files on the workers")
+    remote = distributed.VerifyJob(job.trust_anchors, job.now, trust_config=job.trust_config,
+                                   tsa_anchors=job.tsa_anchors)
+    sources = [str(item.path) for item in work]
+    return _scaled_results(spec, remote, [distributed.Item(i, s) for i, s in enumerate(sources)], sources)
+
+
+def detect_on_cluster(spec: str, paths: Sequence[str],
+                      model_path: str | None = None) -> Iterator[BatchResult]:
+    """The detector over ``paths`` on a Dask cluster (model loaded once per worker); each
+    finding is ``detection`` (the detector's ``to_dict()``), in completion order."""
+    from fakemedia import distributed
+
+    work = [distributed.Item(i, p) for i, p in enumerate(paths)]
+    return _scaled_results(spec, distributed.DetectJob(model_path), work, list(paths))
 
 
 # --- the JSON-lines log -------------------------------------------------------------------------

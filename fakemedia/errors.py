@@ -29,7 +29,8 @@ EXIT_INTERRUPTED = 130
 EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_OK, "success; verify: the manifest is Valid or Trusted"),
     (EXIT_INVALID, "verify: the manifest is Invalid (a check failed)"),
-    (EXIT_USAGE, "usage error (bad option, argument, annotation or trust-anchor file)"),
+    (EXIT_USAGE, "usage error (bad option, argument, annotation, manifest definition or "
+                 "trust-anchor file; an output that exists, without --force)"),
     (EXIT_UNREADABLE, "unreadable input: missing file, not a JPEG, truncated, malformed"),
     (EXIT_NO_MANIFEST, "no manifest found (or only a remote one, which is never fetched)"),
     (EXIT_SIGNING, "signing or identity problem (key, passphrase, certificate)"),
@@ -171,6 +172,16 @@ class DetectorUnavailable(DetectorError):
 
 class WeightsMismatch(DetectorError):
     """Weights or model file do not match their pinned SHA-256."""
+
+
+class WatermarkUnavailable(DetectorError):
+    """The watermark model cannot run: onnxruntime is not installed (the ``watermark`` extra)."""
+
+
+class RepositoryError(FakemediaError):
+    """A manifest repository cannot be used: not a repository, corrupt, or a conflicting entry."""
+
+    exit_code = EXIT_UNREADABLE
 
 
 class InputImageError(FakemediaError):

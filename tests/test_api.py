@@ -114,3 +114,19 @@ def test_annotate_file_output_equal_to_input_refused_unless_in_place(tmp_path: P
     assert api.strip_manifest(src.read_bytes()) == source_jpeg
     assert api.verify(src, trust_anchors=es256.anchors).state == "Trusted"
     assert [p.name for p in tmp_path.iterdir()] == ["in.jpg"]
+
+
+def test_detector_regions_are_clipped_to_the_image_with_a_warning() -> None:
+    from PIL import Image
+
+    from fakemedia.annotation.model import Annotation, Region
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48)).save(buf, "JPEG")
+    found = Annotation(regions=(Region("rectangle", "pixel", 40.0, 30.0, 40.0, 40.0),
+                                Region("rectangle", "pixel", 100.0, 100.0, 5.0, 5.0)))
+    clipped, warnings = api._clip_detected(buf.getvalue(), found)
+    assert [(r.x, r.y, r.width, r.height) for r in clipped.regions] == [(40, 30, 24, 18)]
+    assert len(warnings) == 2 and all(w.startswith("detector: region") for w in warnings)
+    inside = Annotation(regions=(Region("rectangle", "pixel", 0.0, 0.0, 64.0, 48.0),))
+    assert api._clip_detected(buf.getvalue(), inside) == (inside, [])

@@ -177,7 +177,7 @@ def test_cli_imports_only_api_batch_present_errors_and_vocabulary() -> None:
 
 def test_cli_is_click_only_and_small() -> None:
     lines = sum(len(f.read_text(encoding="utf-8").splitlines()) for f in _files("cli"))
-    assert lines <= 1850, lines  # the aim is about 1,500
+    assert lines <= 2100, lines  # the aim is about 1,500; the authoring options took ~230
     third_party = {name.split(".")[0] for f in _files("cli") for name in _imports(f)} \
         - set(sys.stdlib_module_names) - {"fakemedia", "click", "__future__"}
     assert not third_party, third_party
@@ -207,12 +207,14 @@ def test_seventy_is_written_once() -> None:
     assert hits == ["errors.py"], hits
 
 
-def test_cold_verify_imports_only_what_verify_needs(tmp_path: Path, signed_jpeg: bytes) -> None:
+@pytest.mark.parametrize("flags", [[], ["--json"]])
+def test_cold_verify_imports_only_what_verify_needs(tmp_path: Path, signed_jpeg: bytes,
+                                                    flags: list[str]) -> None:
     target = tmp_path / "signed.jpg"
     target.write_bytes(signed_jpeg)
     script = textwrap.dedent(f"""
         import sys
-        sys.argv = ["fakemedia", "verify", {str(target)!r}]
+        sys.argv = ["fakemedia", "verify", {str(target)!r}, *{flags!r}]
         from fakemedia.cli import run
         try:
             run()
@@ -223,6 +225,11 @@ def test_cold_verify_imports_only_what_verify_needs(tmp_path: Path, signed_jpeg:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     loaded = set(done.stdout.strip().splitlines()[-1].split())
     unwanted = {"click", "jsonschema", "fakemedia.batch", "torch", "sklearn", "fakemedia.detect",
-                "fakemedia.present.html", "PIL"}
+                "fakemedia.present.html", "PIL",
+                # stdlib and extension modules a plain verify has no use for (cold-start cost)
+                "uuid", "html", "brotli", "importlib.resources", "tempfile", "zoneinfo", "shutil",
+                "fakemedia.manifest.builder", "fakemedia.cose.timestamp", "asn1crypto"}
+    if flags:  # the wording of a failed verdict is needed only when one is printed
+        unwanted.add("fakemedia.present.text")
     assert not loaded & unwanted, sorted(loaded & unwanted)
     assert "fakemedia.manifest.validate" in loaded  # it did verify

@@ -8,7 +8,6 @@ anything silently, so validation would depend on what happens to be installed.
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import json
 import math
 import re
@@ -95,6 +94,8 @@ def load_schema(name: str = "annotation") -> dict[str, Any]:
 
 @functools.cache  # keyed by the resolved name, so load_schema() and load_schema("annotation") agree
 def _load(name: str) -> dict[str, Any]:
+    import importlib.resources  # with tempfile and zip support: only when a schema is read
+
     resource = importlib.resources.files("fakemedia._schemas") / f"{name}.schema.json"
     result: dict[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
     return result

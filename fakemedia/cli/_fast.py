@@ -29,7 +29,6 @@ ENV_TRUST_ANCHORS = "FAKEMEDIA_TRUST_ANCHORS"
 def problem_of(report: Any) -> FakemediaError | None:
     """The error matching a report's provenance verdict (None for Valid and Trusted)."""
     from fakemedia import api
-    from fakemedia.present import text
 
     judged = api.verdict(report)
     name = report.source or "input"
@@ -40,6 +39,8 @@ def problem_of(report: Any) -> FakemediaError | None:
         return ManifestNotFound(f"{name}: no C2PA manifest (no Content Credentials)")
     if judged.provenance.acceptable:
         return None
+    from fakemedia.present import text  # the wording only for a verdict that fails
+
     return VerificationError(f"{name}: {text.verdict(report, judged).removeprefix(text.BAD + ' ')}")
 
 
@@ -106,7 +107,7 @@ def _verify(path: Path, anchors: list[bytes], as_json: bool) -> int:
     except CertificateError:
         raise _FallBack from None
     try:
-        asset = api.open_asset(path)
+        asset = api.with_external(api.open_asset(path), path)  # IMG.c2pa beside it, if any
         report = api.verify_asset(asset, trust)
     except FakemediaError as exc:
         if path.name not in str(exc):

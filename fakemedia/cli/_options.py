@@ -265,6 +265,14 @@ def batch_options(func: F) -> F:
                         help="Also take the JPEGs in subfolders of a folder argument.")(func)
 
 
+def cluster_option(func: F) -> F:
+    """--cluster SPEC: run the batch on a Dask cluster (the 'dask' extra)."""
+    return click.option(
+        "--cluster", metavar="tcp://HOST:PORT|local[:N]",
+        help="Run on a Dask cluster: a scheduler's address, or local[:N] for N worker processes "
+             "on 127.0.0.1 (pip install 'fakemedia[dask]'). Results come in completion order.")(func)
+
+
 @dataclass(frozen=True)
 class Input:
     """One image to process; ``rel`` is its path under the folder argument it came from."""

@@ -13,8 +13,10 @@ import click
 from fakemedia import errors
 from fakemedia.annotation.model import MODIFICATION_TYPES, PURPOSES, Annotation
 from fakemedia.cli._options import (
+    ENV_PASSPHRASE,
     Input,
     batch_options,
+    cluster_option,
     emit_json,
     expand_inputs,
     identity_option,
@@ -28,6 +30,8 @@ from fakemedia.cli._options import (
     trust_anchors_option,
     warn,
 )
+from fakemedia.cli._safety import FiniteFloat, refuse_existing
+from fakemedia.cli.authoring import AUTHORING_KEYS, annotate_options, authoring_options, external_signer
 from fakemedia.errors import FakemediaError, ParentInvalid, SigningError
 
 _EXAMPLES = """\b
@@ -261,7 +265,7 @@ def plan_outputs(inputs: Sequence[Input], output: Path | None, in_place: bool) -
               help="Modification type (repeatable).")
 @click.option("--purpose", type=click.Choice(PURPOSES), help="Why the image was modified.")
 @click.option("--purpose-text", metavar="TEXT", help="Purpose in free text (needed for 'other').")
-@click.option("--probability", type=click.FloatRange(0, 1), metavar="P",
+@click.option("--probability", type=FiniteFloat(0, 1), metavar="P",
               help="Probability (0..1) that the image is synthetic/modified.")
 @click.option("--method", type=click.Choice(["algorithmic", "human"]),
               help="How the probability was estimated (default: algorithmic).")
@@ -310,12 +314,15 @@ def plan_outputs(inputs: Sequence[Input], output: Path | None, in_place: bool) -
 @trust_anchors_option
 @batch_options
 @json_option
+@cluster_option
+@authoring_options
 def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, identity: Path | None,
                  compress: bool, title: str | None, restrict: tuple[tuple[str, ...], ...],
                  recipients: tuple[Path, ...], redact: tuple[str, ...], redaction_reason: str | None,
                  detect: bool | None, model_path: Path | None, heatmap: Path | None,
                  trust_anchors: tuple[Path, ...], recursive: bool, jobs: int, log_path: Path | None,
-                 as_json: bool, tsa_url: str | None = None, **fields: Any) -> None:
+                 as_json: bool, tsa_url: str | None = None, cluster: str | None = None,
+                 **fields: Any) -> None:
     """Sign an annotation into JPEG images as a C2PA manifest.
 
     An existing manifest becomes the parent of the new one, so the history is kept. The input
@@ -325,6 +332,7 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     from fakemedia import api, batch
     from fakemedia.present import text
 
+    authoring = {key: fields.pop(key) for key in AUTHORING_KEYS}
     annotation = build_annotation(fields)
     inputs = expand_inputs(images, recursive)
     paths = [i.path for i in inputs]
@@ -335,13 +343,20 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
         raise click.UsageError("--model is only used with detection; drop --no-detect")
     if heatmap is not None and detect is False:
         raise click.UsageError("--heatmap needs detection; drop --no-detect")
-    directory, passphrase = resolve_identity(identity)
-    signer = api.load_identity(directory, passphrase)  # a wrong passphrase fails here, once
+    signer = external_signer(authoring, identity)
+    directory, passphrase = resolve_identity(identity) if signer is None else (None, None)
+    if signer is None and directory is not None:
+        signer = api.load_identity(directory, passphrase)  # a wrong passphrase fails here, once
     # An explicit --model means the user wants detection: a bad file fails instead of skipping.
     options = api.AnnotateOptions(compress=compress, title=title, **private,
+                                  **annotate_options(authoring),
                                   detect=True if model_path is not None and detect is None else detect,
                                   model_path=str(model_path) if model_path else None,
-                                  tsa_url=tsa_url or api.identity_tsa_url(directory))
+                                  tsa_url=tsa_url or (api.identity_tsa_url(directory) if directory else None))
+    # A cluster run resumes: it skips outputs that are sound signed copies of their input and
+    # reports any other existing file as an item error, so it never overwrites either.
+    if not in_place and not cluster:
+        refuse_existing([p for t in targets for p in api.outputs_of(t, options)], authoring["force"])
     detecting = api.wants_detection(annotation, options)
     if heatmap is not None and not detecting:
         raise click.UsageError("--heatmap needs detection: add --detect (a --type turns it off)")
@@ -351,14 +366,18 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     maps = _heatmap_paths(paths, heatmap)
     tasks = [batch.FileTask(str(p), str(t), str(maps[p]) if p in maps else None, in_place)
              for p, t in zip(paths, targets, strict=True)]
-    workers = min(batch.resolve_jobs(jobs), len(tasks))
-    # Workers load the signer from the identity itself: key objects are not sent to them.
-    ref = batch.IdentityRef(str(directory), passphrase) if workers > 1 else signer
+    # Workers load the signer from the identity itself: key objects are not sent to them, so
+    # a signer named by --cert or --signer-cmd signs in this process.
+    workers = min(batch.resolve_jobs(jobs), len(tasks)) if directory is not None else 1
+    ref = batch.IdentityRef(str(directory), passphrase) if (workers > 1 or cluster) and directory else signer
     job = batch.AnnotateJob(annotation, ref, options, tuple(anchors))
     restricted = tuple(private.get("restrict", ()))
     results = []
     with batch.JsonlLog(log_path) as log, progress(len(tasks), "Annotating") as step:
-        if single(images, inputs):
+        if cluster:  # a cluster's workers read the passphrase from their own environment
+            outcomes = batch.annotate_on_cluster(cluster, tasks, job,
+                                                 passphrase_env=ENV_PASSPHRASE if passphrase else None)
+        elif single(images, inputs):
             try:
                 outcomes = iter([batch.annotate_file(job, tasks[0])])
             except FakemediaError as exc:
@@ -369,11 +388,13 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
         else:
             outcomes = batch.annotate_files(tasks, job, jobs=workers)
         for result in outcomes:
+            for message in result.warnings:
+                warn(f"{result.source}: {message}")
             record = _outcome(result, annotation, restricted, detecting)
             log.write(_log_record(record))
             results.append(record)
             step()
-    if single(images, inputs):
+    if single(images, inputs) and not cluster:
         record = results[0]
         record.pop("seconds", None)
         emit_json(record) if as_json else click.echo(text.annotate_summary(record))

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from fakemedia import errors
-from fakemedia.errors import BatchError, FakemediaError
+from fakemedia.cli._options import cluster_option
+from fakemedia.errors import BatchError, FakemediaError, InvalidRequest
 
 
 def _use_encoder_weights(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
@@ -29,7 +30,9 @@ encoder_weights_option = click.option(
 
 
 @click.command("detect", epilog=errors.exit_code_epilog((0, 2, 3, 6, 7)))
-@click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=Path))
+@click.option("-r", "--recursive", is_flag=True,
+              help="Also take the JPEGs in subfolders of a folder argument.")
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="Detector model file (.safetensors); default: the shipped model.")
 @click.option("--heatmap", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -37,30 +40,37 @@ encoder_weights_option = click.option(
                    "images, -1, -2, … is added before the suffix.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per image.")
 @encoder_weights_option
-def detect_cmd(images: tuple[Path, ...], model_path: Path | None, heatmap: Path | None,
-               as_json: bool) -> None:
+@cluster_option
+def detect_cmd(images: tuple[Path, ...], recursive: bool, model_path: Path | None,
+               heatmap: Path | None, as_json: bool, cluster: str | None = None) -> None:
     """Probability that each IMAGE is synthetic (calibrated, 0–1): a content assessment.
 
     Any Pillow-readable image works; it is analysed at the model's training scale (shorter side
     256 px for the default model). The figure is an estimate about the pixels, never a
-    provenance verdict.
+    provenance verdict. A folder argument means the JPEGs in it, as for 'annotate'.
     """
     from fakemedia import api
+    from fakemedia.cli._options import expand_inputs, single
 
+    inputs = expand_inputs(images, recursive)
+    several = not single(images, inputs)
+    paths = [item.path for item in inputs]
+    if cluster:
+        return _detect_on_cluster(cluster, tuple(paths), model_path, heatmap, as_json)
     api.limit_threads()
     failed: list[str] = []
-    for i, path in enumerate(images):
+    for i, path in enumerate(paths):
         try:
             res = api.detect_image(path, model_path=model_path)
             out = res.to_dict()
             out["file"] = str(path)
             if heatmap is not None and res.patch_map is not None:
-                target = heatmap if len(images) == 1 else \
+                target = heatmap if not several else \
                     heatmap.with_name(f"{heatmap.stem}-{i + 1}{heatmap.suffix}")
                 api.draw_patch_map(path, res, target)
                 out["heatmap"] = str(target)
         except FakemediaError as exc:
-            if len(images) == 1:
+            if not several:
                 raise
             failed.append(str(path))
             click.echo(f"{path}: error: {exc}", err=True)
@@ -71,5 +81,29 @@ def detect_cmd(images: tuple[Path, ...], model_path: Path | None, heatmap: Path 
             shown = f"; heatmap {out['heatmap']}" if "heatmap" in out else ""
             click.echo(f"{path}: {res.probability:.3f} synthetic ({res.label}; model {res.model_name} "
                        f"{res.model_sha256[:12]}){shown}")
+    if failed:
+        raise BatchError(f"{len(failed)} of {len(paths)} images failed: {', '.join(failed)}")
+
+
+def _detect_on_cluster(cluster: str, images: tuple[Path, ...], model_path: Path | None,
+                       heatmap: Path | None, as_json: bool) -> None:
+    """The same lines as a local run, in completion order; failures listed, then exit 7."""
+    from fakemedia import batch
+
+    if heatmap is not None:
+        raise InvalidRequest("--heatmap is not available with --cluster")
+    failed: list[str] = []
+    for result in batch.detect_on_cluster(cluster, [str(p) for p in images],
+                                          str(model_path) if model_path else None):
+        found = result.detection
+        if found is None:
+            failed.append(str(result.source))
+            click.echo(f"{result.source}: error: {result.error}", err=True)
+        elif as_json:
+            click.echo(json.dumps({**found, "file": result.source}))
+        else:
+            model = found["model"]
+            click.echo(f"{result.source}: {found['probability_synthetic']:.3f} synthetic "
+                       f"({found['label']}; model {model['name']} {model['sha256'][:12]})")
     if failed:
         raise BatchError(f"{len(failed)} of {len(images)} images failed: {', '.join(failed)}")

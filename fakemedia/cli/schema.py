@@ -7,18 +7,20 @@ from pathlib import Path
 import click
 
 from fakemedia import errors
-from fakemedia.cli._options import emit_json
+from fakemedia.cli._options import emit_json, json_option
+from fakemedia.cli._safety import force_option, refuse_existing
 
-SCHEMAS = ("annotation", "report", "history")
+SCHEMAS = ("annotation", "report", "history", "manifest-definition")
 
 
 @click.command("schema")
 @click.argument("name", type=click.Choice(SCHEMAS), default="annotation", required=False)
 def schema_cmd(name: str) -> None:
-    """Print a JSON Schema (annotation, report or history).
+    """Print a JSON Schema (annotation, report, history or manifest-definition).
 
     annotation: the input of 'annotate --annotation'; report: 'verify --json';
-    history: 'history --json'. All are JSON Schema 2020-12.
+    history: 'history --json'; manifest-definition: 'annotate --manifest'. All are JSON
+    Schema 2020-12.
     """
     from fakemedia import api
 
@@ -29,13 +31,23 @@ def schema_cmd(name: str) -> None:
 @click.argument("image", metavar="IMG", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), metavar="OUT",
               help="Where to write the image without its manifest.")
-def strip_cmd(image: Path, output: Path) -> None:
-    """Write a copy of IMG without its C2PA manifest."""
+@force_option
+@json_option
+def strip_cmd(image: Path, output: Path, force: bool, as_json: bool) -> None:
+    """Write a copy of IMG without its C2PA manifest (an existing OUT only with --force).
+
+    --json prints {"input": IMG, "output": OUT, "removed_bytes": N}."""
     from fakemedia import api
 
     if output.exists() and output.resolve() == image.resolve():
         raise click.BadParameter("the output would overwrite the input", param_hint="-o/--output")
     if not output.parent.is_dir():
         raise click.BadParameter(f"directory {output.parent} does not exist", param_hint="-o/--output")
-    api.write_atomic(output, api.strip(image))
-    click.echo(f"Wrote {output} (manifest removed)")
+    refuse_existing([output], force)
+    stripped = api.strip(image)
+    api.write_atomic(output, stripped)
+    if as_json:
+        emit_json({"input": str(image), "output": str(output),
+                   "removed_bytes": image.stat().st_size - len(stripped)})
+    else:
+        click.echo(f"Wrote {output} (manifest removed)")

@@ -15,6 +15,7 @@ from fakemedia.cli._fast import problem_of
 from fakemedia.cli._options import (
     Trust,
     batch_options,
+    cluster_option,
     decrypt_key_material,
     decrypt_key_option,
     emit_json,
@@ -59,16 +60,18 @@ def _shown(report: Any, history: bool, as_json: bool, tree: bool) -> Any:
 
 
 def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, history: bool,
-         as_json: bool, tree: bool, label: str, recursive: bool, jobs: int, log_path: Path | None) -> None:
+         as_json: bool, tree: bool, label: str, recursive: bool, jobs: int, log_path: Path | None,
+         cluster: str | None = None, manifest_file: Path | None = None) -> None:
     """Verify every image, print each, then exit by the verdicts."""
     from fakemedia import batch
 
     inputs = expand_inputs(images, recursive)
     job = batch.VerifyJob(trust.anchors, trust.at, decrypt_key_material(decrypt_keys), trust.config,
-                          trust.tsa_anchors)
+                          trust.tsa_anchors,
+                          manifest_file=str(manifest_file) if manifest_file else None)
     work = [batch.Item(i, str(item.path), path=str(item.path)) for i, item in enumerate(inputs)]
     with batch.JsonlLog(log_path) as log:
-        if single(images, inputs):
+        if single(images, inputs) and not cluster:
             start = time.perf_counter()
             try:
                 with naming(inputs[0].path):
@@ -92,7 +95,9 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
         failures: list[tuple[Path, str]] = []
         with progress(len(work), label) as step:
             workers = min(batch.resolve_jobs(jobs), len(work))
-            for result in batch.run(batch.verify_item, job, work, jobs=workers):
+            results = batch.verify_on_cluster(cluster, job, work) if cluster else \
+                batch.run(batch.verify_item, job, work, jobs=workers)
+            for result in results:
                 path = Path(str(result.source))
                 if result.report is None:
                     failures.append((path, result.error or "unknown error"))
@@ -129,10 +134,16 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
 @decrypt_key_option
 @batch_options
 @json_option
+@cluster_option
+# External manifests (sidecar and store files).
+@click.option("--manifest-file", "manifest_file", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="F.c2pa", help="Validate against this manifest store file (default: IMG.c2pa "
+                                     "beside an image that embeds none).")
 def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
                decrypt_keys: tuple[Path, ...], recursive: bool, jobs: int, log_path: Path | None,
                as_json: bool, trust_config: Path | None = None,
-               tsa_anchors: tuple[Path, ...] = (), at: datetime | None = None) -> None:
+               tsa_anchors: tuple[Path, ...] = (), at: datetime | None = None,
+               cluster: str | None = None, manifest_file: Path | None = None) -> None:
     """Check the Content Credentials (C2PA manifests) of JPEG images (or the JPEGs in folders).
 
     The first line is the provenance verdict: Trusted (valid, and the signer is in your trust
@@ -143,7 +154,8 @@ def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
     fields are shown only with a recipient's --decrypt-key.
     """
     _run(images, trust_from(trust_anchors, trust_config, tsa_anchors, at), decrypt_keys, history=False,
-         as_json=as_json, tree=False, label="Verifying", recursive=recursive, jobs=jobs, log_path=log_path)
+         as_json=as_json, tree=False, label="Verifying", recursive=recursive, jobs=jobs, log_path=log_path,
+         cluster=cluster, manifest_file=manifest_file)
 
 
 @click.command("history", epilog=errors.exit_code_epilog(_VERIFY_CODES, _VERIFY_NOTE.replace(
@@ -183,8 +195,11 @@ _REPORT_NOTE = "The page is written for 0, 1 and 4 as well."
 @trust_anchors_option
 @decrypt_key_option
 @json_option
+@click.option("--profile", metavar="P.yml",
+              help="Also show a JPEG Trust profile's verdicts (a file or a shipped profile's name: "
+                   "newsroom, wire-intake, ai-label); its exit status is not the page's.")
 def report_cmd(image: Path, output: Path | None, trust_anchors: tuple[Path, ...],
-               decrypt_keys: tuple[Path, ...], as_json: bool) -> None:
+               decrypt_keys: tuple[Path, ...], as_json: bool, profile: str | None = None) -> None:
     """Write an HTML page about the Content Credentials of IMG, for people to read.
 
     One self-contained file (no network, no scripts): the provenance verdict and, beside it, the
@@ -204,9 +219,11 @@ def report_cmd(image: Path, output: Path | None, trust_anchors: tuple[Path, ...]
     trust = trust_from(trust_anchors)
     keys = [api.load_decrypt_key(pem, pw) for pem, pw in decrypt_key_material(decrypt_keys)]
     with naming(image):
-        asset = api.open_asset(image)
+        asset = api.with_external(api.open_asset(image), image)  # IMG.c2pa beside it, if any
         report = api.verify_asset(asset, api.trust_settings(list(trust.anchors)), decrypt_keys=keys)
-    page = html.render_report(report, asset.data, generated=datetime.now(timezone.utc))
+    verdicts = api.trust_view(report, asset.data, profile) if profile else None
+    page = html.render_report(report, asset.data, generated=datetime.now(timezone.utc), profile=verdicts,
+                              thumbnails=api.manifest_thumbnails(asset))
     # Decrypted restricted fields are secrets of their recipient: keep such a page private.
     decrypted = any((m.annotation.get("restricted") or {}).get("decrypted") for m in report.manifests)
     try:

@@ -21,16 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from fakemedia import limits
 from fakemedia.cose import certs
+
+if TYPE_CHECKING:  # the OCSP parser and key serialisation load only for a stapled response
+    from cryptography.x509 import ocsp
 
 _RESPONDER_EKUS = (ExtendedKeyUsageOID.OCSP_SIGNING,)
 #: Without nextUpdate a response is taken as fresh for a day after it was produced.
@@ -67,6 +69,8 @@ def check(unprotected: Mapping[Any, Any], chain: Sequence[x509.Certificate],
 
 def _usable(der: bytes, chain: Sequence[x509.Certificate], anchors: Sequence[x509.Certificate],
             when: datetime) -> ocsp.OCSPResponse | None:
+    from cryptography.x509 import ocsp
+
     if len(der) > limits.MAX_OCSP_BYTES or not chain:
         return None
     try:
@@ -112,6 +116,8 @@ def _signed_by(cert: x509.Certificate, signature: bytes, data: bytes, digest: An
 
 def _names_signer(single: Any, chain: Sequence[x509.Certificate]) -> bool:
     """RFC 6960 §4.1.1: serial number, issuer name hash and issuer key hash all match."""
+    from cryptography.hazmat.primitives import serialization
+
     leaf = chain[0]
     if single.serial_number != leaf.serial_number or len(chain) < 2:
         return False  # without the issuer in the x5chain the CertID cannot be matched
@@ -144,6 +150,8 @@ def _utc(when: datetime) -> datetime:
 
 def _status(response: ocsp.OCSPResponse, chain: Sequence[x509.Certificate],
             signing_time: datetime | None, now: datetime) -> Statuses:
+    from cryptography.x509 import ocsp
+
     found: Statuses = []
     serial = chain[0].serial_number
     for single in response.responses:

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from fakemedia.cose import algorithms
 from fakemedia.cose.algorithms import Algorithm
@@ -51,6 +50,8 @@ class TimeStamper(Protocol):
 
 
 def _public_bytes(key: Any) -> bytes:
+    from cryptography.hazmat.primitives import serialization  # signing only: verify never loads keys
+
     return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
@@ -97,6 +98,8 @@ class LocalSigner:
             chain = x509.load_pem_x509_certificates(chain_pem)
         except ValueError:
             raise IdentityError("certificate chain is not readable PEM") from None
+        from cryptography.hazmat.primitives import serialization
+
         der = [c.public_bytes(serialization.Encoding.DER) for c in chain]
         return cls(key, der, algorithm)
 
@@ -114,6 +117,8 @@ class LocalSigner:
 
 def load_private_key(key_pem: bytes, passphrase: bytes | None = None) -> Any:
     """Load a PEM private key; SigningError with a one-line reason on any failure."""
+    from cryptography.hazmat.primitives import serialization
+
     try:
         return serialization.load_pem_private_key(key_pem, password=passphrase)
     except TypeError:

@@ -21,15 +21,18 @@ EXIT_INTERNAL = errors.EXIT_INTERNAL
 _JOBS: dict[str, Any] = {}
 
 
-def prepare_annotate(signer: Signer, annotation: Annotation, options: api.AnnotateOptions) -> None:
+def prepare_annotate(signer: Signer, annotation: Annotation, options: api.AnnotateOptions,
+                     trust_anchors: tuple[bytes, ...] = ()) -> None:
     # Not "in a pool": torch threads are set by the caller, once per worker process.
-    job = batch.AnnotateJob(annotation, signer, options)
+    job = batch.AnnotateJob(annotation, signer, options, trust_anchors)
     batch.prepare(job)
     _JOBS["annotate"] = job
 
 
-def prepare_verify(anchors: list[bytes], now: datetime | None, keys: list[Any]) -> None:
-    _JOBS["verify"] = batch.VerifyJob(tuple(anchors), now, loaded_keys=tuple(keys))
+def prepare_verify(anchors: list[bytes], now: datetime | None, keys: list[tuple[bytes, bytes | None]],
+                   trust_config: str | None = None, tsa_anchors: tuple[bytes, ...] = ()) -> None:
+    # ``keys``: (PEM, passphrase) read on this worker; loaded once per process by the batch.
+    _JOBS["verify"] = batch.VerifyJob(tuple(anchors), now, tuple(keys), trust_config, tsa_anchors)
 
 
 def annotate_item(index: int, name: str, data: bytes) -> Any:

@@ -106,6 +106,8 @@ class AnnotateJob:
     options: api.AnnotateOptions = field(default_factory=api.AnnotateOptions)
     output: str | None = None
     token: str = field(default_factory=_token)
+    #: Anchors (PEM) the parent manifest is judged against.
+    trust_anchors: tuple[bytes, ...] = ()
 
     @property
     def uses_detector(self) -> bool:
@@ -114,7 +116,7 @@ class AnnotateJob:
     def prepare(self) -> None:
         loader = getattr(self.signer, "load", None)
         signer = loader() if callable(loader) else self.signer
-        _batch.prepare_annotate(signer, self.annotation, self.options)
+        _batch.prepare_annotate(signer, self.annotation, self.options, self.trust_anchors)
 
     def run(self, item: Item) -> ScaledResult:
         start = time.perf_counter()
@@ -148,13 +150,17 @@ class VerifyJob:
     now: datetime | None = None
     decrypt_keys: tuple[WorkerKey, ...] = ()
     token: str = field(default_factory=_token)
+    #: A trust settings file and time-stamp authority anchors (PEM), as ``verify`` takes them.
+    trust_config: str | None = None
+    tsa_anchors: tuple[bytes, ...] = ()
 
     @property
     def uses_detector(self) -> bool:
         return False
 
     def prepare(self) -> None:
-        _batch.prepare_verify(list(self.trust_anchors), self.now, [k.load() for k in self.decrypt_keys])
+        _batch.prepare_verify(list(self.trust_anchors), self.now, [k.load() for k in self.decrypt_keys],
+                              self.trust_config, self.tsa_anchors)
 
     def run(self, item: Item) -> ScaledResult:
         start = time.perf_counter()

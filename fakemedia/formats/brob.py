@@ -6,8 +6,6 @@ held at most about ``limit`` bytes plus one step of output.
 
 from __future__ import annotations
 
-import brotli
-
 from fakemedia import limits
 from fakemedia.errors import LimitExceeded, MalformedBox
 
@@ -17,11 +15,15 @@ _OUT_STEP = 1024 * 1024
 
 
 def brotli_compress(data: bytes) -> bytes:
+    import brotli  # only compressed manifests need it
+
     return bytes(brotli.compress(data))
 
 
 def brotli_decompress(data: bytes, *, limit: int = limits.MAX_DECOMPRESSED_BYTES) -> bytes:
     """Inflate ``data``; MalformedBox if invalid or incomplete, LimitExceeded past ``limit``."""
+    import brotli
+
     dec = brotli.Decompressor()
     parts: list[bytes] = []
     total = 0

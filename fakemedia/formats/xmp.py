@@ -7,7 +7,6 @@ is read. Like c2pa-rs, matching goes by the literal ``dcterms:`` prefix, as an a
 
 from __future__ import annotations
 
-import html
 import re
 
 from fakemedia.errors import InvalidRequest
@@ -33,6 +32,8 @@ def provenance(data: bytes) -> str | None:
     for packet in xmp_packets(data):
         match = _ATTRIBUTE.search(packet) or _ELEMENT.search(packet)
         if match:
+            import html  # its entity table only when a provenance value is there
+
             value = next(g for g in match.groups() if g is not None)
             text = html.unescape(value.decode("utf-8", errors="replace")).strip()
             if text:
@@ -71,6 +72,8 @@ def set_provenance(data: bytes, url: str) -> bytes:
     gains a packet (after its JFIF/Exif segments). Nothing else in the file changes."""
     if not url or any(c in url for c in "\x00\r\n"):
         raise InvalidRequest("the provenance reference must be one line of text")
+    import html
+
     value = html.escape(url, quote=True).encode("utf-8")
     found = _first_xmp_segment(data)
     if found is None:

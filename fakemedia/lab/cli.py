@@ -443,5 +443,133 @@ def calibrate_areas(model_path: Path | None, bench: Path | None, variants: int, 
         click.echo(f"wrote {out} (sha256 {report['written']['sha256']})")
 
 
+@lab.command("fetch-photos")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--deb", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Read this plasma-workspace-wallpapers .deb instead of running apt-get download.")
+@click.option("--force", is_flag=True, help="Replace an existing SOURCES.json and its photographs.")
+def fetch_photos(dest: Path, deb: Path | None, force: bool) -> None:
+    """Training data: the genuine photographs of Debian's plasma-workspace-wallpapers, with SOURCES.json."""
+    from fakemedia.lab.debian_photos import fetch_photos as run
+
+    s = run(dest, deb=deb, force=force)
+    click.echo(f"{len(s['photos'])} photographs from {s['package']} {s['version']} in {dest}")
+
+
+@lab.command("family-benchmark")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@click.option("--photos", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="A fetch-photos folder: its photographs join the bundled ones.")
+@click.option("--per-photo", type=int, default=12, show_default=True, help="Real/fake pairs per photograph.")
+@click.option("--size", type=int, default=256, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--train-seconds", type=float, default=120.0, show_default=True,
+              help="Time cap per generator (besides its step bound).")
+@click.option("--small", is_flag=True, help="Tiny version for tests.")
+def family_benchmark(out: Path, photos: Path | None, per_photo: int, size: int, seed: int,
+                     train_seconds: float, small: bool) -> None:  # fmt: skip
+    """Benchmark with three generator families (autoencoder, GAN, diffusion) trained here."""
+    _need_lab_extra()
+    from fakemedia.lab.family_bench import build_family_benchmark
+
+    s = build_family_benchmark(out, photos_dir=photos, per_photo=per_photo, size=size, seed=seed,
+                               small=small, train_seconds=train_seconds, progress=not small)  # fmt: skip
+    click.echo(json.dumps({"counts": s["counts"], "generators": s["generators"], "seconds": s["seconds"]}))
+
+
+@lab.command("leave-one-family-out")
+@click.argument("data", type=click.Path(exists=True, path_type=Path))
+@click.option("--size", type=int, default=256, show_default=True)
+@click.option("--no-search", is_flag=True, help="Fit preset parameters only.")
+@click.option("--shipped/--no-shipped", default=True, show_default=True,
+              help="Also score the shipped model on each family.")
+@click.option("--cache", default=None, help="Latent cache folder ('none' to disable).")
+@click.option("--json", "as_json", is_flag=True)
+@encoder_weights_option
+def leave_one_family_out(data: Path, size: int, no_search: bool, shipped: bool, cache: str | None,
+                         as_json: bool) -> None:  # fmt: skip
+    """Per family of a family benchmark: fit on the other families, test on the held-out one."""
+    _need_lab_extra()
+    _limit_threads()
+    from fakemedia.detect.model import load_default_model
+    from fakemedia.lab.data import train_test
+    from fakemedia.lab.experiment import FeatureSource
+    from fakemedia.lab.generalisation import leave_one_family_out as run
+    from fakemedia.lab.generalisation import markdown
+
+    ds, cache_dir = _sources(data, size=size, limit=None, cache=cache)
+    tr_ds, te_ds = train_test(ds)
+    tr = FeatureSource.load(tr_ds, size=size, cache_dir=cache_dir)
+    te = FeatureSource.load(te_ds, size=size, cache_dir=cache_dir, encoder=tr.get_encoder())
+    ship = load_default_model() if shipped and size == 256 else None
+    rows = run(tr, te, search=not no_search, shipped=ship)
+    click.echo(json.dumps(rows) if as_json else markdown(rows))
+
+
+@lab.command()
+@click.argument("data", type=click.Path(exists=True, path_type=Path))
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
+              help="Model file; default: the shipped model.")
+@click.option("--split", type=click.Choice(["test", "train", "all"]), default="test", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@encoder_weights_option
+def robustness(data: Path, model_path: Path | None, split: str, as_json: bool) -> None:
+    """Accuracy, AUC, real images called synthetic and real images with an area, per processing."""
+    _need_lab_extra()
+    _limit_threads()
+    from fakemedia.detect.model import load_default_model, load_model
+    from fakemedia.lab.data import read_dataset
+    from fakemedia.lab.generalisation import markdown
+    from fakemedia.lab.generalisation import robustness as run
+
+    model = load_model(model_path) if model_path else load_default_model()
+    ds = read_dataset(data)
+    part = ds if split == "all" else ds.split(split)
+    rows = run(model, part)
+    click.echo(json.dumps(rows) if as_json else markdown(rows))
+
+
+@lab.command("calibrate-probability")
+@click.argument("data", type=click.Path(exists=True, path_type=Path))
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
+              help="Model file; default: the shipped model.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the model with the fitted map in its metadata (never over an existing file).")
+@click.option("--method", type=click.Choice(["platt", "isotonic"]), default="platt", show_default=True)
+@click.option("--split", type=click.Choice(["test", "all"]), default="test", show_default=True,
+              help="Held-out part of DATA to fit on (never the model's training images).")
+@click.option("--cache", default=None, help="Latent cache folder ('none' to disable).")
+@encoder_weights_option
+def calibrate_probability(data: Path, model_path: Path | None, out: Path | None, method: str, split: str,
+                          cache: str | None) -> None:  # fmt: skip
+    """ECE of the whole-image probability on held-out DATA, before and after a fitted map.
+
+    "After" is cross-fitted: each group's images are mapped by a fit on the other groups.
+    """
+    _need_lab_extra()
+    _limit_threads()
+    from fakemedia.detect.calibration import META_KEY
+    from fakemedia.detect.model import load_default_model, load_model
+    from fakemedia.lab.compile import save_model
+    from fakemedia.lab.experiment import FeatureSource, evaluate_model
+    from fakemedia.lab.generalisation import crossfit_ece, fit_probability_calibration
+
+    if out is not None and out.exists():
+        raise DetectorError(f"{out} exists; choose a new file")
+    model = load_model(model_path) if model_path else load_default_model()
+    ds, cache_dir = _sources(data, size=model.image_size, limit=None, cache=cache)
+    part = ds if split == "all" else ds.split(split)
+    src = FeatureSource.load(part, size=model.image_size, cache_dir=cache_dir)
+    p = evaluate_model(model, src)["probabilities"]
+    report = _round(crossfit_ece(p, part.labels, part.groups, method))
+    spec = fit_probability_calibration(p, part.labels, method)
+    report.update({"method": method, "n": len(part), "groups": len(set(part.groups.tolist()))})
+    if out is not None:
+        model.meta[META_KEY] = {**spec, "fitted_on": f"{Path(data).name} ({split})", **report}
+        report["sha256"] = save_model(model, out)
+        report["model"] = str(out)
+    click.echo(json.dumps(report))
+
+
 def main(args: Sequence[str] | None = None) -> None:
     lab.main(args=args, prog_name="fakemedia-lab")

@@ -16,8 +16,13 @@ from typing import Any
 
 from fakemedia.annotation import c2pa as annotation_c2pa
 from fakemedia.annotation.model import Annotation
+from fakemedia.errors import InvalidRequest
 from fakemedia.manifest import builder, labels
+from fakemedia.manifest.ingredient import COMPONENT, PARENT, Ingredient
 from fakemedia.manifest.store import HashedURI
+
+#: Types whose action names the component ingredients they were made from.
+_NAMING_COMPONENTS = ("composed", "deepfaked")
 
 __all__ = ["Composition", "compose"]
 
@@ -37,7 +42,10 @@ class Composition:
 def compose(annotation: Annotation, *, agent: Mapping[str, str], parent: Mapping[str, Any] | None = None,
             title: str | None = None, when: datetime | None = None, acted: Annotation | None = None,
             redacted: Sequence[str] = (), redaction_reason: str = "c2pa.PII.present",
-            sealed: Any = None) -> Composition:
+            sealed: Any = None, ingredients: Sequence[Ingredient] = (),
+            thumbnail: builder.AssertionSpec | None = None,
+            extra_actions: Sequence[Mapping[str, Any]] = (),
+            extra: Sequence[builder.AssertionSpec] = ()) -> Composition:
     """The assertions for ``annotation``.
 
     ``parent``: the parentOf ingredient content of the manifest continued (None for an image
@@ -45,27 +53,52 @@ def compose(annotation: Annotation, *, agent: Mapping[str, str], parent: Mapping
     ``acted``: the annotation the actions are drawn from when it differs from the recorded one
     (the detector's regions are a finding, not something the signer did). ``redacted``: JUMBF
     URIs of earlier assertions this manifest redacts, for ``redaction_reason``. ``sealed``: the
-    encrypted restricted fields, stored in the annotation assertion.
+    encrypted restricted fields, stored in the annotation assertion. ``ingredients``: made
+    from files (:mod:`fakemedia.manifest.ingredient`): a parentOf one is what ``c2pa.opened``
+    names (there is then no ``parent`` of the image's own), each componentOf one gets a
+    ``c2pa.placed`` action, and the "composed"/"deepfaked" actions name them all. ``thumbnail``:
+    the claim thumbnail assertion. ``extra_actions`` and ``extra`` (assertions, custom labels
+    included): a manifest definition's, after our own.
     """
     acted = acted or annotation
     stamp = builder.tagged_time(when)
-    specs: list[builder.AssertionSpec] = []
-    opening = None if parent is not None else annotation_c2pa.creation_action(acted, software_agent=agent)
+    specs: list[builder.AssertionSpec] = [thumbnail] if thumbnail is not None else []
+    from_file = next((i for i in ingredients if i.relationship == PARENT), None)
+    if from_file is not None and parent is not None:
+        raise InvalidRequest("the image carries a manifest, which is its parent: a parent file "
+                             "cannot be one too")
+    components = [i for i in ingredients if i.relationship == COMPONENT]
+    opening = None if parent is not None or from_file is not None else \
+        annotation_c2pa.creation_action(acted, software_agent=agent)
     if opening is not None:
         opening["when"] = builder.tagged_time(_parse_when(opening.get("when")) or when)
     else:
-        content = dict(parent) if parent is not None else _bare_ingredient(title)
-        ingredient = builder.AssertionSpec(labels.INGREDIENT_V3, content, salted=False)
-        specs.append(ingredient)
-        ref = HashedURI(labels.relative_assertion_uri(ingredient.label), builder.assertion_hash(ingredient))
+        if from_file is not None:
+            specs += from_file.assertions
+            ref = from_file.reference
+        else:
+            content = dict(parent) if parent is not None else _bare_ingredient(title)
+            ingredient = builder.AssertionSpec(labels.INGREDIENT_V3, content, salted=False)
+            specs.append(ingredient)
+            ref = HashedURI(labels.relative_assertion_uri(ingredient.label),
+                            builder.assertion_hash(ingredient))
         opening = {"action": "c2pa.opened", "softwareAgent": dict(agent), "when": stamp,
                    "parameters": {"ingredients": [ref.to_cbor()]}}
     actions = [opening]
+    for component in components:
+        specs += component.assertions
+        actions.append({"action": "c2pa.placed", "softwareAgent": dict(agent), "when": stamp,
+                        "parameters": {"ingredients": [component.reference.to_cbor()]}})
+    naming = {annotation_c2pa.TYPE_TABLE[name].description for name in _NAMING_COMPONENTS}
     for action in annotation_c2pa.modification_actions(acted, software_agent=agent,
                                                        parent=opening["action"] == "c2pa.opened"):
         action = dict(action)
         action["when"] = builder.tagged_time(_parse_when(action.get("when")) or when)
+        if components and action.get("description") in naming:
+            action["parameters"] = {**action.get("parameters", {}),
+                                    "ingredients": [c.reference.to_cbor() for c in components]}
         actions.append(action)
+    actions += [dict(a) for a in extra_actions]
     actions += [{"action": "c2pa.redacted", "reason": redaction_reason, "parameters": {"redacted": uri}}
                 for uri in redacted]
     specs.append(builder.AssertionSpec(labels.ACTIONS_V2, {"actions": actions}))
@@ -73,6 +106,7 @@ def compose(annotation: Annotation, *, agent: Mapping[str, str], parent: Mapping
     if sealed is not None:
         custom["restricted"] = sealed
     specs.append(builder.AssertionSpec(annotation_c2pa.CUSTOM_LABEL, custom))
+    specs += extra
     return Composition(specs, actions)
 
 

@@ -6,7 +6,6 @@ Labels are data: every name the manifest code writes or looks for is defined onc
 from __future__ import annotations
 
 import re
-import uuid
 
 STORE = "c2pa"
 ASSERTIONS = "c2pa.assertions"
@@ -36,6 +35,8 @@ def base_label(label: str) -> str:
 
 def new_manifest_label() -> str:
     """A fresh v2 manifest label, ``urn:c2pa:<UUIDv4>`` (§3.1)."""
+    import uuid  # only when signing: reading never mints a label
+
     return f"urn:c2pa:{uuid.uuid4()}"
 
 

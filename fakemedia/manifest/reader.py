@@ -16,7 +16,6 @@ from typing import Any
 from cryptography import x509
 
 from fakemedia import limits
-from fakemedia.annotation import c2pa as annotation_c2pa
 from fakemedia.cose import certs, sign1
 from fakemedia.formats import app11, xmp
 from fakemedia.manifest import cawg, labels
@@ -25,6 +24,8 @@ from fakemedia.manifest.store import HashedURI, Manifest, ManifestStore, parse_s
 from fakemedia.manifest.validate import StoreResults, TrustSettings, validate_one, validate_store
 
 _CUSTOM = "org.fakemedia.annotation"
+#: Claim thumbnails: ``c2pa.thumbnail.claim`` (claims v2) or ``….claim.jpeg`` and the like (v1).
+_CLAIM_THUMBNAIL = "c2pa.thumbnail.claim"
 
 
 @dataclass
@@ -58,6 +59,8 @@ class ManifestView:
     redacted: list[str] = field(default_factory=list)
     #: CAWG identity assertions of this manifest, validated (who vouches beside the signer).
     identities: list[cawg.VerifiedIdentity] = field(default_factory=list)
+    #: Label of the claim thumbnail assertion (C2PA 2.1 §9.2), when the manifest binds one.
+    thumbnail: str | None = None
 
     @property
     def state(self) -> str:
@@ -73,6 +76,7 @@ class ManifestView:
             "state": self.state, "validation": self.statuses.to_dict(),
             "redacted": self.redacted,
             "identities": [i.to_dict() for i in self.identities],
+            "thumbnail": self.thumbnail,
         }
 
 
@@ -172,6 +176,7 @@ def _chain_entry(view: ManifestView) -> dict[str, Any]:
         "ingredients": len(view.ingredients),
         "redacted": view.redacted,
         "identities": [i.to_dict() for i in view.identities],
+        "thumbnail": view.thumbnail,
     }
 
 
@@ -185,12 +190,14 @@ def read_report(data: bytes, trust: TrustSettings | None = None, source: str | N
     it (``results``, with the same ``trust``) hands them in: nothing is done twice.
     """
     trust = trust or TrustSettings()
-    location = location or app11.find_c2pa_store(data)
-    if location is None:
+    location = location or (None if store is not None else app11.find_c2pa_store(data))
+    if location is None and store is None:  # a store handed in without location: a sidecar's
         remote = xmp.provenance_url(data)
         return VerificationReport(False, remote_url=remote, source=source,
                                   state="Invalid" if remote else None)
-    store = store or parse_store(location.jumbf)
+    if store is None:
+        assert location is not None
+        store = parse_store(location.jumbf)
     results = results or validate_store(store, data, location, trust)
     views = [_view(store, m, trust, results, decrypt_keys) for m in store.manifests]
     active = store.active
@@ -208,7 +215,7 @@ def _view(store: ManifestStore, m: Manifest, trust: TrustSettings, results: Stor
     """What the manifest says, read only through the hashed URIs its claim lists (never a box
     found by label alone), skipping what a later claim redacted."""
     signer, algorithm = _signer(m)
-    actions = custom = None
+    actions = custom = thumbnail = None
     ingredients = []
     redacted = store.redacted_uris()
     for _ref, assertion, _created in store.bound_assertions(m):
@@ -221,6 +228,8 @@ def _view(store: ManifestStore, m: Manifest, trust: TrustSettings, results: Stor
             custom = assertion.try_content()
         elif base in labels.INGREDIENT_LABELS:
             ingredients.append(_ingredient(store, m, assertion.label, assertion.try_content()))
+        elif base.startswith(_CLAIM_THUMBNAIL) and thumbnail is None:
+            thumbnail = assertion.label
     statuses = results.manifest_statuses.get(m.label)
     # Identities checked in this run are shown as found; a manifest the run did not reach
     # is validated on its own, here.
@@ -233,12 +242,15 @@ def _view(store: ManifestStore, m: Manifest, trust: TrustSettings, results: Stor
                                custom if isinstance(custom, dict) else None, decrypt_keys),
         ingredients=ingredients,
         statuses=statuses if statuses is not None else validate_one(store, m, trust),
-        redacted=store.redacted_in(m.label), identities=cawg.identities_of(m, trust, recorded))
+        redacted=store.redacted_in(m.label), identities=cawg.identities_of(m, trust, recorded),
+        thumbnail=thumbnail)
 
 
 def _annotation(actions: dict[str, Any] | None, custom: dict[str, Any] | None,
                 keys: Sequence[Any]) -> dict[str, Any]:
     """The annotation summary; restricted fields decrypted when a key fits, else described."""
+    from fakemedia.annotation import c2pa as annotation_c2pa  # the model only when summarising
+
     sealed = custom.get("restricted") if custom else None
     if sealed is None:
         return annotation_c2pa.summarize(actions, custom)

@@ -15,19 +15,25 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from fakemedia import __version__
 from fakemedia.annotation.model import PURPOSE_DESCRIPTIONS
 from fakemedia.manifest.reader import ManifestView, VerificationReport
 from fakemedia.manifest.verdict import Verdict, verdict_of
+
+if TYPE_CHECKING:
+    from fakemedia.trust.presentation import ReportView
+
 from fakemedia.present.wording import (
     ASSESSMENT_NOTE,
     assessment_value,
     explain,
     explain_in,
     hidden_labels,
+    identity_details,
+    identity_headline,
     judged_at,
     needs_tree,
     signer_name,
@@ -390,8 +396,20 @@ def _validation(view: ManifestView, state: str | None) -> str:
     return out
 
 
+def _identities(view: ManifestView) -> str | None:
+    """The CAWG identities validation recorded for the manifest (who vouches beside the signer)."""
+    if not view.identities:
+        return None
+    items = "".join(
+        f'<li class="identity identity-{"trusted" if i.trusted else "verified" if i.verified else "failed"}">'
+        f"<strong>{_e(identity_headline(i))}</strong><ul>"
+        + "".join(f"<li>{_e(line)}</li>" for line in identity_details(i)) + "</ul></li>"
+        for i in view.identities)
+    return f"<ul>{items}</ul>"
+
+
 def _card(view: ManifestView, *, heading: str, state: str | None, regions: Sequence[_Region],
-          anchors: Mapping[str, str], active: bool) -> str:
+          anchors: Mapping[str, str], active: bool, thumbnail: tuple[str, bytes] | None = None) -> str:
     ann = view.annotation
     hidden = hidden_labels(ann)
     types = ", ".join(str(t) for t in ann.get("modification_types") or [])
@@ -415,6 +433,7 @@ def _card(view: ManifestView, *, heading: str, state: str | None, regions: Seque
     agents = ", ".join(str(a) for a in ann.get("software_agents") or [])
     tool = tool_name(view.generator)
     rows = [
+        _row("Thumbnail", _thumbnail(thumbnail, heading)),
         _row("Validation", _validation(view, state)),
         _row("Signed by", _e(signer_name(view.signer))),
         _row("Certificate", _certificate(view.signer, view.algorithm)),
@@ -433,6 +452,7 @@ def _card(view: ManifestView, *, heading: str, state: str | None, regions: Seque
         _row("Rights", _pairs(ann.get("ipr"), _IPR)),
         _row("Origin", _pairs(ann.get("origin"), _ORIGIN)),
         _row("Restricted fields", _restricted(ann)),
+        _row("Identity", _identities(view)),
         _row("Removed later", _e(", ".join(view.redacted)) + " (redacted by a later step)"
              if view.redacted else None),
         _row("Ingredients", f"<ul>{ingredients}</ul>" if ingredients else None),
@@ -480,12 +500,58 @@ def _trend(chain: Sequence[Mapping[str, Any]]) -> str:
             f'<span class="small">({_e(ASSESSMENT_NOTE)})</span></p>')
 
 
+_OUTCOME_WORDS = {"pass": "pass", "fail": "fail", "value": "value", "info": "note"}
+
+
+def _trust_profile(view: ReportView) -> str:
+    """A Trust Profile's verdicts (JPEG Trust, ISO/IEC 21617-1): one line per statement, the
+    compliance statement marked. The view's texts are plain; they are escaped here, once."""
+    name = " ".join(p for p in (view.profile_name, view.profile_version) if p) or "trust profile"
+    verdict = {True: "compliant", False: "not compliant", None: "no compliance statement"}[view.compliance]
+    kind = {True: "true", False: "false", None: "none"}[view.compliance]
+    parts = ['<section class="profile" id="trust-profile" aria-labelledby="profile-h">'
+             f'<h2 id="profile-h">Trust profile: {_e(name)}</h2>'
+             f'<p class="profile-verdict profile-{kind}">'
+             f"<strong>{_e(verdict)}</strong>"
+             + (f"; decision: {_e(view.decision)}" if view.decision else "") + "</p>"]
+    for section in view.sections:
+        if section.title:
+            parts.append(f"<h3>{_e(section.title)}</h3>")
+        if section.text:
+            parts.append(f"<p>{_e(section.text)}</p>")
+        rows = "".join(
+            f'<li class="outcome-{s.outcome}{" compliance" if s.is_compliance else ""}" data-id="{_e(s.id)}">'
+            f'<span class="tag">{_OUTCOME_WORDS[s.outcome]}</span> <code>{_e(s.id)}</code>: {_e(s.text)}</li>'
+            for s in section.statements)
+        parts.append(f'<ul class="statements">{rows}</ul>')
+    for key, value in view.data:
+        parts.append(f'<p class="small"><code>{_e(key)}</code>: {_e(value)}</p>')
+    if view.indicators_verified is False:
+        parts.append('<p class="small">The indicator set was not verified here.</p>')
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _thumbnail(thumbnail: tuple[str, bytes] | None, heading: str) -> str | None:
+    """The step's claim thumbnail inline (a data: URI, which the page's CSP allows)."""
+    if thumbnail is None:
+        return None
+    media_type, data = thumbnail
+    uri = f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+    return f'<img class="thumb" src="{_e(uri)}" alt="{_e(f"thumbnail of {heading}")}">'
+
+
 def render_report(report: VerificationReport, image: bytes, *, title: str | None = None,
-                  generated: datetime | None = None) -> str:
+                  generated: datetime | None = None, profile: ReportView | None = None,
+                  thumbnails: Mapping[str, tuple[str, bytes]] | None = None) -> str:
     """The HTML page for ``report`` about ``image`` (the bytes that were verified).
 
+    ``thumbnails``: each manifest's claim thumbnail (media type, bytes) by label, as
+    :func:`fakemedia.api.manifest_thumbnails` reads them, shown on its step.
+
     ``generated``: when the check ran, printed in the footer (left out when None, which keeps
-    the function pure: the same inputs give the same page).
+    the function pure: the same inputs give the same page). ``profile``: a Trust Profile's
+    verdicts on this image (see :func:`fakemedia.api.trust_view`), shown after the verdict.
     """
     history = report.history()
     chain_views = _chain_views(report, history)
@@ -525,6 +591,8 @@ def render_report(report: VerificationReport, image: bytes, *, title: str | None
     parts.append("</section>")
     parts.append(_assessment(judged))
     parts.append("</div>")
+    if profile is not None:
+        parts.append(_trust_profile(profile))
 
     parts.append('<section aria-labelledby="image-h"><h2 id="image-h">The image</h2><figure>')
     parts.append(_figure(picture, regions, report.source))
@@ -551,7 +619,8 @@ def render_report(report: VerificationReport, image: bytes, *, title: str | None
             state = report.state if is_active else view.state
             heading = f"Step {step}: {view.title or 'untitled'}"
             parts.append(_card(view, heading=heading, state=state, regions=per_view.get(view.label, []),
-                               anchors=anchors, active=is_active))
+                               anchors=anchors, active=is_active,
+                               thumbnail=(thumbnails or {}).get(view.label)))
         parts.append("</ol></section>")
     if others:
         parts.append('<section aria-labelledby="others-h"><h2 id="others-h">Other manifests in the file'
@@ -559,7 +628,8 @@ def render_report(report: VerificationReport, image: bytes, *, title: str | None
                      '<ol class="timeline">')
         for view in others:
             parts.append(_card(view, heading=view.title or "untitled", state=view.state, regions=[],
-                               anchors=anchors, active=False))
+                               anchors=anchors, active=False,
+                               thumbnail=(thumbnails or {}).get(view.label)))
         parts.append("</ol></section>")
     tree = history.get("tree")
     if isinstance(tree, Mapping) and needs_tree(report):
@@ -627,6 +697,7 @@ background:#fafafa}
 .problems h2{margin-top:.8rem}
 .trend{margin:.2rem 0 .8rem}
 .timeline{list-style:none;margin:0;padding:0 0 0 1.2rem;border-left:3px solid var(--line)}
+.thumb{max-width:160px;max-height:160px;border:1px solid var(--line)}
 .card{position:relative;border:1px solid var(--line);border-radius:.4rem;padding:.8rem 1rem;
 margin:0 0 1rem;background:#fff;break-inside:avoid}
 .card::before{content:"";position:absolute;left:-1.75rem;top:1rem;width:.9rem;height:.9rem;
@@ -645,6 +716,9 @@ border:1px solid;vertical-align:middle}
 .badge-none{background:#f0f0ee;color:#222;border-color:#6b6b6b}
 .tag{font-size:.75rem;font-weight:600;text-transform:uppercase;letter-spacing:.05em;color:#333;
 border:1px solid #333;border-radius:.2rem;padding:0 .35rem}
+.statements{list-style:none;padding:0;margin:.3rem 0}.statements li{margin:.2rem 0}
+.outcome-pass .tag{color:#0c3a16;border-color:#1b6e2d}.outcome-fail .tag{color:#5e070d;border-color:#b3121f}
+.profile-true{color:#0c3a16}.profile-false{color:#5e070d}.compliance{font-weight:600}
 .failures{margin:.3rem 0 0;padding-left:1.1rem;color:#5e070d}
 .locked{font-style:italic;color:#5b3a00}
 .hash{font-size:.78rem}

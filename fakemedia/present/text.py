@@ -13,6 +13,8 @@ from fakemedia.present.wording import (
     assessment_value,
     explain_in,
     hidden_labels,
+    identity_details,
+    identity_headline,
     judged_at,
     tool_name,
 )
@@ -80,10 +82,20 @@ def manifest_lines(view: ManifestView, *, active: bool, state: str | None = None
     note = restricted_note(ann)
     if note:
         lines.append(f"  {'restricted:':<13} {note}")
+    lines += identity_lines(view, "  ")
     for ing in view.ingredients:
         what = ing.title or "untitled"
         where = "with its own manifest" if ing.manifest else "no manifest"
         lines.append(f"  {'ingredient:':<13} {what} ({ing.relationship or 'unknown relation'}, {where})")
+    return lines
+
+
+def identity_lines(view: ManifestView, indent: str) -> list[str]:
+    """The manifest's CAWG identities as validation recorded them, one block each."""
+    lines = []
+    for identity in view.identities:
+        lines.append(f"{indent}{'identity:':<13} {identity_headline(identity)}")
+        lines += [f"{indent}{'':<13} {line}" for line in identity_details(identity)]
     return lines
 
 
@@ -223,9 +235,12 @@ def history_text(report: VerificationReport, history: Mapping[str, Any], *, tree
         lines.append(f"   signed by {who}{when}{f' with {tool}' if tool else ''}")
         types = ", ".join(entry.get("modification_types") or []) or "none declared"
         lines.append(f"   modification: {types}")
+        if entry.get("thumbnail"):
+            lines.append("   thumbnail: yes (shown by 'fakemedia report')")
         note = restricted_note(ann)
         if note:
             lines.append(f"   restricted: {note}")
+        lines += identity_lines(view, "   ") if view else []
         purpose = _purpose(ann)
         if purpose:
             lines.append(f"   purpose: {purpose}")

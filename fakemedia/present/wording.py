@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from fakemedia.manifest.cawg.identity import VerifiedIdentity
 from fakemedia.manifest.reader import VerificationReport
 from fakemedia.manifest.verdict import ContentAssessment, JudgedAt
 
@@ -51,7 +52,9 @@ _TIMED = frozenset({"signingCredential.expired"})
 
 
 def explain(code: str) -> str:
-    return EXPLANATIONS.get(code, "a C2PA check failed")
+    if code in EXPLANATIONS:
+        return EXPLANATIONS[code]
+    return "an identity check failed" if code.startswith("cawg.") else "a C2PA check failed"
 
 
 def explain_in(report: VerificationReport, code: str, judged: JudgedAt | None = None) -> str:
@@ -130,3 +133,43 @@ def hidden_labels(ann: Mapping[str, Any]) -> set[str]:
 
 def needs_tree(report: VerificationReport) -> bool:
     return any(len(m.ingredients) > 1 for m in report.manifests)
+
+
+# --- CAWG identities ------------------------------------------------------------------------
+
+#: Short names of the CAWG verified-identity types (CAWG identity assertion 1.1, §8.1.1.1.1).
+IDENTITY_TYPES: Mapping[str, str] = {
+    "cawg.document_verification": "document", "cawg.web_site": "web site",
+    "cawg.affiliation": "affiliation", "cawg.social_media": "social account",
+    "cawg.crypto_wallet": "crypto wallet",
+}
+
+
+def identity_headline(identity: VerifiedIdentity) -> str:
+    """Who vouches for the asset beside the signer, and how far that was checked."""
+    who = identity.name or next((i.name for i in identity.identities if i.name), None) or "unnamed"
+    if not identity.verified:
+        status = "not verified"
+    elif identity.trusted:
+        status = "verified, trusted"
+    else:
+        status = "verified, not on your CAWG trust list"
+    return f"{who} ({status})"
+
+
+def identity_details(identity: VerifiedIdentity) -> list[str]:
+    """The facts of one identity: who attests it, with what, the identities it lists, codes."""
+    how = identity.credential_type or identity.sig_type
+    lines = [f"attested by {identity.issuer or 'unknown issuer'} ({how})"]
+    for named in identity.identities:
+        handle = named.username or named.name or named.address or named.uri
+        where = f" <{named.uri}>" if named.uri and named.uri != handle else ""
+        provider = named.provider_name or named.provider_id
+        lines.append(IDENTITY_TYPES.get(named.type, named.type) + (f": {handle}{where}" if handle else "")
+                     + (f" via {provider}" if provider else ""))
+    if identity.roles:
+        lines.append("roles: " + ", ".join(identity.roles))
+    if identity.valid_from or identity.valid_until:
+        lines.append(f"valid {identity.valid_from or '…'} to {identity.valid_until or '…'}")
+    lines += [f"{code}: {explain(code)}" for code in identity.problems]
+    return lines

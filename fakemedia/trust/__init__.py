@@ -18,7 +18,7 @@ from ..cose import certs
 from ..errors import InputImageError, InvalidRequest
 from ..formats import jpeg
 from ..limits import MAX_FILE_BYTES, MAX_INDICATOR_SET_BYTES
-from ..manifest.reader import read_report
+from ..manifest.reader import VerificationReport, read_report
 from ..manifest.validate import TrustSettings
 from . import shipped
 from .evaluate import evaluate
@@ -29,7 +29,8 @@ from .report import RENDERERS, build_report
 from .shipped import resolve_profile
 
 __all__ = ["FormulaError", "ProfileError", "check_profile", "evaluate_image", "evaluate_image_with_bytes",
-           "evaluate_indicator_file", "exit_status", "image_indicators", "render_report", "shipped"]
+           "evaluate_indicator_file", "evaluate_verified", "exit_status", "image_indicators", "render_report",
+           "shipped"]
 
 
 def _read(path: Path, limit: int, what: str) -> bytes:
@@ -70,6 +71,15 @@ def evaluate_image_with_bytes(image: str | Path, profile_path: str | Path, *, la
     report = _evaluate(profile, indicators, language, asset_name=Path(image).name,
                        asset_sha256=hashlib.sha256(data).hexdigest(), verified=True)
     return report, data
+
+
+def evaluate_verified(data: bytes, report: VerificationReport, profile_path: str | Path, *,
+                      language: str = "en", asset_name: str | None = None) -> dict[str, Any]:
+    """The report of a profile on ``data`` whose verification ``report`` was just made here
+    (the report page's case: the image is verified once)."""
+    profile = load_profile(resolve_profile(profile_path))
+    return _evaluate(profile, build_indicators(data, report), language, asset_name=asset_name,
+                     asset_sha256=hashlib.sha256(data).hexdigest(), verified=True)
 
 
 def evaluate_image(image: str | Path, profile_path: str | Path, *, language: str = "en",

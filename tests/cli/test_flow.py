@@ -146,10 +146,12 @@ def test_output_paths(run: Run, photo: Path, identity: IdentityPaths, tmp_path: 
     outdir.mkdir()
     assert run("annotate", photo, "-o", outdir, *ident).exit_code == 0
     assert (outdir / "photo.jpg").is_file()
-    # An existing file is replaced (atomically), keeping the input's permissions.
+    # An existing file is replaced (atomically) only with --force, keeping the input's permissions.
     target = tmp_path / "existing.jpg"
     target.write_bytes(b"old")
-    assert run("annotate", photo, "-o", target, *ident).exit_code == 0
+    assert_one_error(run("annotate", photo, "-o", target, *ident), 2)
+    assert target.read_bytes() == b"old"
+    assert run("annotate", photo, "-o", target, "--force", *ident).exit_code == 0
     assert run("verify", target).exit_code == 0
     assert target.stat().st_mode & 0o777 == photo.stat().st_mode & 0o777
     # Refused before anything is written: the input itself, a missing directory, both modes.

@@ -139,3 +139,102 @@ def test_report_loads_neither_torch_nor_sklearn(tmp_path: Path) -> None:
                           check=True)
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"code": 4, "heavy": []}
     assert (tmp_path / "r.html").is_file()
+
+
+_PROFILE = """\
+profile_metadata:
+  name: "Desk <rules> & more"
+  version: 1.0.0
+  language: en
+---
+- id: has_manifests
+  expression: length(manifests) > `0`
+  report_text:
+    "true": {en: "Signed <b>credentials</b> & more."}
+    "false": {en: "No credentials."}
+- id: never
+  expression: length(manifests) > `99`
+  report_text:
+    "true": {en: "Impossible."}
+    "false": {en: "Fewer than 100 manifests & that fails."}
+- id: jpt:profile_compliance
+  expression: profile.has_manifests && profile.never
+  report_text:
+    "true": {en: "Compliant."}
+    "false": {en: "Not compliant."}
+"""
+
+
+def _profile_section(page: str) -> dict[str, object]:
+    """The trust-profile section as data: its heading, verdict and (id, outcome, text) rows."""
+    from html.parser import HTMLParser
+
+    found: dict[str, object] = {"rows": []}
+    rows: list[list[str]] = found["rows"]  # type: ignore[assignment]
+
+    class Reader(HTMLParser):
+        inside = 0
+        target: str | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = dict(attrs)
+            if a.get("id") == "trust-profile":
+                self.inside = 1
+            elif self.inside:
+                self.inside += tag not in ("br",)
+                if tag == "li":
+                    rows.append([str(a.get("data-id")), str(a.get("class")).split()[0], ""])
+                    self.target = "row"
+                elif tag == "h2":
+                    self.target, found["heading"] = "heading", ""
+                elif tag == "p" and "profile-verdict" in str(a.get("class")):
+                    self.target, found["verdict"] = "verdict", ""
+
+        def handle_endtag(self, tag: str) -> None:
+            if self.inside:
+                self.inside -= 1
+                if tag in ("li", "h2", "p"):
+                    self.target = None
+
+        def handle_data(self, data: str) -> None:
+            if self.target == "row":
+                rows[-1][2] += data
+            elif self.target in ("heading", "verdict"):
+                found[self.target] = str(found[self.target]) + data
+
+    Reader().feed(page)
+    return found
+
+
+def test_report_with_a_profile_shows_its_verdicts(run: Run, photo: Path, identity: IdentityPaths,
+                                                  tmp_path: Path) -> None:
+    signed = _signed(photo, identity)
+    profile = tmp_path / "desk.yml"
+    profile.write_text(_PROFILE, encoding="utf-8")
+    out = tmp_path / "page.html"
+    result = run("report", signed, "-o", out, "--profile", profile)
+    assert result.exit_code == 0, result.stderr  # the page's exit status is the verdict's
+    page = out.read_text(encoding="utf-8")
+    section = _profile_section(page)
+    assert section["heading"] == "Trust profile: Desk <rules> & more 1.0.0"  # escaped once
+    assert str(section["verdict"]).startswith("not compliant")
+    assert section["rows"] == [
+        ["has_manifests", "outcome-pass", "pass has_manifests: Signed <b>credentials</b> & more."],
+        ["never", "outcome-fail", "fail never: Fewer than 100 manifests & that fails."],
+        ["jpt:profile_compliance", "outcome-fail", "fail jpt:profile_compliance: Not compliant."]]
+    assert "<b>credentials" not in page and "&amp;amp;" not in page
+
+
+def test_report_with_a_shipped_profile_and_without_one(run: Run, photo: Path, identity: IdentityPaths,
+                                                       tmp_path: Path) -> None:
+    signed = _signed(photo, identity)
+    run("report", signed, "-o", tmp_path / "plain.html")
+    assert 'id="trust-profile"' not in (tmp_path / "plain.html").read_text(encoding="utf-8")
+    result = run("report", signed, "-o", tmp_path / "news.html", "--profile", "newsroom")
+    assert result.exit_code == 0, result.stderr
+    rows = _profile_section((tmp_path / "news.html").read_text(encoding="utf-8"))["rows"]
+    outcomes = {row[0]: row[1] for row in rows}  # type: ignore[union-attr]
+    assert outcomes["signers_trusted"] == "outcome-fail"  # no --trust-anchors: not trusted
+    assert outcomes["manifests_valid"] == "outcome-pass"
+    bad = run("report", signed, "-o", tmp_path / "x.html", "--profile", tmp_path / "missing.yml")
+    assert_one_error(bad, 2)

@@ -155,7 +155,7 @@ def test_annotate_reports_what_it_restricted(run: Run, photo: Path, identity: Id
     text = run(*args)
     assert text.exit_code == 0, text.stderr
     assert "restricted: 1 field, for 2 recipients: author [encrypted" in text.stdout
-    document = json.loads(run(*args, "--json").stdout)
+    document = json.loads(run(*args, "--json", "--force").stdout)
     assert document["restricted"] == {"fields": ["author"], "recipients": 2, "decrypted": False}
     assert document["redacted"] == []
 

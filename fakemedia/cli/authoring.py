@@ -1,0 +1,141 @@
+"""The authoring options of ``fakemedia annotate`` (safe outputs, ingredients from files,
+thumbnails, manifest definitions, sidecar and remote manifests, external signers), kept in one
+group apart from the annotation fields."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from fakemedia.cli._safety import force_option
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The keyword arguments :func:`authoring_options` adds to a command.
+AUTHORING_KEYS = ("force", "parent", "components", "thumbnail", "thumbnail_size",
+                  "thumbnail_quality", "definition", "sidecar", "remote", "signer_cmd", "cert", "key")
+
+
+class ComponentType(click.ParamType):
+    """``FILE[:x,y,w,h]``: a component file and, optionally, the pixel rectangle it occupies."""
+
+    name = "FILE[:x,y,w,h]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        text = str(value)
+        path, _, tail = text.rpartition(":")
+        if path and _four_numbers(tail):
+            x, y, w, h = (float(n) for n in tail.split(","))
+            if x < 0 or y < 0 or w <= 0 or h <= 0:
+                self.fail(f"{text!r}: x and y must be >= 0, width and height > 0", param, ctx)
+            region = {"shape": "rectangle", "unit": "pixel", "x": x, "y": y, "width": w, "height": h}
+            return Path(path), region
+        return Path(text), None
+
+
+def _four_numbers(text: str) -> bool:
+    parts = text.split(",")
+    try:
+        return len(parts) == 4 and all(math.isfinite(float(p)) for p in parts)
+    except ValueError:
+        return False
+
+
+def authoring_options(func: F) -> F:
+    """Add the authoring group (applied last, so it shows as one block in --help)."""
+    for option in reversed([
+        click.option("--manifest", "definition", type=click.Path(dir_okay=False, path_type=Path),
+                     metavar="DEF.json",
+                     help="c2patool-style manifest definition (title, claim_generator_info, "
+                          "assertions, ingredients; our annotation under \"fakemedia\"); "
+                          "see 'fakemedia schema manifest-definition'. Flags win over it."),
+        click.option("--parent", "parent", type=click.Path(dir_okay=False, path_type=Path),
+                     metavar="FILE",
+                     help="An earlier version of the image (signed or not) recorded as its "
+                          "parentOf ingredient; its manifests are carried along."),
+        click.option("--component", "components", multiple=True, type=ComponentType(),
+                     help="A file the image was composed from, recorded as a componentOf "
+                          "ingredient, optionally with the pixel rectangle it occupies "
+                          "(repeatable)."),
+        click.option("--thumbnail/--no-thumbnail", "thumbnail", default=True, show_default=True,
+                     help="Store a claim thumbnail and ingredient thumbnails."),
+        click.option("--thumbnail-size", "thumbnail_size", type=int, metavar="PX",
+                     help="Longest side of thumbnails in pixels (16..4096, default 512)."),
+        click.option("--thumbnail-quality", "thumbnail_quality", type=int, metavar="Q",
+                     help="JPEG quality of thumbnails (1..95, default 80)."),
+        click.option("--sidecar", "sidecar", is_flag=True,
+                     help="Write the manifest store to OUT.c2pa beside the image instead of "
+                          "embedding it (the image bytes are left as they are)."),
+        click.option("--remote", "remote", metavar="URL",
+                     help="The manifest will be served at URL: the image gets the XMP reference "
+                          "to it and the store is written to OUT.c2pa, to upload there."),
+        click.option("--signer-cmd", "signer_cmd", metavar='"CMD ARGS"',
+                     help="Sign by running CMD (no shell): the bytes to sign on its stdin, the "
+                          "signature on its stdout; needs --cert. The key stays with CMD."),
+        click.option("--cert", "cert", type=click.Path(dir_okay=False, path_type=Path),
+                     metavar="CHAIN.pem", help="Certificate chain (PEM, leaf first or any order) "
+                                               "to sign with, instead of --identity."),
+        click.option("--key", "key", type=click.Path(dir_okay=False, path_type=Path),
+                     metavar="KEY.pem", help="Private key of --cert (encrypted: "
+                                             "$FAKEMEDIA_KEY_PASSPHRASE)."),
+    ]):
+        func = option(func)
+    return force_option(func)
+
+
+def annotate_options(values: dict[str, Any]) -> dict[str, Any]:
+    """The AnnotateOptions fields the authoring group sets; usage errors before any work."""
+    from fakemedia import api
+    from fakemedia.errors import InvalidRequest
+
+    if not values["thumbnail"] and (values["thumbnail_size"] is not None
+                                    or values["thumbnail_quality"] is not None):
+        raise click.UsageError("--thumbnail-size and --thumbnail-quality need thumbnails; "
+                               "drop --no-thumbnail")
+    try:
+        thumbnails = api.thumbnail_options(values["thumbnail_size"], values["thumbnail_quality"],
+                                           values["thumbnail"])
+    except InvalidRequest as exc:
+        hint = "--thumbnail-size" if "size" in str(exc) else "--thumbnail-quality"
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+    sources = []
+    if values["parent"] is not None:
+        sources.append(api.ingredient_file(values["parent"], "parentOf"))
+    components: Sequence[tuple[Path, dict[str, Any] | None]] = values["components"]
+    for path, region in components:
+        sources.append(api.ingredient_file(path, "componentOf", region=region))
+    definition = None
+    if values["definition"] is not None:
+        definition = api.load_definition(values["definition"])
+    return {"thumbnails": thumbnails, "ingredients": tuple(sources), "definition": definition,
+            "sidecar": values["sidecar"], "remote_url": values["remote"]}
+
+
+def external_signer(values: dict[str, Any], identity: Path | None) -> Any:
+    """The signer --signer-cmd or --cert/--key name, or None (then the identity signs)."""
+    import os
+
+    from fakemedia import api
+    from fakemedia.cli._options import ENV_PASSPHRASE
+
+    command, cert, key = values["signer_cmd"], values["cert"], values["key"]
+    if command is None and cert is None and key is None:
+        return None
+    if identity is not None:
+        raise click.UsageError("use either --identity or --signer-cmd/--cert/--key, not both")
+    if cert is None:
+        raise click.UsageError("--signer-cmd and --key need --cert (the certificate chain)")
+    if command is not None and key is not None:
+        raise click.UsageError("use either --signer-cmd or --key, not both")
+    if command is not None:
+        return api.command_signer(command, cert)
+    if key is None:
+        raise click.UsageError("--cert needs --key or --signer-cmd")
+    passphrase = os.environ.get(ENV_PASSPHRASE)
+    return api.load_signer_files(cert, key, passphrase.encode() if passphrase else None)

@@ -1,0 +1,143 @@
+"""Family benchmark, leave-one-family-out, processing and held-out calibration."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from fakemedia.detect.calibration import META_KEY, apply_calibration, calibrated_probability
+from fakemedia.errors import DetectorError
+from fakemedia.lab.family_bench import family_of
+from fakemedia.lab.generalisation import PROCESSINGS, crossfit_ece, fit_probability_calibration
+
+
+def test_family_of_maps_every_benchmark_kind() -> None:
+    assert (
+        family_of("recon-tconv") == family_of("ae-decode-bilinear") == family_of("composite") == "autoencoder"
+    )
+    assert family_of("gan") == "gan" and family_of("diffusion-sdedit") == "diffusion"
+    assert family_of("real") == "real"
+
+
+def test_processings_change_pixels_and_sizes_as_named() -> None:
+    img = np.random.default_rng(0).integers(0, 256, (64, 96, 3), dtype=np.uint8)
+    assert PROCESSINGS["resize-50%"](img).shape == (32, 48, 3)
+    assert PROCESSINGS["crop-centre-75%"](img).shape == (48, 72, 3)
+    q60, q90 = PROCESSINGS["jpeg-q60"](img), PROCESSINGS["jpeg-q90"](img)
+    assert q60.shape == img.shape
+    assert np.abs(q60.astype(int) - img).mean() > np.abs(q90.astype(int) - img).mean() > 0
+
+
+def test_calibration_maps_fix_a_miscalibrated_score_and_apply_in_numpy() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    p = np.clip(np.where(y == 1, 0.7, 0.3) + rng.normal(0, 0.05, 400), 0.01, 0.99)  # under-confident
+    groups = np.arange(400) % 4
+    for method in ("platt", "isotonic"):
+        spec = fit_probability_calibration(p, y, method)
+        res = crossfit_ece(p, y, groups, method)
+        assert res["ece_after"] < res["ece_before"] - 0.1, (method, res)
+        q = calibrated_probability(0.7, {META_KEY: spec})
+        assert q > 0.9 and q == pytest.approx(float(apply_calibration(0.7, spec)))
+    assert calibrated_probability(0.42, {}) == 0.42
+    with pytest.raises(DetectorError):
+        calibrated_probability(0.5, {META_KEY: {"method": "isotonic", "x": [0.2, 0.1], "y": [0, 1]}})
+    with pytest.raises(DetectorError):
+        calibrated_probability(0.5, {META_KEY: {"method": "magic"}})
+
+
+@pytest.fixture(scope="module")
+def family_bench(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("torch")
+    pytest.importorskip("skimage")
+    out = tmp_path_factory.mktemp("fam") / "b"
+    r = CliRunner().invoke(_lab(), ["family-benchmark", "--out", str(out), "--small"])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def _lab():  # type: ignore[no-untyped-def]
+    from fakemedia.lab.cli import lab
+
+    return lab
+
+
+@pytest.mark.detect
+def test_family_benchmark_holds_every_family_in_both_splits(family_bench: Path) -> None:
+    rows = list(csv.DictReader(open(family_bench / "benchmark.csv")))
+    for split in ("train", "test"):
+        fams = {family_of(r["kind"]) for r in rows if r["split"] == split}
+        assert fams == {"real", "autoencoder", "gan", "diffusion"}, (split, fams)
+    assert not {r["group"] for r in rows if r["split"] == "test"} & {
+        r["group"] for r in rows if r["split"] == "train"
+    }
+    again = CliRunner().invoke(_lab(), ["family-benchmark", "--out", str(family_bench), "--small"])
+    assert again.exit_code == 6
+
+
+@pytest.mark.detect
+def test_leave_one_family_out_reports_each_family(family_bench: Path, tmp_path: Path) -> None:
+    r = CliRunner().invoke(
+        _lab(),
+        [
+            "leave-one-family-out",
+            str(family_bench),
+            "--size",
+            "64",
+            "--no-search",
+            "--json",
+            "--cache",
+            str(tmp_path / "c"),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout.strip().splitlines()[-1])
+    assert [row["family"] for row in rows] == ["autoencoder", "gan", "diffusion"]
+    bench = list(csv.DictReader(open(family_bench / "benchmark.csv")))
+    train_fakes = sum(1 for b in bench if b["split"] == "train" and b["label"] == "0")
+    # Each training fake is left out exactly once: when its own family is the held-out one.
+    assert sum(row["n_train_fake"] for row in rows) == 2 * train_fakes
+    for row in rows:
+        assert 0.0 <= row["held_out_auc"] <= 1.0 and 0.0 <= row["in_family_auc"] <= 1.0
+        assert "shipped_auc" not in row  # the shipped model runs at 256 only
+
+
+@pytest.mark.detect
+def test_robustness_and_calibrate_probability_on_a_tiny_model(
+    small_bench: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    r = CliRunner().invoke(_lab(), ["robustness", str(small_bench), "--model", str(tiny_model), "--json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout.strip().splitlines()[-1])
+    assert [row["processing"] for row in rows] == list(PROCESSINGS)
+    assert all(0.0 <= row["real_with_area"] <= 1.0 and row["n_real"] == 12 for row in rows)
+    out = tmp_path / "cal.safetensors"
+    r = CliRunner().invoke(
+        _lab(),
+        [
+            "calibrate-probability",
+            str(small_bench),
+            "--model",
+            str(tiny_model),
+            "--out",
+            str(out),
+            "--cache",
+            str(tmp_path / "c"),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.stdout.strip().splitlines()[-1])
+    assert rep["n"] == 24 and 0.0 <= rep["ece_after"] <= 1.0
+    from fakemedia.detect.model import load_model
+
+    meta = load_model(out).meta[META_KEY]
+    assert meta["method"] == "platt" and {"a", "b", "ece_before", "fitted_on"} <= set(meta)
+    again = CliRunner().invoke(
+        _lab(), ["calibrate-probability", str(small_bench), "--model", str(tiny_model), "--out", str(out)]
+    )
+    assert again.exit_code == 6
