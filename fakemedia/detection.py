@@ -9,21 +9,26 @@ and keeps them for the process.
 
 **Mapping.** The rest is pure and torch-free: it takes any object shaped like
 :class:`fakemedia.detect.model.DetectionResult` (``probability``, ``patch_map``, ``cell_size``,
-``offset``, ``image_size``, ``model_name``, ``model_version``, ``model_sha256``), so it is
-tested on hand-made patch maps.
+``offset``, ``image_size``, ``model_name``, ``model_version``, ``model_sha256`` and, where the
+model has one, ``area_rule``), so it is tested on hand-made patch maps.
+
+**Area claims only when calibrated.** A signed area says "this part of a real-looking image is
+synthetic" for the life of the file, so the detector records areas only under an
+:class:`AreaRule` that its model file carries (``meta["area_rule"]``): rule values chosen on real
+photographs with newsroom processing and the false-area rate measured on real photographs held
+out from that choice (``fakemedia-lab calibrate-areas``). A model without one records the
+whole-image probability only. Each area's description names the rule and its measured rate.
 
 **Regions rule** (all values in :class:`RegionSettings`):
 
-1. A map cell is *flagged* when its P(synthetic) ≥ ``threshold`` (default 0.5: the cell is more
-   likely synthetic than not; the shipped model's patch map tops out near 0.63 on the bundled
-   composite, so a stricter 0.7 would never localise it — see samples/README.md).
+0. The map is smoothed with a ``smoothing``×``smoothing`` box mean (1: none; cells outside the
+   map do not count), so one noisy cell cannot carry an area alone.
+1. A map cell is *flagged* when its P(synthetic) ≥ ``threshold``.
 2. Flagged cells are grouped into 8-connected components.
 3. Components whose cell bounding boxes lie within ``gap`` cells of each other merge (repeatedly),
    so speckle next to an area joins it instead of becoming a region of its own.
-4. Groups with fewer than ``min_cells`` flagged cells (default 16: the area of a 4×4-cell block,
-   64×64 pixels at the default model's 256-pixel analysis scale) are dropped: single cells of the
-   patch map are noisy (its classifier saw 15 positions per training image), and with 4 the
-   bundled composite and photograph each gained spurious areas (measured grid in samples/README.md).
+4. Groups with fewer than ``min_cells`` flagged cells are dropped (16 cells: a 4×4-cell block,
+   64×64 pixels at the default model's 256-pixel analysis scale).
 5. The ``max_regions`` largest groups are kept (ties: higher mean probability first).
 6. Each group becomes a pixel rectangle: cell (i, j) covers analysed pixels ``offset + (i, j) ·
    cell_size`` (y, x), scaled to the image's own size when the detector saw a downscaled copy,
@@ -53,8 +58,9 @@ if TYPE_CHECKING:
     from fakemedia.detect.imageio import ImageSource
     from fakemedia.detect.model import DetectionResult, DetectorModel
 
-__all__ = ["STACK", "DetectionLike", "Detector", "RegionSettings", "available", "detected_annotation",
-           "detected_regions", "detection_summary", "limit_threads", "load_detector", "with_declared"]
+__all__ = ["STACK", "AreaRule", "DetectionLike", "Detector", "RegionSettings", "area_rule_of", "available",
+           "detected_annotation", "detected_regions", "detection_summary", "limit_threads", "load_detector",
+           "with_declared"]
 
 #: The modules inference needs beyond the base install (the ``detect`` extra).
 STACK = ("torch", "safetensors")
@@ -139,6 +145,7 @@ class DetectionLike(Protocol):
     model_name: str
     model_version: str
     model_sha256: str
+    # Optional: ``area_rule`` (the model's calibrated rule as a dict) is read with getattr.
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,74 @@ class RegionSettings:
     min_cells: int = 16
     gap: int = 1
     max_regions: int = 8
+    smoothing: int = 1
+
+    def describe(self) -> str:
+        smooth = f" after {self.smoothing}×{self.smoothing} smoothing" if self.smoothing > 1 else ""
+        return f"P(synthetic) ≥ {self.threshold:g}{smooth} over ≥ {self.min_cells} cells"
+
+
+@dataclass(frozen=True)
+class AreaRule:
+    """An area rule with its calibration: what a model file records under ``meta["area_rule"]``.
+
+    ``false_area_rate``: the fraction of held-out processed real photographs that got any area
+    under ``settings`` (measured, not a target); ``target``: the budget the rule was chosen for;
+    ``calibration``: one line saying on what.
+    """
+
+    settings: RegionSettings
+    false_area_rate: float
+    target: float
+    calibration: str
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.settings
+        return {"threshold": s.threshold, "min_cells": s.min_cells, "gap": s.gap,
+                "max_regions": s.max_regions, "smoothing": s.smoothing,
+                "false_area_rate": self.false_area_rate, "target": self.target,
+                "calibration": self.calibration}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, d: Any) -> AreaRule | None:
+        """The rule in a model's metadata; None for a model without one (or a malformed one)."""
+        if not isinstance(d, dict):
+            return None
+        try:
+            settings = RegionSettings(threshold=float(d["threshold"]), min_cells=int(d["min_cells"]),
+                                      gap=int(d.get("gap", 1)), max_regions=int(d.get("max_regions", 8)),
+                                      smoothing=int(d.get("smoothing", 1)))  # fmt: skip
+            rule = cls(settings, float(d["false_area_rate"]), float(d["target"]), str(d["calibration"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+        ok = (0 < settings.threshold <= 1 and settings.min_cells >= 1 and settings.smoothing >= 1
+              and settings.max_regions >= 1 and 0 <= rule.false_area_rate <= 1)  # fmt: skip
+        return rule if ok else None
+
+    def describe(self) -> str:
+        return (f"{self.settings.describe()} (area rule calibrated on {self.calibration}: "
+                f"{100 * self.false_area_rate:.1f} % of held-out real photographs got an area)")
+
+
+def area_rule_of(result: Any) -> AreaRule | None:
+    """The calibrated area rule a detection result (or model metadata) carries, if any."""
+    return AreaRule.from_dict(getattr(result, "area_rule", None))
+
+
+def _smoothed(grid: list[list[float]], k: int) -> list[list[float]]:
+    """k×k box mean over the cells inside the map (NaN cells are left out of the mean)."""
+    if k <= 1:
+        return grid
+    h, w, r = len(grid), len(grid[0]), k // 2
+    out = []
+    for i in range(h):
+        row = []
+        for j in range(w):
+            vals = [grid[a][b] for a in range(max(0, i - r), min(h, i - r + k))
+                    for b in range(max(0, j - r), min(w, j - r + k)) if grid[a][b] == grid[a][b]]
+            row.append(sum(vals) / len(vals) if vals else float("nan"))
+        out.append(row)
+    return out
 
 
 @dataclass
@@ -219,17 +294,28 @@ def detected_regions(result: DetectionLike, image_size: tuple[int, int] | None =
                      settings: RegionSettings | None = None) -> list[Region]:
     """Pixel rectangles around the flagged areas of ``result.patch_map`` (see the module rule).
 
+    Without ``settings`` the model's calibrated :class:`AreaRule` decides, and a model without
+    one gives no regions. ``settings`` applies a rule as given (calibration, tests).
     ``image_size`` (width, height): the size the regions refer to, when the detector was given
     a downscaled copy; default ``result.image_size``.
     """
-    s = settings or RegionSettings()
+    if settings is not None:
+        s, wording = settings, settings.describe()
+    else:
+        rule = area_rule_of(result)
+        if rule is None:
+            return []
+        s, wording = rule.settings, rule.describe()
     pmap = result.patch_map
     if pmap is None:
         return []
     grid = pmap.tolist() if hasattr(pmap, "tolist") else [list(row) for row in pmap]
     if not grid or not grid[0]:
         return []
-    groups = [g for g in _merge(_components(grid, s.threshold), s.gap) if len(g.cells) >= s.min_cells]
+    groups = [g for g in _merge(_components(_smoothed(grid, s.smoothing), s.threshold), s.gap)
+              if len(g.cells) >= s.min_cells]
+    for g in groups:  # an area's probability is the mean of its cells as the model gave them
+        g.values = [float(grid[r][c]) for r, c in g.cells]
     groups.sort(key=lambda g: (-len(g.cells), -g.mean, g.box))
     seen_w, seen_h = result.image_size
     width, height = image_size or (seen_w, seen_h)
@@ -248,7 +334,7 @@ def detected_regions(result: DetectionLike, image_size: tuple[int, int] | None =
         regions.append(Region(
             shape="rectangle", unit="pixel", x=x0, y=y0, width=x1 - x0, height=y1 - y0,
             identifier=f"detector-{n}", name=f"detected area {n}",
-            description=f"detector: P(synthetic) ≥ {s.threshold:g} in this area",
+            description=f"detector {result.model_name}: {wording}",
             probability=round(g.mean, 3),
         ))  # fmt: skip
     return regions
@@ -280,5 +366,6 @@ def detection_summary(result: DetectionLike, regions: Sequence[Region]) -> dict[
         "model": {"name": result.model_name, "version": result.model_version,
                   "sha256": result.model_sha256},
         "calibrated": True,
+        "area_rule": rule.to_dict() if (rule := area_rule_of(result)) is not None else None,
         "regions": [r.to_dict() for r in regions],
     }

@@ -14,7 +14,14 @@ from PIL import Image
 
 from fakemedia import api
 from fakemedia.annotation.model import Annotation, Probability, Region
-from fakemedia.detection import RegionSettings, detected_annotation, detected_regions, with_declared
+from fakemedia.detection import (
+    AreaRule,
+    RegionSettings,
+    detected_annotation,
+    detected_regions,
+    detection_summary,
+    with_declared,
+)
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 #: The box pasted into samples/composite.jpg (x0, y0, x1, y1), as samples/README.md records.
@@ -23,6 +30,9 @@ COMPOSITE_BOX = (96, 64, 224, 192)
 #: the floor leaves room for a retrained model that still localises the paste.
 COMPOSITE_IOU_FLOOR = 0.3
 LOOSE = RegionSettings(threshold=0.5, min_cells=1, gap=0, max_regions=8)
+#: A calibrated rule as a model file records it (the figures are the test's own, not measured).
+RULE = AreaRule(RegionSettings(threshold=0.5, min_cells=16), false_area_rate=0.01, target=0.02,
+                calibration="90 processed real photographs of 3 held-out scenes")
 
 
 @dataclass
@@ -36,7 +46,7 @@ class FakeResult:
     model_version: str = "3"
     model_sha256: str = "ab" * 32
     features: str = "test"
-    extra: dict[str, Any] = field(default_factory=dict)
+    area_rule: dict[str, Any] | None = field(default_factory=RULE.to_dict)
 
 
 def grid(h: int, w: int, cells: list[tuple[int, int]], value: float = 0.9) -> np.ndarray:
@@ -123,9 +133,42 @@ def test_detected_annotation_records_the_finding_not_a_modification() -> None:
                                           calibrated=True)
     (region,) = ann.regions
     assert box(region) == (0, 0, 64, 64)
-    assert region.description == "detector: P(synthetic) ≥ 0.5 in this area"
+    assert region.description == (
+        "detector test-detector: P(synthetic) ≥ 0.5 over ≥ 16 cells (area rule calibrated on 90 "
+        "processed real photographs of 3 held-out scenes: 1.0 % of held-out real photographs got an area)")
     assert region.probability == pytest.approx(0.8)
     assert Annotation.from_dict(ann.to_dict()) == ann
+
+
+def test_a_model_without_a_calibrated_area_rule_records_the_probability_only() -> None:
+    result = FakeResult(np.full((4, 4), 0.95), probability=0.97, area_rule=None)
+    ann = detected_annotation(result)
+    assert ann.regions == () and ann.probability is not None and ann.probability.value == 0.97
+    assert detection_summary(result, ann.regions)["area_rule"] is None
+    # A malformed rule counts as none, never as a licence to sign areas.
+    assert detected_annotation(FakeResult(np.full((4, 4), 0.95), area_rule={"threshold": 0.5})).regions == ()
+    # Given settings are applied as given (calibration and tests), whatever the model carries.
+    assert len(detected_regions(result, settings=LOOSE)) == 1
+
+
+def test_the_area_rule_travels_in_the_summary_and_round_trips() -> None:
+    result = FakeResult(np.full((4, 4), 0.8))
+    assert AreaRule.from_dict(detection_summary(result, [])["area_rule"]) == RULE
+
+
+def test_smoothing_keeps_one_hot_cell_from_making_an_area() -> None:
+    plain = RegionSettings(threshold=0.6, min_cells=1, gap=0)
+    smoothed = RegionSettings(threshold=0.6, min_cells=1, gap=0, smoothing=3)
+    lone = grid(6, 6, [(4, 4)], value=1.0)
+    assert detected_regions(FakeResult(lone, image_size=(96, 96)), settings=plain)
+    assert not detected_regions(FakeResult(lone, image_size=(96, 96)), settings=smoothed)
+    # A 3×3 block of 0.9 in a corner: after the 3×3 mean every block cell but the inner corner
+    # (2, 2) (4 of its 9 neighbours are in the block: 0.46) stays ≥ 0.6.
+    block = grid(6, 6, [(r, c) for r in range(3) for c in range(3)])
+    (region,) = detected_regions(FakeResult(block, image_size=(96, 96)), settings=smoothed)
+    assert box(region) == (0, 0, 48, 48)
+    # The area's probability is the mean of the model's own cells, not of the smoothed map.
+    assert region.probability == pytest.approx(0.9)
 
 
 def test_declared_values_win_where_both_are_set() -> None:
@@ -171,7 +214,21 @@ def test_a_given_detection_is_recorded_without_running_the_detector(es256: Any, 
 @pytest.fixture(scope="module")
 def detector() -> None:
     pytest.importorskip("torch")
-    pytest.importorskip("sklearn")
+    pytest.importorskip("safetensors")
+
+
+@pytest.fixture(scope="module")
+def rule_model(detector: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped model with RULE recorded: what a model calibrated for areas looks like."""
+    from dataclasses import replace
+
+    from fakemedia.detect.model import load_default_model
+    from fakemedia.lab.compile import save_model
+
+    model = load_default_model()
+    out = tmp_path_factory.mktemp("model") / "with-rule.safetensors"
+    save_model(replace(model, meta={**model.meta, "area_rule": RULE.to_dict()}), out)
+    return out
 
 
 def _annotated(name: str, signer: Any, anchors: bytes, annotation: Any = None,
@@ -191,35 +248,46 @@ def iou(region: dict[str, Any], ref: tuple[int, int, int, int]) -> float:
     return inter / union
 
 
-def test_synthetic_sample_is_flagged_with_an_area(detector: None, es256: Any) -> None:
+@pytest.mark.detect
+def test_synthetic_sample_is_flagged_by_its_probability(detector: None, es256: Any) -> None:
     _, ann = _annotated("synthetic.jpg", es256.signer, es256.anchors)
     prob = ann["probability"]
-    print(f"synthetic.jpg: P(synthetic) = {prob['value']}, regions = {ann['regions']}")
+    print(f"synthetic.jpg: P(synthetic) = {prob['value']}, regions = {ann.get('regions')}")
     assert prob["value"] > 0.5
     assert prob["method"] == "algorithmic" and prob["calibrated"] is True
     assert len(prob["model_sha256"]) == 64 and prob["name"] and prob["version"]
-    assert len(ann["regions"]) >= 1
+    # The shipped model is not calibrated for areas (models/README.md): it signs none.
+    assert not ann.get("regions")
     assert ann["modification_types"] == [] and ann["actions"] == ["c2pa.opened"]
 
 
+@pytest.mark.detect
 def test_real_photograph_scores_below_one_half(detector: None, es256: Any) -> None:
     _, ann = _annotated("astronaut.jpg", es256.signer, es256.anchors)
-    print(f"astronaut.jpg: P(synthetic) = {ann['probability']['value']}, regions = {ann['regions']}")
-    assert ann["probability"]["value"] < 0.5
+    print(f"astronaut.jpg: P(synthetic) = {ann['probability']['value']}, regions = {ann.get('regions')}")
+    assert ann["probability"]["value"] < 0.5 and not ann.get("regions")
 
 
-def test_composite_area_overlaps_the_pasted_box(detector: None, es256: Any) -> None:
-    _, ann = _annotated("composite.jpg", es256.signer, es256.anchors)
+@pytest.mark.detect
+def test_composite_area_overlaps_the_pasted_box_under_a_calibrated_rule(
+        rule_model: Path, es256: Any) -> None:
+    _, plain = _annotated("composite.jpg", es256.signer, es256.anchors)
+    assert not plain.get("regions")  # the shipped model: probability only
+    _, ann = _annotated("composite.jpg", es256.signer, es256.anchors, None,
+                        api.AnnotateOptions(model_path=str(rule_model)))
     scores = [iou(r, COMPOSITE_BOX) for r in ann["regions"]]
     print(f"composite.jpg: P(synthetic) = {ann['probability']['value']}, IoU per region = {scores}")
     assert scores and max(scores) >= COMPOSITE_IOU_FLOOR
+    assert all("area rule calibrated on" in r["description"] for r in ann["regions"])
 
 
-def test_declared_type_turns_detection_off_and_detect_forces_it(detector: None, es256: Any) -> None:
+@pytest.mark.detect
+def test_declared_type_turns_detection_off_and_detect_forces_it(rule_model: Path, es256: Any) -> None:
     _, plain = _annotated("synthetic.jpg", es256.signer, es256.anchors, {"modification_types": ["edited"]})
     assert "probability" not in plain or plain["probability"] is None
-    signed, forced = _annotated("synthetic.jpg", es256.signer, es256.anchors,
-                                {"modification_types": ["edited"]}, api.AnnotateOptions(detect=True))
+    edited = {"modification_types": ["edited"]}
+    signed, forced = _annotated("synthetic.jpg", es256.signer, es256.anchors, edited,
+                                api.AnnotateOptions(detect=True, model_path=str(rule_model)))
     assert forced["probability"]["value"] > 0.5 and forced["regions"]
     # The declared edit is an action; the detected areas are not its "changes".
     report = api.verify_bytes(signed, trust_anchors=es256.anchors)
@@ -228,9 +296,11 @@ def test_declared_type_turns_detection_off_and_detect_forces_it(detector: None, 
     assert report.state == "Trusted"
 
 
-def test_declared_probability_wins_and_no_detect_records_none(detector: None, es256: Any) -> None:
+@pytest.mark.detect
+def test_declared_probability_wins_and_no_detect_records_none(rule_model: Path, es256: Any) -> None:
     declared = {"probability": {"value": 0.15, "method": "human", "assessor": "photo desk"}}
-    _, ann = _annotated("synthetic.jpg", es256.signer, es256.anchors, declared)
+    _, ann = _annotated("synthetic.jpg", es256.signer, es256.anchors, declared,
+                        api.AnnotateOptions(model_path=str(rule_model)))
     assert ann["probability"]["value"] == 0.15 and ann["probability"]["method"] == "human"
     assert ann["regions"]  # the detector's areas stand beside the declared probability
     off = api.AnnotateOptions(detect=False)
@@ -238,6 +308,7 @@ def test_declared_probability_wins_and_no_detect_records_none(detector: None, es
     assert none.get("probability") is None and not none.get("regions")
 
 
+@pytest.mark.detect
 def test_the_model_is_loaded_once_per_process(detector: None) -> None:
     data = (SAMPLES / "synthetic.jpg").read_bytes()
     from fakemedia import detection
@@ -261,9 +332,11 @@ def _c2pa_read(data: bytes, anchors: bytes) -> tuple[str, list[str]]:
         return reader.get_validation_state(), codes
 
 
-def test_detected_files_are_trusted_by_c2pa_python(detector: None, es256: Any) -> None:
+@pytest.mark.detect
+def test_detected_files_are_trusted_by_c2pa_python(rule_model: Path, es256: Any) -> None:
     for name in ("synthetic.jpg", "composite.jpg"):
-        signed, ann = _annotated(name, es256.signer, es256.anchors)
+        signed, ann = _annotated(name, es256.signer, es256.anchors, None,
+                                 api.AnnotateOptions(model_path=str(rule_model)))
         assert ann["regions"]
         state, failures = _c2pa_read(signed, es256.anchors)
         assert (state, failures) == ("Trusted", []), name

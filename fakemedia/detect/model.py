@@ -41,7 +41,7 @@ MAX_MODEL_BYTES = 256 * 1024 * 1024
 
 #: The shipped default model and its pinned SHA-256.
 DEFAULT_MODEL_FILE = "default.safetensors"
-DEFAULT_MODEL_SHA256 = "e8d687cf44faf051a1a069e0ed40eed837a786fbcb8179df3085df7cbca5fc7c"
+DEFAULT_MODEL_SHA256 = "21b9c7e573695135b639521a0d8f28c65c441de784b2cc9a6c1ffb0e337f7879"
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,6 +213,12 @@ class DetectorModel:
         return int(self.meta.get("image_size", 256))
 
     @property
+    def area_rule(self) -> dict[str, Any] | None:
+        """The calibrated area rule this model carries (None: whole-image probability only)."""
+        rule = self.meta.get("area_rule")
+        return rule if isinstance(rule, dict) else None
+
+    @property
     def encoder_sha256(self) -> str | None:
         return self.meta.get("encoder_sha256")
 
@@ -333,6 +339,8 @@ class DetectionResult:
     model_version: str
     model_sha256: str
     features: str
+    #: The model's calibrated area rule (``meta["area_rule"]``, see fakemedia.detection) or None.
+    area_rule: dict[str, Any] | None = None
 
     @property
     def label(self) -> str:
@@ -348,6 +356,7 @@ class DetectionResult:
             "image_size": list(self.image_size),
             "model": {"name": self.model_name, "version": self.model_version, "sha256": self.model_sha256},
             "features": self.features,
+            "area_rule": self.area_rule,
         }
 
 
@@ -421,7 +430,7 @@ def score_images(
             pmap = model.predict_patches(all_patch_vectors(block)[0]).reshape(block.shape[2:])
         results.append(DetectionResult(
             prob, pmap, 16 * cell_scale, offset, (int(rgb.shape[1]), int(rgb.shape[0])),
-            model.name, model.version, model.sha256, cfg.label(),
+            model.name, model.version, model.sha256, cfg.label(), model.area_rule,
         ))  # fmt: skip
     return results
 

@@ -373,6 +373,76 @@ def train_codec(out: Path, minutes: float, crop: int, batch: int, lr: float, see
     click.echo(json.dumps(res, indent=2, sort_keys=True))
 
 
+@lab.command("calibrate-areas")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Model file; default: the shipped model.")
+@click.option("--bench", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="A benchmark folder (fakemedia-lab benchmark): its synthetic images and composites "
+              "measure what the rule still finds.")
+@click.option("--variants", type=int, default=30, show_default=True,
+              help="Processed versions per real photograph.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--target", type=float, default=0.02, show_default=True,
+              help="Largest fraction of real photographs that may get an area.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the model with the outcome recorded (the rule, or none) to this file.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option("--scores", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Keep the detector's scores in this JSON file and reuse them on the next run "
+              "(same model and data).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def calibrate_areas(model_path: Path | None, bench: Path | None, variants: int, seed: int, target: float,
+                    out: Path | None, force: bool, scores: Path | None, as_json: bool) -> None:
+    """Choose the area rule on processed real photographs and measure it on held-out ones.
+
+    The model records the rule only if at most --target of the held-out processed photographs get
+    an area and the rule still finds something; otherwise it records the whole-image probability
+    only. Either way the figures go into the model's metadata (area_calibration).
+    """
+    if not 0 < target < 1:
+        raise click.BadParameter("must be between 0 and 1", param_hint="--target")
+    if out is not None and out.exists() and not force:
+        raise click.BadParameter(f"{out} exists (pass --force to replace it)", param_hint="--out")
+    _need_lab_extra()
+    _limit_threads()
+    from fakemedia.detection import load_detector
+    from fakemedia.lab.areas import calibrate
+
+    detector = load_detector(str(model_path) if model_path else None)
+    report = calibrate(detector, bench=bench, variants=variants, seed=seed, target=target,
+                       progress=not as_json, cache=scores)  # fmt: skip
+    if out is not None:
+        from dataclasses import replace
+
+        from fakemedia.lab.compile import save_model
+
+        meta = {k: v for k, v in detector.model.meta.items() if k not in ("area_rule", "area_calibration")}
+        meta["area_calibration"] = {k: v for k, v in report.items() if k != "area_rule"}
+        if report["area_rule"] is not None:
+            meta["area_rule"] = report["area_rule"]
+        tmp = out.with_name(f".{out.name}.tmp")
+        report["written"] = {"path": str(out), "sha256": save_model(replace(detector.model, meta=meta), tmp)}
+        tmp.replace(out)
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    for part in ("calibration", "heldout"):
+        m = report.get(part)
+        if m:
+            click.echo(f"{part}: {m['real_with_area']}/{m['real']} real photographs with an area "
+                       f"({100 * (m['false_area_rate'] or 0):.1f} %); synthetic with an area "
+                       f"{m['synthetic_with_area']}/{m['synthetic']}; composites located (IoU ≥ 0.5) "
+                       f"{m['composites_located']}/{m['composites']}")  # fmt: skip
+    click.echo(f"rule: {report.get('rule')}")
+    best = report.get("best_heldout_after_the_fact")
+    if best:
+        click.echo(f"best any grid rule reaches on the held-out photographs (after the fact): "
+                   f"{100 * best['false_area_rate']:.1f} % with {best['rule']}")
+    click.echo(f"{report['status']}" + (f": {report['reason']}" if "reason" in report else ""))
+    if "written" in report:
+        click.echo(f"wrote {out} (sha256 {report['written']['sha256']})")
+
+
 @lab.command("fetch-photos")
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--deb", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,

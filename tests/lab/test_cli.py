@@ -77,3 +77,22 @@ def test_lab_errors_are_one_line_with_the_class_exit_code(tmp_path: Path) -> Non
     assert len(lines) == 1 and "Traceback" not in r.output
     r = CliRunner().invoke(lab, ["train-codec", "--out", str(tmp_path / "c.safetensors"), "--crop", "100"])
     assert r.exit_code == 2 and "multiple of 64" in r.output
+
+
+@pytest.mark.detect
+def test_calibrate_areas_records_its_outcome_in_the_model(tmp_path: Path) -> None:
+    pytest.importorskip("skimage")
+    from fakemedia.detect.model import load_model
+
+    out = tmp_path / "m.safetensors"
+    # No variants and no benchmark: nothing to find, so no rule may be recorded.
+    r = CliRunner().invoke(lab, ["calibrate-areas", "--variants", "0", "--out", str(out), "--json",
+                                 "--scores", str(tmp_path / "s.json")])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout.strip().splitlines()[-1])
+    assert report["status"] == "not calibrated" and report["area_rule"] is None
+    meta = load_model(out).meta
+    assert "area_rule" not in meta and meta["area_calibration"]["status"] == "not calibrated"
+    assert (tmp_path / "s.json").is_file()
+    again = CliRunner().invoke(lab, ["calibrate-areas", "--variants", "0", "--out", str(out)])
+    assert again.exit_code == 2 and "--force" in again.output  # never overwritten silently

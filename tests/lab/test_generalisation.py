@@ -33,7 +33,9 @@ def test_processings_change_pixels_and_sizes_as_named() -> None:
     assert np.abs(q60.astype(int) - img).mean() > np.abs(q90.astype(int) - img).mean() > 0
 
 
+@pytest.mark.detect
 def test_calibration_maps_fix_a_miscalibrated_score_and_apply_in_numpy() -> None:
+    pytest.importorskip("sklearn")  # fitting the maps is lab work (the lab extra)
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 400)
     p = np.clip(np.where(y == 1, 0.7, 0.3) + rng.normal(0, 0.05, 400), 0.01, 0.99)  # under-confident
