@@ -135,15 +135,18 @@ def main() -> None:
                     ok += 1
                     methods[result.method or "?"] += 1
             rows.append((attack_name, ok, len(signed_files), methods, states))
+            print(f"{attack_name}: {ok}/{len(signed_files)}", file=sys.stderr, flush=True)
 
         false_hits = 0
         unmarked_states: Counter[str] = Counter()
         names = list(photos)
-        for _ in range(args.unmarked):
+        for i in range(args.unmarked):
             variant = unmarked_variant(photos[rng.choice(names)], rng)
             result = recovery.recover(variant, repo, trust=trust)
             unmarked_states[result.state] += 1
             false_hits += result.state == "recovered"
+            if (i + 1) % 100 == 0:
+                print(f"unmarked {i + 1}: {false_hits} false", file=sys.stderr, flush=True)
         repo.close()
 
     print(f"{len(signed_files)} signed pictures ({len(photos)} photographs and their mirror images), "

@@ -77,6 +77,9 @@ def _session(name: str) -> Any:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = min(4, os.cpu_count() or 1)
     options.log_severity_level = 3
+    # Idle worker threads sleep instead of spinning: on a busy machine spinning burns the CPU
+    # other processes (a batch's other workers) need, for no gain on a 256×256 frame.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     # The bytes that were hashed are the bytes loaded: no window to swap the file.
     return onnxruntime.InferenceSession(blob, options, providers=["CPUExecutionProvider"])
 
