@@ -360,9 +360,8 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     detecting = api.wants_detection(annotation, options)
     if heatmap is not None and not detecting:
         raise click.UsageError("--heatmap needs detection: add --detect (a --type turns it off)")
-    if detecting and options.detect is None and not api.detector_available():
-        warn("the detector stack is not installed: signing without detection "
-             "(pip install 'fakemedia[detect]')")
+    # Said once, with the first file signed: a failing input keeps its one-line error.
+    unnoted = detecting and options.detect is None and not api.detector_available()
     maps = _heatmap_paths(paths, heatmap)
     tasks = [batch.FileTask(str(p), str(t), str(maps[p]) if p in maps else None, in_place)
              for p, t in zip(paths, targets, strict=True)]
@@ -391,6 +390,10 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
             for message in result.warnings:
                 warn(f"{result.source}: {message}")
             record = _outcome(result, annotation, restricted, detecting)
+            if unnoted and "error" not in record:
+                warn("the detector stack is not installed: signing without detection "
+                     "(pip install 'fakemedia[detect]')")
+                unnoted = False
             log.write(_log_record(record))
             results.append(record)
             step()

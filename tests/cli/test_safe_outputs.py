@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from fakemedia.errors import EXIT_USAGE
 from fakemedia.identity import IdentityPaths
 from tests.cli.conftest import Run, assert_one_error, jpeg_bytes, sha
@@ -64,6 +66,7 @@ def test_declared_region_outside_the_image_is_refused(run: Run, photo: Path,
     assert inside.exit_code == 0, inside.stderr
 
 
+@pytest.mark.detect
 def test_detect_takes_folders(run: Run, tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
