@@ -790,18 +790,13 @@ def outputs_of(target: str | os.PathLike, options: AnnotateOptions) -> list[Path
     return [Path(target), *([sidecar_path(Path(target))] if external else [])]
 
 
-#: What a freshly signed file must show for its own manifest, or it is never written.
-_SOUND_OUTPUT = ("claimSignature.validated", "assertion.dataHash.match")
-
-
 def _check_output(data: bytes, trust: TrustSettings | None, name: str | None,
                   external: bytes | None = None) -> VerificationReport:
     try:
         report = verify_asset(dataclasses.replace(parse_asset(data, name), external=external), trust)
     except FakemediaError as exc:
         raise SigningError(f"the signed output does not read back ({exc}); nothing was written") from exc
-    statuses = report.results.active_manifest if report.results is not None else None
-    missing = [code for code in _SOUND_OUTPUT if statuses is None or not statuses.has(code)]
+    missing = report.unsound_output()
     if missing:
         raise SigningError(f"the signed output does not verify ({', '.join(missing)} missing); "
                            "nothing was written")

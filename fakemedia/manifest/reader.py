@@ -80,6 +80,10 @@ class ManifestView:
         }
 
 
+#: What a freshly signed file must show for its own manifest, or it is never written.
+SOUND_OUTPUT = ("claimSignature.validated", "assertion.dataHash.match")
+
+
 @dataclass
 class VerificationReport:
     manifest_found: bool
@@ -98,6 +102,12 @@ class VerificationReport:
         if self.results is None:
             return ["manifest.inaccessible"] if self.remote_url else []
         return self.results.failures()
+
+    def unsound_output(self) -> list[str]:
+        """What a freshly signed file lacks for its own manifest (a validated claim signature
+        over a matching hard binding); empty when it may be written."""
+        statuses = self.results.active_manifest if self.results is not None else None
+        return [code for code in SOUND_OUTPUT if statuses is None or not statuses.has(code)]
 
     def manifest(self, label: str | None) -> ManifestView | None:
         return next((m for m in self.manifests if m.label == label), None)

@@ -30,8 +30,6 @@ from ..manifest.store import HashedURI, parse_store
 from ..manifest.validate import validate_store
 
 REPORT_LABEL = "org.fakemedia.trust-report"
-#: What the new manifest must show for itself, or nothing is written.
-_SOUND = ("claimSignature.validated", "assertion.dataHash.match")
 
 __all__ = ["REPORT_LABEL", "embed_report", "embed_report_file", "report_assertion"]
 
@@ -90,8 +88,7 @@ def _check_sound(data: bytes) -> None:
         report = read_report(data)
     except FakemediaError as exc:
         raise SigningError(f"the signed output does not read back ({exc}); nothing was written") from exc
-    statuses = report.results.active_manifest if report.results is not None else None
-    missing = [code for code in _SOUND if statuses is None or not statuses.has(code)]
+    missing = report.unsound_output()
     if missing:
         raise SigningError(f"the signed output does not verify ({', '.join(missing)} missing); "
                            "nothing was written")
