@@ -154,12 +154,16 @@ def trust_settings(anchors: bytes | Sequence[bytes] | None = None, *, now: datet
                    base: TrustSettings | None = None) -> TrustSettings:
     """What signers are judged against: PEM ``anchors``, a trust settings file (``config``, see
     keys/README.md), time-stamp authority roots and the validation time ``now``."""
-    from fakemedia.cose import certs
     from fakemedia.manifest import trust_config
 
     pems = [anchors] if isinstance(anchors, (bytes, bytearray)) else list(anchors or [])
-    loaded = [cert for pem in pems for cert in certs.load_certificates(bytes(pem))]
-    tsa = [cert for pem in tsa_anchors for cert in certs.load_certificates(bytes(pem))]
+    loaded: list[Any] = []
+    tsa: list[Any] = []
+    if pems or tsa_anchors:  # cryptography's X.509 layer only when there are anchors to read
+        from fakemedia.cose import certs
+
+        loaded = [cert for pem in pems for cert in certs.load_certificates(bytes(pem))]
+        tsa = [cert for pem in tsa_anchors for cert in certs.load_certificates(bytes(pem))]
     if config is not None:
         base = trust_config.load(Path(config))
     return trust_config.combine(base, anchors=loaded, tsa_anchors=tsa, now=now)

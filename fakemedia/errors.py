@@ -92,6 +92,10 @@ class MalformedBox(FormatError):
     """A JUMBF box is inconsistent (lengths, nesting, description box)."""
 
 
+class MalformedDer(FormatError):
+    """DER (ITU-T X.690 §10) that breaks the distinguished rules or the structure expected."""
+
+
 class LimitExceeded(FormatError):
     """A resource bound from :mod:`fakemedia.limits` would be exceeded."""
 

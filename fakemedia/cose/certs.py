@@ -20,59 +20,19 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID, SignatureAlgorithmOID
 
-from fakemedia.cose.algorithms import MIN_RSA_BITS
+from fakemedia.cose import certfields, profile
 from fakemedia.errors import CertificateError
 
 #: c2pa-kp-claimSigning (C2PA 2.x §14.4.1).
-C2PA_CLAIM_SIGNING = x509.ObjectIdentifier("1.3.6.1.4.1.62558.2.1")
-DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
-MS_C2PA_SIGNING = x509.ObjectIdentifier("1.3.6.1.4.1.311.76.59.1.9")
+C2PA_CLAIM_SIGNING = x509.ObjectIdentifier(profile.C2PA_CLAIM_SIGNING)
+DOCUMENT_SIGNING = x509.ObjectIdentifier(profile.DOCUMENT_SIGNING)
+MS_C2PA_SIGNING = x509.ObjectIdentifier(profile.MS_C2PA_SIGNING)
 #: EKUs a C2PA claim signer may carry (§7.1); ``profile_problems(extra_ekus=…)`` adds more.
-ACCEPTED_EKUS = frozenset(
-    {ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING, C2PA_CLAIM_SIGNING, MS_C2PA_SIGNING}
-)
-_SOLO_EKUS = {
-    ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping",
-    ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning",
-}
-_SIG_ALGS = frozenset(
-    {
-        SignatureAlgorithmOID.ECDSA_WITH_SHA256,
-        SignatureAlgorithmOID.ECDSA_WITH_SHA384,
-        SignatureAlgorithmOID.ECDSA_WITH_SHA512,
-        SignatureAlgorithmOID.RSA_WITH_SHA256,
-        SignatureAlgorithmOID.RSA_WITH_SHA384,
-        SignatureAlgorithmOID.RSA_WITH_SHA512,
-        SignatureAlgorithmOID.RSASSA_PSS,
-        SignatureAlgorithmOID.ED25519,
-    }
-)
+ACCEPTED_EKUS = frozenset(x509.ObjectIdentifier(o) for o in profile.ACCEPTED_EKUS)
 _PSS_HASHES = (hashes.SHA256, hashes.SHA384, hashes.SHA512)
-_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})
-#: Extensions we understand; any other marked critical fails the profile.
-_KNOWN_EXTENSIONS = frozenset(
-    {
-        ExtensionOID.BASIC_CONSTRAINTS,
-        ExtensionOID.KEY_USAGE,
-        ExtensionOID.EXTENDED_KEY_USAGE,
-        ExtensionOID.SUBJECT_KEY_IDENTIFIER,
-        ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
-        ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
-        ExtensionOID.ISSUER_ALTERNATIVE_NAME,
-        ExtensionOID.CERTIFICATE_POLICIES,
-        ExtensionOID.POLICY_CONSTRAINTS,
-        ExtensionOID.POLICY_MAPPINGS,
-        ExtensionOID.INHIBIT_ANY_POLICY,
-        ExtensionOID.NAME_CONSTRAINTS,
-        ExtensionOID.CRL_DISTRIBUTION_POINTS,
-        ExtensionOID.FRESHEST_CRL,
-        ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
-        ExtensionOID.SUBJECT_INFORMATION_ACCESS,
-    }
-)
+_KNOWN_EXTENSIONS = frozenset(x509.ObjectIdentifier(o) for o in profile.KNOWN_EXTENSIONS)
 
 
 def load_certificates(data: bytes) -> list[x509.Certificate]:
@@ -112,30 +72,20 @@ def _der_children(der: bytes) -> list[int]:
     return tags
 
 
-def _basics(cert: x509.Certificate) -> Iterable[str]:
+def _version_is_v3(cert: x509.Certificate) -> bool:
     try:
-        if cert.version is not x509.Version.v3:
-            yield "not an X.509 v3 certificate"
+        return cert.version is x509.Version.v3
     except x509.InvalidVersion:
-        yield "not an X.509 v3 certificate"
+        return False
+
+
+def _unique_ids(cert: x509.Certificate) -> bool:
     try:
         tags = _der_children(cert.tbs_certificate_bytes)
     except ValueError:
         tags = []
     # issuerUniqueID [1] and subjectUniqueID [2], IMPLICIT BIT STRING (RFC 5280 §4.1).
-    if any(t in (0x81, 0xA1, 0x82, 0xA2) for t in tags):
-        yield "carries issuerUniqueID or subjectUniqueID"
-    oid = cert.signature_algorithm_oid
-    if oid not in _SIG_ALGS:
-        yield f"certificate signature algorithm {oid.dotted_string} is not allowed"
-    elif oid == SignatureAlgorithmOID.RSASSA_PSS and not _pss_params_ok(cert):
-        yield "RSASSA-PSS certificate signature must use one SHA-2 hash for both digest and MGF1"
-    try:
-        key = cert.public_key()
-    except Exception:  # unknown or malformed SubjectPublicKeyInfo
-        yield "public key type is not supported"
-        return
-    yield from _key_problems(key)
+    return any(t in (0x81, 0xA1, 0x82, 0xA2) for t in tags)
 
 
 def _pss_params_ok(cert: x509.Certificate) -> bool:
@@ -149,23 +99,18 @@ def _pss_params_ok(cert: x509.Certificate) -> bool:
     return isinstance(digest, _PSS_HASHES) and mgf_hash is not None and type(mgf_hash) is type(digest)
 
 
-def _key_problems(key: Any) -> Iterable[str]:
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        if key.curve.name not in _CURVES:
-            yield f"EC curve {key.curve.name} is not P-256, P-384 or P-521"
-    elif isinstance(key, rsa.RSAPublicKey):
-        if key.key_size < MIN_RSA_BITS:
-            yield f"RSA key of {key.key_size} bits is below {MIN_RSA_BITS}"
-    elif not isinstance(key, ed25519.Ed25519PublicKey):
-        yield f"key type {type(key).__name__} is not allowed"
+def _public_key(cert: x509.Certificate) -> Any:
+    try:
+        return cert.public_key()
+    except Exception:  # unknown or malformed SubjectPublicKeyInfo
+        return None
 
 
-def _extension_problems(cert: x509.Certificate, accepted: frozenset[Any]) -> Iterable[str]:
+def _profile_extensions(cert: x509.Certificate) -> profile.Extensions | None:
     try:
         exts = cert.extensions
     except Exception:  # malformed or duplicate extensions
-        yield "extensions cannot be parsed"
-        return
+        return None
 
     def get(oid: x509.ObjectIdentifier) -> Any:
         try:
@@ -174,46 +119,28 @@ def _extension_problems(cert: x509.Certificate, accepted: frozenset[Any]) -> Ite
             return None
 
     bc = get(ExtensionOID.BASIC_CONSTRAINTS)
-    is_ca = bool(bc and bc.ca)
-    if is_ca:
-        yield "is a CA certificate (expected end-entity)"
-        if cert.issuer == cert.subject:
-            yield "is a self-signed CA certificate"
-    if get(ExtensionOID.AUTHORITY_KEY_IDENTIFIER) is None:
-        yield "no Authority Key Identifier"
     ku = get(ExtensionOID.KEY_USAGE)
-    if ku is None:
-        yield "no Key Usage"
-    else:
-        # c2pa-rs tolerates nonRepudiation (contentCommitment) alone (§7.1).
-        if not (ku.digital_signature or ku.content_commitment):
-            yield "Key Usage lacks digitalSignature"
-        if ku.key_cert_sign and not is_ca:
-            yield "Key Usage has keyCertSign on an end-entity certificate"
-    yield from _eku_problems(get(ExtensionOID.EXTENDED_KEY_USAGE), accepted)
-    for ext in exts:
-        if ext.critical and ext.oid not in _KNOWN_EXTENSIONS:
-            yield f"unknown critical extension {ext.oid.dotted_string}"
+    eku = get(ExtensionOID.EXTENDED_KEY_USAGE)
+    return profile.Extensions(
+        ca=bool(bc and bc.ca), has_aki=get(ExtensionOID.AUTHORITY_KEY_IDENTIFIER) is not None,
+        key_usage=None if ku is None else (ku.digital_signature, ku.content_commitment,
+                                           ku.key_cert_sign),
+        ekus=None if eku is None else tuple(u.dotted_string for u in eku),
+        critical=tuple(e.oid.dotted_string for e in exts if e.critical))
 
 
-def _eku_problems(eku: Any, accepted: frozenset[Any]) -> Iterable[str]:
-    if eku is None:
-        yield "no Extended Key Usage"
-        return
-    usages = list(eku)
-    if ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE in usages:
-        yield "Extended Key Usage contains anyExtendedKeyUsage"
-    if not any(u in accepted for u in usages):
-        yield "Extended Key Usage has no accepted purpose" if accepted.isdisjoint(ACCEPTED_EKUS) \
-            else "Extended Key Usage has no C2PA signing purpose"
-    for oid, name in _SOLO_EKUS.items():
-        if oid in usages and len(usages) > 1:
-            yield f"Extended Key Usage {name} must appear alone"
+def profile_facts(cert: x509.Certificate) -> profile.Facts:
+    """What the profile looks at, read through cryptography."""
+    oid = cert.signature_algorithm_oid
+    return profile.Facts(
+        v3=_version_is_v3(cert), unique_ids=_unique_ids(cert), signature_oid=oid.dotted_string,
+        pss_ok=oid == SignatureAlgorithmOID.RSASSA_PSS and _pss_params_ok(cert),
+        key=_public_key(cert), self_issued=cert.issuer == cert.subject,
+        extensions=_profile_extensions(cert))
 
 
-def _oids(values: Iterable[str | x509.ObjectIdentifier]) -> frozenset[x509.ObjectIdentifier]:
-    return frozenset(o if isinstance(o, x509.ObjectIdentifier) else x509.ObjectIdentifier(o)
-                     for o in values)
+def _dotted(values: Iterable[str | x509.ObjectIdentifier]) -> list[str]:
+    return [o.dotted_string if isinstance(o, x509.ObjectIdentifier) else o for o in values]
 
 
 def profile_problems(
@@ -228,8 +155,8 @@ def profile_problems(
     additional accepted EKU OIDs, like the reference SDK's trust configuration; ``ekus``
     replaces the accepted set entirely (a time-stamping or OCSP responder certificate).
     """
-    accepted = _oids(ekus) if ekus is not None else ACCEPTED_EKUS | _oids(extra_ekus)
-    return [*_basics(leaf), *_extension_problems(leaf, accepted)]
+    accepted = profile.accepted_ekus(_dotted(extra_ekus), None if ekus is None else _dotted(ekus))
+    return profile.problems(profile_facts(leaf), accepted)
 
 
 # --- validity, chaining, display -------------------------------------------------------------
@@ -312,7 +239,7 @@ def chain_problems(chain: Sequence[x509.Certificate], anchors: Sequence[x509.Cer
     if not chain:
         return ["no certificate"]
     if not anchors:
-        return ["no trust anchors configured"]
+        return [certfields.NO_ANCHORS]
     moment = _utc(when or datetime.now(timezone.utc))
     path: list[x509.Certificate] | None = None
     for i, cert in enumerate(chain):

@@ -23,18 +23,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID
-
 from fakemedia import limits
-from fakemedia.cose import certs
+from fakemedia.cose import profile
 
-if TYPE_CHECKING:  # the OCSP parser and key serialisation load only for a stapled response
+if TYPE_CHECKING:  # cryptography's X.509 layer and OCSP parser load only for a stapled response
+    from cryptography import x509
     from cryptography.x509 import ocsp
 
-_RESPONDER_EKUS = (ExtendedKeyUsageOID.OCSP_SIGNING,)
+_RESPONDER_EKUS = (profile.OCSP_SIGNING,)
 #: Without nextUpdate a response is taken as fresh for a day after it was produced.
 _DEFAULT_FRESHNESS = timedelta(hours=24)
 
@@ -71,6 +67,8 @@ def _usable(der: bytes, chain: Sequence[x509.Certificate], anchors: Sequence[x50
             when: datetime) -> ocsp.OCSPResponse | None:
     from cryptography.x509 import ocsp
 
+    from fakemedia.cose import certs
+
     if len(der) > limits.MAX_OCSP_BYTES or not chain:
         return None
     try:
@@ -99,6 +97,8 @@ def _usable(der: bytes, chain: Sequence[x509.Certificate], anchors: Sequence[x50
 
 
 def _signed_by(cert: x509.Certificate, signature: bytes, data: bytes, digest: Any) -> bool:
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+
     try:
         key = cert.public_key()
         if isinstance(key, ed25519.Ed25519PublicKey):
@@ -116,7 +116,7 @@ def _signed_by(cert: x509.Certificate, signature: bytes, data: bytes, digest: An
 
 def _names_signer(single: Any, chain: Sequence[x509.Certificate]) -> bool:
     """RFC 6960 §4.1.1: serial number, issuer name hash and issuer key hash all match."""
-    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives import hashes, serialization
 
     leaf = chain[0]
     if single.serial_number != leaf.serial_number or len(chain) < 2:
@@ -150,6 +150,7 @@ def _utc(when: datetime) -> datetime:
 
 def _status(response: ocsp.OCSPResponse, chain: Sequence[x509.Certificate],
             signing_time: datetime | None, now: datetime) -> Statuses:
+    from cryptography import x509
     from cryptography.x509 import ocsp
 
     found: Statuses = []

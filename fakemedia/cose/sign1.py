@@ -9,20 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cbor2
-from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm as CryptographyUnsupported
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509 import InvalidVersion
 
 from fakemedia import limits
-from fakemedia.cose import algorithms
+from fakemedia.cose import algorithms, certfields
 from fakemedia.cose._cbor import loads_exact
 from fakemedia.cose.algorithms import Algorithm
-from fakemedia.cose.signer import Signer, TimeStamper
 from fakemedia.errors import LimitExceeded, ManifestError, SignatureInvalid, SigningError
+
+if TYPE_CHECKING:
+    from fakemedia.cose.signer import Signer, TimeStamper
 
 COSE_SIGN1_TAG = 18
 HEADER_ALG = 1
@@ -209,6 +207,9 @@ def reserve_size(signer: Signer, timestamper: TimeStamper | None = None) -> int:
     chain = [bytes(c) for c in signer.certificate_chain]
     sig_max = signer.algorithm.max_signature_size()
     if signer.algorithm.is_pss and chain:
+        from cryptography import x509
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
         try:
             key = x509.load_der_x509_certificate(chain[0]).public_key()
             if isinstance(key, rsa.RSAPublicKey):
@@ -282,10 +283,8 @@ def verify_sign1(sign1: Sign1, payload: bytes) -> None:
         raise UnsupportedAlgorithm(f"unsupported or missing COSE algorithm {sign1.alg_id!r}")
     try:
         chain = sign1.x5chain
-        leaf = x509.load_der_x509_certificate(chain[0]) if chain else None
-        public_key = leaf.public_key() if leaf else None
-    except (ManifestError, LimitExceeded, ValueError, CryptographyUnsupported, InvalidVersion):
-        # A tampered certificate can carry an unknown version or key type: still just invalid.
+        public_key = certfields.leaf_public_key(chain[0]) if chain else None
+    except (ManifestError, LimitExceeded, ValueError):
         raise SignatureInvalid("signing certificate is unreadable") from None
     if public_key is None:
         raise SignatureInvalid("COSE_Sign1 carries no signing certificate")

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from cryptography import x509
-
 from fakemedia.cose import algorithms
 from fakemedia.cose.algorithms import Algorithm
 from fakemedia.errors import IdentityError, SigningError
@@ -64,6 +62,8 @@ class LocalSigner:
         chain_der: Sequence[bytes],
         algorithm: Algorithm | None = None,
     ) -> None:
+        from cryptography import x509  # signing only: a verify reads certificates lightly
+
         if not chain_der:
             raise IdentityError("signer has no certificate chain")
         try:
@@ -93,6 +93,8 @@ class LocalSigner:
         algorithm: Algorithm | None = None,
     ) -> LocalSigner:
         """Load a PKCS#8/traditional PEM key and a PEM chain (leaf first, root excluded)."""
+        from cryptography import x509
+
         key = load_private_key(key_pem, passphrase)
         try:
             chain = x509.load_pem_x509_certificates(chain_pem)

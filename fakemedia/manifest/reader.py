@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cryptography import x509
-
 from fakemedia import limits
-from fakemedia.cose import certs, sign1
+from fakemedia.cose import certfields, sign1
 from fakemedia.formats import app11, xmp
 from fakemedia.manifest import cawg, labels
 from fakemedia.manifest.report import StatusList, ValidationResults
@@ -295,7 +293,7 @@ def _signer(m: Manifest) -> tuple[dict[str, Any] | None, str | None]:
         cose = sign1.decode_sign1(m.signature_bytes)
         alg = cose.algorithm.label if cose.algorithm else None
         chain = cose.x5chain
-        return (certs.describe(x509.load_der_x509_certificate(chain[0])) if chain else None), alg
+        return (certfields.describe(chain[0]) if chain else None), alg
     except Exception:  # a damaged certificate raises several cryptography types; it is shown as unknown
         return None, None
 

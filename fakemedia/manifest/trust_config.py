@@ -32,13 +32,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-
-from fakemedia.cose import certs
 from fakemedia.errors import FakemediaError, InvalidRequest
 from fakemedia.manifest.validate import TrustSettings
+
+if TYPE_CHECKING:  # certificates load only when a file lists them
+    from cryptography import x509
 
 _LIST_KEYS = ("trust_anchors", "allowed_ekus", "end_entity_certs", "end_entity_sha256",
               "tsa_anchors", "cawg_anchors")
@@ -87,6 +87,8 @@ class _Lists:
         return [c for name in self.lists.get(key, []) for c in _read_pem(self.file.parent / name, self.file)]
 
     def ekus(self) -> tuple[str, ...]:
+        from cryptography import x509
+
         for oid in self.lists["allowed_ekus"]:
             try:
                 x509.ObjectIdentifier(oid)
@@ -95,6 +97,8 @@ class _Lists:
         return tuple(self.lists["allowed_ekus"])
 
     def end_entities(self) -> frozenset[bytes]:
+        from fakemedia.cose import certs
+
         hashes = {_fingerprint(self.file, text) for text in self.lists["end_entity_sha256"]}
         return frozenset(hashes | {certs.sha256_fingerprint(c) for c in self.pems("end_entity_certs")})
 
@@ -127,6 +131,8 @@ def _strings(file: Path, key: str, value: Any) -> list[str]:
 
 
 def _read_pem(path: Path, file: Path) -> list[x509.Certificate]:
+    from fakemedia.cose import certs
+
     try:
         return certs.load_certificates(path.read_bytes())
     except OSError as exc:

@@ -25,17 +25,18 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
-
-from cryptography import x509
+from typing import TYPE_CHECKING, Any
 
 from fakemedia import limits
-from fakemedia.cose import certs, sign1
+from fakemedia.cose import certfields, sign1
 from fakemedia.errors import FakemediaError
 from fakemedia.formats.app11 import StoreLocation
 from fakemedia.manifest import cawg, labels
 from fakemedia.manifest.report import LEGACY_INGREDIENT_HASH, IngredientDelta, StatusList, ValidationResults
 from fakemedia.manifest.store import Assertion, HashedURI, Manifest, ManifestStore
+
+if TYPE_CHECKING:  # certificates of anchors; a verify reads the signer's with the DER reader
+    from cryptography import x509
 
 HASH_ALGS = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 _V2_CLAIM_KEYS = {"instanceID", "claim_generator_info", "signature", "created_assertions",
@@ -385,10 +386,8 @@ def _check_signature(ctx: _Context, m: Manifest, out: StatusList, url: str) -> N
         out.add("algorithm.unsupported", url, "signature algorithm missing or unsupported")
         return
     try:
-        chain = [x509.load_der_x509_certificate(der) for der in cose.x5chain]
-        leaf = chain[0]
-        leaf.public_key()
-        problems = certs.profile_problems(leaf, extra_ekus=ctx.trust.extra_ekus)
+        signer = certfields.SignerChain(cose.x5chain)
+        problems = signer.profile_problems(ctx.trust.extra_ekus)
     except Exception:  # cryptography raises several types on a damaged certificate
         out.add("signingCredential.invalid", url, "no usable signing certificate (x5chain)")
         out.add("claimSignature.mismatch", url, "signature cannot be checked without a certificate")
@@ -400,16 +399,16 @@ def _check_signature(ctx: _Context, m: Manifest, out: StatusList, url: str) -> N
     when = stamped_at or ctx.trust.now
     basis = _time_basis(stamped_at, ctx.trust.now)
     # Trust is judged even when the signature fails, as c2pa-rs reports both (E-sig-CA.jpg).
-    if certs.sha256_fingerprint(leaf) in ctx.trust.end_entities:
+    if signer.sha256_fingerprint() in ctx.trust.end_entities:
         out.add("signingCredential.trusted", url, "signing certificate is on the end-entity allow-list")
     else:
-        trust_problems = certs.chain_problems(chain, ctx.trust.anchors, when)
+        trust_problems = signer.chain_problems(ctx.trust.anchors, when)
         if not trust_problems:
             out.add("signingCredential.trusted", url, f"signing certificate chains to a trust anchor {basis}")
         else:
             out.add("signingCredential.untrusted", url,
                     f"signing certificate is not trusted {basis}: {trust_problems[0]}")
-    _check_revocation(ctx, cose, chain, stamped_at, out, url)
+    _check_revocation(ctx, cose, signer, stamped_at, out, url)
     try:
         sign1.verify_sign1(cose, m.claim_bytes or b"")
     except sign1.UnsupportedAlgorithm:
@@ -419,7 +418,7 @@ def _check_signature(ctx: _Context, m: Manifest, out: StatusList, url: str) -> N
         out.add("claimSignature.mismatch", url, "claim signature does not verify")
         return
     out.add("claimSignature.validated", url, "claim signature valid")
-    if certs.is_valid_at(leaf, when):
+    if signer.is_valid_at(when):
         out.add("claimSignature.insideValidity", url, f"signing certificate valid {basis}")
     else:
         out.add("signingCredential.expired", url, f"signing certificate not valid {basis}"
@@ -452,11 +451,13 @@ def _check_time_stamp(ctx: _Context, m: Manifest, cose: sign1.Sign1, out: Status
     return checked.gen_time
 
 
-def _check_revocation(ctx: _Context, cose: sign1.Sign1, chain: Sequence[x509.Certificate],
+def _check_revocation(ctx: _Context, cose: sign1.Sign1, signer: certfields.SignerChain,
                       stamped_at: datetime | None, out: StatusList, url: str) -> None:
     """Stapled OCSP only (§15.7): ``signingCredential.ocsp.*``; nothing is fetched."""
     from fakemedia.cose import ocsp
 
+    # cryptography's certificates only when a response is stapled (the check reads them).
+    chain = signer.x509_chain() if ocsp.stapled_response(cose.unprotected) is not None else []
     for code, explanation in ocsp.check(cose.unprotected, chain, ctx.trust.anchors, stamped_at,
                                         ctx.trust.now):
         out.add(code, url, explanation)
