@@ -30,7 +30,7 @@ ROOT = HERE.parent
 TIMEOUT_S = 5
 RSS_MB = 1024
 #: Targets that read the same kind of input share one seed folder.
-SEEDS = {"app11": "jpeg", "verify": "jpeg", "history": "jpeg", "store": "jumbf"}
+SEEDS = {"app11": "jpeg", "verify": "jpeg", "history": "jpeg", "store": "jumbf", "der": "x509"}
 _DONE = re.compile(r"Done (\d+) runs in (\d+) second")
 _SLOWEST = re.compile(r"Slowest unit: (\d+) s")
 

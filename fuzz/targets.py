@@ -15,8 +15,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import cbor2
+from cryptography import x509 as x509_module
 
-from fakemedia.cose import certs, sign1
+from fakemedia.cose import certfields, certs, profile, sign1
 from fakemedia.errors import FakemediaError
 from fakemedia.formats import app11 as app11_format
 from fakemedia.formats import jpeg as jpeg_format
@@ -88,6 +89,16 @@ def x509(data: bytes) -> None:
     reader._signer(SimpleNamespace(signature_bytes=message))  # type: ignore[arg-type]
 
 
+def der(data: bytes) -> None:
+    """The light certificate reader: refuses with MalformedDer, or reads what cryptography reads
+    (differential: any disagreement is a finding)."""
+    fields = certfields.parse(data)
+    facts = fields.facts()
+    cert = x509_module.load_der_x509_certificate(data)
+    assert fields.describe() == certs.describe(cert)
+    assert profile.problems(facts, profile.ACCEPTED_EKUS) == certs.profile_problems(cert)
+
+
 def _report(data: bytes) -> VerificationReport:
     return read_report(data, TRUST, source="fuzz.jpg")
 
@@ -103,7 +114,7 @@ def history(data: bytes) -> None:
 
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "jpeg": jpeg, "app11": app11, "jumbf": jumbf, "store": store, "cbor": cbor, "cose": cose,
-    "x509": x509, "verify": verify, "history": history,
+    "x509": x509, "der": der, "verify": verify, "history": history,
 }
 
 
