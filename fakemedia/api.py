@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from fakemedia.manifest.ingredient import Ingredient, IngredientSource
     from fakemedia.manifest.store import ManifestStore
     from fakemedia.manifest.thumbnail import ThumbnailOptions
-    from fakemedia.manifest.validate import TrustSettings
+    from fakemedia.manifest.validate import SignatureOutcomes, TrustSettings
 
 Source = bytes | bytearray | memoryview | str | os.PathLike | IO[bytes]
 
@@ -138,7 +138,7 @@ def read_source(source: Source) -> tuple[bytes, str | None]:
 def parse_asset(data: bytes, name: str | None = None) -> Asset:
     """Parse JPEG ``data`` once (a clear format error before anything else)."""
     layout = jpeg.parse_jpeg(data)
-    return Asset(data, name, layout, app11.find_c2pa_store(data))
+    return Asset(data, name, layout, app11.find_c2pa_store(data, layout))
 
 
 def open_asset(source: Source) -> Asset:
@@ -177,8 +177,11 @@ def check_certificates(pem: bytes) -> None:
 
 
 def verify_asset(asset: Asset, trust: TrustSettings | None = None, *, decrypt_keys: Sequence[Any] = (),
-                 time_requested: bool = False) -> VerificationReport:
-    """Validate ``asset``'s manifest store (each manifest once)."""
+                 time_requested: bool = False,
+                 signatures: SignatureOutcomes | None = None) -> VerificationReport:
+    """Validate ``asset``'s manifest store (each manifest once; ``signatures``: outcomes of
+    signature checks made earlier in the same operation, see
+    :data:`fakemedia.manifest.validate.SignatureOutcomes`)."""
     if trust is None:
         trust = trust_settings()
     if asset.location is None and asset.external is not None:
@@ -189,7 +192,7 @@ def verify_asset(asset: Asset, trust: TrustSettings | None = None, *, decrypt_ke
                            results=results, time_requested=time_requested)
     store = asset.store if asset.location is not None else None
     return read_report(asset.data, trust, asset.name, decrypt_keys, location=asset.location,
-                       store=store, time_requested=time_requested)
+                       store=store, time_requested=time_requested, signatures=signatures)
 
 
 def with_external(asset: Asset, image_path: str | os.PathLike | None,
@@ -535,6 +538,7 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
 
     options = options or AnnotateOptions()
     trust = trust or TrustSettings()
+    signatures: dict[tuple[bytes, bytes], str] = {}  # checked once: the input's, then the output's
     declared = _as_annotation(annotation)
     definition = options.definition
     if definition is not None:
@@ -572,7 +576,7 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
             raise ManifestError("the existing C2PA store holds no manifest to continue")
         from fakemedia.manifest.validate import validate_store
 
-        results = validate_store(store, asset.data, asset.location, trust)
+        results = validate_store(store, asset.data, asset.location, trust, signatures=signatures)
         parent_state, parent_failures = results.state, tuple(results.failures())
         if redactions:
             store = redact.redact_store(store, redactions)
@@ -628,15 +632,15 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
         store = carried_store(store, made)
     from fakemedia.manifest.external import plan_reference
 
-    plan = plan_reference(asset.data, options.remote_url)
+    plan = plan_reference(asset.data, options.remote_url, layout=asset.layout)
     warnings += plan.warnings
     if options.sidecar or options.remote_url:
         built = builder.build_external(request, store, remote_url=options.remote_url)
         report = _check_output(built.asset, trust, asset.name, built.store)
         return Signed(built.asset, report, parent_state, parent_failures, detection, note,
                       tuple(uris), tuple(warnings), built.store)
-    signed = builder.build(request, store)
-    report = _check_output(signed, trust, asset.name)
+    signed = builder.build(request, store, parsed=(asset.layout, asset.location))
+    report = _check_output(signed, trust, asset.name, signatures=signatures)
     return Signed(signed, report, parent_state, parent_failures, detection, note, tuple(uris),
                   tuple(warnings))
 
@@ -795,9 +799,11 @@ def outputs_of(target: str | os.PathLike, options: AnnotateOptions) -> list[Path
 
 
 def _check_output(data: bytes, trust: TrustSettings | None, name: str | None,
-                  external: bytes | None = None) -> VerificationReport:
+                  external: bytes | None = None,
+                  signatures: SignatureOutcomes | None = None) -> VerificationReport:
     try:
-        report = verify_asset(dataclasses.replace(parse_asset(data, name), external=external), trust)
+        report = verify_asset(dataclasses.replace(parse_asset(data, name), external=external), trust,
+                              signatures=signatures)
     except FakemediaError as exc:
         raise SigningError(f"the signed output does not read back ({exc}); nothing was written") from exc
     missing = report.unsound_output()

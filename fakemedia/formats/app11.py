@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from fakemedia import limits
 from fakemedia.errors import LimitExceeded, MalformedBox, MalformedSegment
-from fakemedia.formats.jpeg import Marker, Segment, parse_jpeg
+from fakemedia.formats.jpeg import JpegLayout, Marker, Segment, parse_jpeg
 
 #: Le is a u16 that counts itself, so a segment carries at most 65533 content bytes.
 MAX_LE = 0xFFFF
@@ -69,8 +69,8 @@ def _en_z(content: bytes) -> tuple[int, int]:
     return en, z
 
 
-def _locate(data: bytes) -> tuple[StoreLocation, list[Segment]] | None:
-    segments = parse_jpeg(data).segments
+def _locate(data: bytes, layout: JpegLayout | None = None) -> tuple[StoreLocation, list[Segment]] | None:
+    segments = (layout or parse_jpeg(data)).segments
     found: tuple[StoreLocation, list[Segment]] | None = None
     i = 0
     while i < len(segments):
@@ -139,9 +139,10 @@ def _locate(data: bytes) -> tuple[StoreLocation, list[Segment]] | None:
     return found
 
 
-def find_c2pa_store(data: bytes) -> StoreLocation | None:
-    """Locate and reassemble the C2PA manifest store; None if the JPEG has none."""
-    found = _locate(data)
+def find_c2pa_store(data: bytes, layout: JpegLayout | None = None) -> StoreLocation | None:
+    """Locate and reassemble the C2PA manifest store; None if the JPEG has none. ``layout``:
+    ``data``'s header walk, when the caller has it (the header is then not walked again)."""
+    found = _locate(data, layout)
     return found[0] if found else None
 
 
@@ -153,9 +154,9 @@ def remove_c2pa_store(data: bytes) -> tuple[bytes, int | None]:
     return data[: loc.offset] + data[loc.offset + loc.length :], loc.offset
 
 
-def default_insert_offset(data: bytes) -> int:
+def default_insert_offset(data: bytes, layout: JpegLayout | None = None) -> int:
     """Right after SOI and the leading APP0/APP1 run: keeps JFIF/Exif/XMP first (§1.3)."""
-    segments = parse_jpeg(data).segments
+    segments = (layout or parse_jpeg(data)).segments
     offset = segments[0].end
     for seg in segments[1:]:
         if seg.marker not in (Marker.APP0, Marker.APP1):
@@ -207,15 +208,16 @@ def app11_segments(
     return bytes(out)
 
 
-def used_instances(data: bytes) -> set[int]:
+def used_instances(data: bytes, layout: JpegLayout | None = None) -> set[int]:
     """En values of the APP11 JUMBF packets already in ``data``."""
-    return {_en_z(seg.payload)[0] for seg in parse_jpeg(data).segments if _is_packet(seg)}
+    return {_en_z(seg.payload)[0] for seg in (layout or parse_jpeg(data)).segments if _is_packet(seg)}
 
 
-def free_instance(data: bytes, preferred: int = DEFAULT_INSTANCE) -> int:
+def free_instance(data: bytes, preferred: int = DEFAULT_INSTANCE,
+                  layout: JpegLayout | None = None) -> int:
     """``preferred`` when no other APP11 JUMBF box uses it, else the lowest free En from 1:
     each JUMBF box in a file needs its own (ISO/IEC 18477-3)."""
-    used = used_instances(data)
+    used = used_instances(data, layout)
     if preferred not in used:
         return preferred
     # At most MAX_SEGMENTS packets exist, so a free value is always found.
@@ -240,11 +242,11 @@ def insert_c2pa_store(
     boundaries = {seg.offset for seg in layout.segments[1:]}
     if offset not in boundaries:
         raise ValueError(f"offset {offset} is not a segment boundary between SOI and SOS")
-    if find_c2pa_store(data) is not None:
+    if find_c2pa_store(data, layout) is not None:
         raise MalformedSegment("file already has a C2PA manifest store; remove it first")
     if instance is None:
-        instance = free_instance(data)
-    elif instance in used_instances(data):
+        instance = free_instance(data, layout=layout)
+    elif instance in used_instances(data, layout):
         raise ValueError(f"APP11 instance 0x{instance:04X} is already used by another JUMBF box")
     return data[:offset] + app11_segments(jumbf, instance=instance, piece_size=piece_size) + data[
         offset:

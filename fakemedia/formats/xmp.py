@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from fakemedia.errors import InvalidRequest
-from fakemedia.formats.jpeg import Marker, parse_jpeg
+from fakemedia.formats.jpeg import JpegLayout, Marker, parse_jpeg
 
 XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
 
@@ -18,18 +18,19 @@ _ATTRIBUTE = re.compile(rb"""dcterms:provenance\s*=\s*(?:"([^"]*)"|'([^']*)')"""
 _ELEMENT = re.compile(rb"<dcterms:provenance\s*>([^<]*)</dcterms:provenance\s*>")
 
 
-def xmp_packets(data: bytes) -> list[bytes]:
-    """The standard XMP packets in the JPEG header, in file order."""
+def xmp_packets(data: bytes, layout: JpegLayout | None = None) -> list[bytes]:
+    """The standard XMP packets in the JPEG header, in file order (``layout``: ``data``'s
+    header walk, when the caller has it)."""
     return [
         seg.payload[len(XMP_HEADER) :]
-        for seg in parse_jpeg(data).segments
+        for seg in (layout or parse_jpeg(data)).segments
         if seg.marker == Marker.APP1 and seg.payload.startswith(XMP_HEADER)
     ]
 
 
-def provenance(data: bytes) -> str | None:
+def provenance(data: bytes, layout: JpegLayout | None = None) -> str | None:
     """The raw ``dcterms:provenance`` value of the first XMP packet carrying one."""
-    for packet in xmp_packets(data):
+    for packet in xmp_packets(data, layout):
         match = _ATTRIBUTE.search(packet) or _ELEMENT.search(packet)
         if match:
             import html  # its entity table only when a provenance value is there
@@ -41,11 +42,11 @@ def provenance(data: bytes) -> str | None:
     return None
 
 
-def provenance_url(data: bytes) -> str | None:
+def provenance_url(data: bytes, layout: JpegLayout | None = None) -> str | None:
     """The remote-manifest URL, or None. ``self#jumbf=`` values point inside the file (§3.2)
     and are left over by editors after a store is stripped (no_manifest.jpg has one), so they
     are not a remote manifest."""
-    value = provenance(data)
+    value = provenance(data, layout)
     if value is None or value.startswith("self#"):
         return None
     return value

@@ -23,6 +23,7 @@ from fakemedia.cose import sign1
 from fakemedia.cose.signer import Signer, TimeStamper
 from fakemedia.errors import SigningError
 from fakemedia.formats import app11, jumbf
+from fakemedia.formats.jpeg import JpegLayout
 from fakemedia.manifest import labels
 from fakemedia.manifest.store import HashedURI, Manifest, ManifestStore
 
@@ -114,10 +115,22 @@ def assertion_hash(spec: AssertionSpec) -> bytes:
     return hashlib.sha256(_assertion_box(spec, None).hash_input()).digest()
 
 
-def build(request: BuildRequest, existing: ManifestStore | None = None) -> bytes:
-    """Return the asset with a new signed manifest embedded (old manifests kept before it)."""
-    stripped, old_offset = app11.remove_c2pa_store(request.asset)
-    offset = old_offset if old_offset is not None else app11.default_insert_offset(stripped)
+def build(request: BuildRequest, existing: ManifestStore | None = None, *,
+          parsed: tuple[JpegLayout, app11.StoreLocation | None] | None = None) -> bytes:
+    """Return the asset with a new signed manifest embedded (old manifests kept before it).
+
+    ``parsed``: the asset's header walk and the store found with it (None: none), when the
+    caller has them; the header is then not walked again before the new store goes in.
+    """
+    if parsed is None:
+        stripped, old_offset = app11.remove_c2pa_store(request.asset)
+        offset = old_offset if old_offset is not None else app11.default_insert_offset(stripped)
+    elif parsed[1] is not None:
+        old = parsed[1]
+        stripped = request.asset[:old.offset] + request.asset[old.offset + old.length:]
+        offset = old.offset
+    else:
+        stripped, offset = request.asset, app11.default_insert_offset(request.asset, parsed[0])
     data_hash = hashlib.sha256(stripped).digest()
     reserve = sign1.reserve_size(request.signer, request.timestamper)
     salts = {spec.label: os.urandom(_SALT_BYTES) for spec in request.assertions if spec.salted}

@@ -21,6 +21,7 @@ from pathlib import Path
 from fakemedia import limits
 from fakemedia.errors import FormatError, InvalidRequest, LimitExceeded, ManifestError
 from fakemedia.formats import app11, xmp
+from fakemedia.formats.jpeg import JpegLayout
 from fakemedia.manifest.store import ManifestStore, parse_store
 from fakemedia.manifest.validate import StoreResults, TrustSettings, validate_store
 
@@ -72,9 +73,9 @@ def validate_external(asset: bytes, store_bytes: bytes,
     return store, validate_store(store, asset, None, trust)
 
 
-def remote_reference(data: bytes) -> str | None:
+def remote_reference(data: bytes, layout: JpegLayout | None = None) -> str | None:
     """The remote-manifest URL a JPEG's XMP names (``self#jumbf=`` values are not remote)."""
-    return xmp.provenance_url(data)
+    return xmp.provenance_url(data, layout)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class ReferencePlan:
 
 
 def plan_reference(data: bytes, new_url: str | None = None, *, replace: bool = False,
-                   drop: bool = False) -> ReferencePlan:
+                   drop: bool = False, layout: JpegLayout | None = None) -> ReferencePlan:
     """Decide the output's remote reference from the input's and the one asked for.
 
     * no reference in, none asked: nothing to do;
@@ -107,7 +108,7 @@ def plan_reference(data: bytes, new_url: str | None = None, *, replace: bool = F
     """
     if new_url is not None:
         check_remote_url(new_url)
-    previous = remote_reference(data)
+    previous = remote_reference(data, layout)
     if previous is None:
         return ReferencePlan(new_url, None)
     if new_url is not None:

@@ -19,7 +19,13 @@ from fakemedia.formats import app11, xmp
 from fakemedia.manifest import cawg, labels
 from fakemedia.manifest.report import StatusList, ValidationResults
 from fakemedia.manifest.store import HashedURI, Manifest, ManifestStore, parse_store
-from fakemedia.manifest.validate import StoreResults, TrustSettings, validate_one, validate_store
+from fakemedia.manifest.validate import (
+    SignatureOutcomes,
+    StoreResults,
+    TrustSettings,
+    validate_one,
+    validate_store,
+)
 
 _CUSTOM = "org.fakemedia.annotation"
 #: Claim thumbnails: ``c2pa.thumbnail.claim`` (claims v2) or ``….claim.jpeg`` and the like (v1).
@@ -191,11 +197,13 @@ def _chain_entry(view: ManifestView) -> dict[str, Any]:
 def read_report(data: bytes, trust: TrustSettings | None = None, source: str | None = None,
                 decrypt_keys: Sequence[Any] = (), *, location: app11.StoreLocation | None = None,
                 store: ManifestStore | None = None, results: StoreResults | None = None,
-                time_requested: bool = False) -> VerificationReport:
+                time_requested: bool = False,
+                signatures: SignatureOutcomes | None = None) -> VerificationReport:
     """Locate, parse and validate the manifest store of a JPEG.
 
-    A caller that has already found the store (``location``), parsed it (``store``) or validated
-    it (``results``, with the same ``trust``) hands them in: nothing is done twice.
+    A caller that has already found the store (``location``), parsed it (``store``), validated
+    it (``results``, with the same ``trust``) or checked some of its signatures (``signatures``)
+    hands them in: nothing is done twice.
     """
     trust = trust or TrustSettings()
     location = location or (None if store is not None else app11.find_c2pa_store(data))
@@ -206,7 +214,7 @@ def read_report(data: bytes, trust: TrustSettings | None = None, source: str | N
     if store is None:
         assert location is not None
         store = parse_store(location.jumbf)
-    results = results or validate_store(store, data, location, trust)
+    results = results or validate_store(store, data, location, trust, signatures=signatures)
     views = [_view(store, m, trust, results, decrypt_keys) for m in store.manifests]
     active = store.active
     if views and active is not None:

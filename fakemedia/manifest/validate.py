@@ -133,12 +133,23 @@ class _Context:
     checked: dict[str, _Checked] = field(default_factory=dict)
     #: Manifest label -> its identity findings (manifests with identity assertions only).
     identities: dict[str, list[cawg.IdentityFinding]] = field(default_factory=dict)
+    signatures: SignatureOutcomes = field(default_factory=dict)
+
+
+#: (COSE_Sign1 bytes, claim bytes) -> what verifying the one over the other gave: a status
+#: code. Verification depends on those bytes alone, so a caller validating the same manifest
+#: twice in one operation (annotate: its input, then its output, where the input's manifest
+#: is the parent) hands the same dict to both runs and each signature is checked once.
+SignatureOutcomes = dict[tuple[bytes, bytes], str]
 
 
 def validate_store(store: ManifestStore, asset: bytes | None, location: StoreLocation | None,
-                   trust: TrustSettings | None = None) -> StoreResults:
-    """Validate the active manifest, its binding to ``asset`` and its ingredients."""
-    ctx = _Context(store, asset, location, trust or TrustSettings(), store.redacted_uris())
+                   trust: TrustSettings | None = None, *,
+                   signatures: SignatureOutcomes | None = None) -> StoreResults:
+    """Validate the active manifest, its binding to ``asset`` and its ingredients
+    (``signatures``: see :data:`SignatureOutcomes`)."""
+    ctx = _Context(store, asset, location, trust or TrustSettings(), store.redacted_uris(),
+                   signatures=signatures if signatures is not None else {})
     results = StoreResults(identities=ctx.identities)
     active = store.active
     if active is None:
@@ -409,13 +420,15 @@ def _check_signature(ctx: _Context, m: Manifest, out: StatusList, url: str) -> N
             out.add("signingCredential.untrusted", url,
                     f"signing certificate is not trusted {basis}: {trust_problems[0]}")
     _check_revocation(ctx, cose, signer, stamped_at, out, url)
-    try:
-        sign1.verify_sign1(cose, m.claim_bytes or b"")
-    except sign1.UnsupportedAlgorithm:
-        out.add("algorithm.unsupported", url, "signature algorithm not supported")
+    key = (m.signature_bytes, m.claim_bytes or b"")
+    outcome = ctx.signatures.get(key)
+    if outcome is None:
+        outcome = ctx.signatures[key] = _verify(cose, key[1])
+    if outcome == "algorithm.unsupported":
+        out.add(outcome, url, "signature algorithm not supported")
         return
-    except FakemediaError:
-        out.add("claimSignature.mismatch", url, "claim signature does not verify")
+    if outcome == "claimSignature.mismatch":
+        out.add(outcome, url, "claim signature does not verify")
         return
     out.add("claimSignature.validated", url, "claim signature valid")
     if signer.is_valid_at(when):
@@ -423,6 +436,16 @@ def _check_signature(ctx: _Context, m: Manifest, out: StatusList, url: str) -> N
     else:
         out.add("signingCredential.expired", url, f"signing certificate not valid {basis}"
                 + ("" if stamped_at else " (no trusted time-stamp)"))
+
+
+def _verify(cose: sign1.Sign1, claim: bytes) -> str:
+    try:
+        sign1.verify_sign1(cose, claim)
+    except sign1.UnsupportedAlgorithm:
+        return "algorithm.unsupported"
+    except FakemediaError:
+        return "claimSignature.mismatch"
+    return "claimSignature.validated"
 
 
 def _time_basis(stamped_at: datetime | None, now: datetime) -> str:
