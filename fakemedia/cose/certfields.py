@@ -393,6 +393,23 @@ def _full_facts(chain: list[Any]) -> profile.Facts:
     return certs.profile_facts(chain[0])
 
 
+def first_pem(pem: bytes) -> bytes:
+    """The DER of the first ``CERTIFICATE`` block of a PEM text (RFC 7468 §2); MalformedDer
+    when there is none or its base64 is not clean."""
+    import binascii
+
+    begin, end = b"-----BEGIN CERTIFICATE-----", b"-----END CERTIFICATE-----"
+    start = pem.find(begin)
+    stop = pem.find(end, start + len(begin)) if start >= 0 else -1
+    if stop < 0:
+        raise MalformedDer("no PEM certificate block")
+    body = b"".join(pem[start + len(begin):stop].split())
+    try:
+        return binascii.a2b_base64(body, strict_mode=True)
+    except binascii.Error:
+        raise MalformedDer("PEM certificate block is not clean base64") from None
+
+
 def leaf_public_key(leaf: bytes) -> Any:
     """The public key of a DER certificate; ValueError when it cannot be read."""
     try:

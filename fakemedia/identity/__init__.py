@@ -6,6 +6,8 @@ identity folders; :func:`load_identity` hands back a :class:`fakemedia.cose.sign
 
 from __future__ import annotations
 
+from typing import Any
+
 from fakemedia.identity.local import (
     METADATA_NAME,
     IdentityPaths,
@@ -13,9 +15,7 @@ from fakemedia.identity.local import (
     default_identity_dir,
     default_tsa_url,
     describe_identity,
-    generate_key,
     identity_exists,
-    issue_certificate,
     key_is_encrypted,
     load_identity,
     load_trust_anchors,
@@ -27,3 +27,13 @@ __all__ = [
     "describe_identity", "generate_key", "identity_exists", "issue_certificate", "key_is_encrypted",
     "load_identity", "load_trust_anchors", "signed_by",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``generate_key`` and ``issue_certificate`` load cryptography's certificate builder on
+    first use (a verify imports this package only to find the local identity)."""
+    from fakemedia.identity import local
+
+    if name in ("generate_key", "issue_certificate"):
+        return getattr(local, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,17 +13,18 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
-
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from typing import TYPE_CHECKING, Any
 
 from fakemedia._io import write_atomic
-from fakemedia.cose import _x509build
-from fakemedia.cose._x509build import generate_key, issue_certificate
 from fakemedia.cose.algorithms import Algorithm
 from fakemedia.cose.signer import LocalSigner
-from fakemedia.errors import IdentityError
+from fakemedia.errors import IdentityError, MalformedDer
+
+if TYPE_CHECKING:  # certificate building loads on first use: a verify only looks up a serial
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    from fakemedia.cose._x509build import generate_key, issue_certificate
 
 __all__ = [
     "IdentityPaths",
@@ -100,7 +101,17 @@ def identity_exists(directory: Path) -> bool:
     return paths.signer_key.is_file() and paths.chain.is_file()
 
 
+def __getattr__(name: str) -> Any:
+    if name in ("generate_key", "issue_certificate"):
+        from fakemedia.cose import _x509build
+
+        return getattr(_x509build, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _key_pem(key: Any, passphrase: bytes | None) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase)
         if passphrase is not None
@@ -110,6 +121,8 @@ def _key_pem(key: Any, passphrase: bytes | None) -> bytes:
 
 
 def _cert_pem(cert: x509.Certificate) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
@@ -153,6 +166,7 @@ def create_identity(
         raise IdentityError("valid_days must be at least 1")
     paths = IdentityPaths.of(Path(directory))
     _prepare_directory(paths, force)
+    from fakemedia.cose import _x509build
 
     root_key = _x509build.generate_key(alg)
     # The root outlives the leaf so the leaf's window is always inside it.
@@ -235,6 +249,8 @@ def key_is_encrypted(directory: Path) -> bool:
 
 def describe_identity(directory: Path) -> dict[str, Any]:
     """What ``fakemedia keys show`` prints: the signer certificate, algorithm and files."""
+    from cryptography import x509
+
     from fakemedia.cose import certs
 
     paths = IdentityPaths.of(Path(directory))
@@ -263,8 +279,19 @@ def signed_by(directory: Path, serial_number: str | None) -> bool:
     """Whether the identity in ``directory`` holds the signer certificate of that serial."""
     if serial_number is None:
         return False
+    from fakemedia.cose import certfields
+
     try:
-        cert = x509.load_pem_x509_certificate(IdentityPaths.of(Path(directory)).signer_cert.read_bytes())
-    except (OSError, ValueError):
+        pem = IdentityPaths.of(Path(directory)).signer_cert.read_bytes()
+    except OSError:
         return False
-    return serial_number == str(cert.serial_number)
+    try:
+        serial = certfields.parse(certfields.first_pem(pem)).serial_number
+    except MalformedDer:  # outside what the DER reader reads: cryptography's parser decides
+        from cryptography import x509
+
+        try:
+            serial = x509.load_pem_x509_certificate(pem).serial_number
+        except ValueError:
+            return False
+    return serial_number == str(serial)

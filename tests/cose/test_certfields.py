@@ -192,3 +192,20 @@ def test_constants_are_cryptographys_oids() -> None:
     for oid, short in certfields.SHORT_NAMES.items():
         assert x509.Name([x509.NameAttribute(x509.ObjectIdentifier(oid), "v" if short != "C" else "US")
                           ]).rfc4514_string().split("=")[0] == short
+
+
+def test_first_pem_block() -> None:
+    certs_pem = []
+    for key in ("p256", "ed25519"):
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, key)])
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                .public_key(KEYS[key].public_key()).serial_number(5)
+                .not_valid_before(datetime(2020, 1, 1)).not_valid_after(datetime(2030, 1, 1))
+                .sign(KEYS["p256"], hashes.SHA256()))
+        certs_pem.append(cert)
+    pem = b"junk\n" + b"".join(c.public_bytes(Encoding.PEM) for c in certs_pem)
+    assert certfields.first_pem(pem) == certs_pem[0].public_bytes(Encoding.DER)
+    with pytest.raises(MalformedDer):
+        certfields.first_pem(b"-----BEGIN CERTIFICATE-----\nno end")
+    with pytest.raises(MalformedDer):
+        certfields.first_pem(b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n")

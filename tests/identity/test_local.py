@@ -179,3 +179,18 @@ def test_issue_certificate_reexported() -> None:
     from fakemedia.cose import _x509build
 
     assert identity.issue_certificate is _x509build.issue_certificate
+
+
+def test_signed_by_names_the_identity_of_a_serial(tmp_path: Path) -> None:
+    from cryptography import x509 as x509_module
+
+    from fakemedia.identity import create_identity, signed_by
+
+    paths = create_identity(tmp_path / "id", algorithm="es256")
+    serial = str(x509_module.load_pem_x509_certificate(paths.signer_cert.read_bytes()).serial_number)
+    assert signed_by(paths.directory, serial)
+    assert not signed_by(paths.directory, serial + "1")
+    assert not signed_by(paths.directory, None)
+    assert not signed_by(tmp_path / "missing", serial)
+    paths.signer_cert.write_bytes(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    assert not signed_by(paths.directory, serial)  # unreadable: neither reader names it
