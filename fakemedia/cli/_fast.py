@@ -9,7 +9,6 @@ printed, the error line and the exit code are the click command's own (both call
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -114,6 +113,8 @@ def _verify(path: Path, anchors: list[bytes], as_json: bool) -> int:
             exc.args = (f"{path}: {exc}", *exc.args[1:])
         raise
     if as_json:
+        import json
+
         from fakemedia.present.json import verify_document
 
         shown = json.dumps(verify_document(report), indent=2, ensure_ascii=False)

@@ -7,17 +7,20 @@ with MGF1 on the same hash and salt length = hash length, Ed25519 as is. RS256 i
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
 
 from fakemedia.errors import SignatureInvalid, SigningError
+
+if TYPE_CHECKING:  # RSA loads only for a PS* signature or an RSA key (a verify is mostly ECDSA)
+    from cryptography.hazmat.primitives.asymmetric import padding
 
 #: Smallest RSA modulus accepted for PS* (digest §6.3, §7.1).
 MIN_RSA_BITS = 2048
@@ -93,6 +96,8 @@ _CURVE_ALGS = {curve: alg for alg, (curve, _) in _CURVES.items()}
 
 
 def _pss(alg: Algorithm) -> padding.PSS:
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     digest = _HASHES[alg]()
     return padding.PSS(mgf=padding.MGF1(_HASHES[alg]()), salt_length=digest.digest_size)
 
@@ -100,7 +105,6 @@ def _pss(alg: Algorithm) -> padding.PSS:
 def key_problem(alg: Algorithm, key: Any, *, private: bool = True) -> str | None:
     """Return why ``key`` cannot serve ``alg``, or None when it can."""
     ec_type = ec.EllipticCurvePrivateKey if private else ec.EllipticCurvePublicKey
-    rsa_type = rsa.RSAPrivateKey if private else rsa.RSAPublicKey
     ed_type = ed25519.Ed25519PrivateKey if private else ed25519.Ed25519PublicKey
     if alg.is_ecdsa:
         if not isinstance(key, ec_type):
@@ -108,7 +112,9 @@ def key_problem(alg: Algorithm, key: Any, *, private: bool = True) -> str | None
         if key.curve.name != _CURVES[alg][0]:
             return f"{alg.name} needs curve {_CURVES[alg][0]}, not {key.curve.name}"
     elif alg.is_pss:
-        if not isinstance(key, rsa_type):
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        if not isinstance(key, rsa.RSAPrivateKey if private else rsa.RSAPublicKey):
             return f"{alg.name} needs an RSA key"
         if key.key_size < MIN_RSA_BITS:
             return f"RSA key of {key.key_size} bits is below {MIN_RSA_BITS}"
@@ -162,6 +168,8 @@ def algorithm_for_key(private_key: Any) -> Algorithm:
             return _CURVE_ALGS[private_key.curve.name]
         except KeyError:
             raise SigningError(f"unsupported EC curve {private_key.curve.name}") from None
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     if isinstance(private_key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
         return Algorithm.PS256
     if isinstance(private_key, (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey)):

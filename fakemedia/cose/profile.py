@@ -9,7 +9,6 @@ this module loads none of cryptography's X.509 layer.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from fakemedia.cose.algorithms import MIN_RSA_BITS
@@ -41,30 +40,29 @@ KNOWN_EXTENSIONS = frozenset({
 })
 
 
-@dataclass(frozen=True)
 class Extensions:
     """The extensions the profile reads; ``key_usage`` is (digitalSignature,
-    contentCommitment, keyCertSign), None when absent; ``ekus`` None when absent."""
+    contentCommitment, keyCertSign), None when absent; ``ekus`` None when absent.
+    (Plain classes, not dataclasses: they are built on every cold verify.)"""
 
-    ca: bool
-    has_aki: bool
-    key_usage: tuple[bool, bool, bool] | None
-    ekus: tuple[str, ...] | None
-    critical: tuple[str, ...]
+    __slots__ = ("ca", "critical", "ekus", "has_aki", "key_usage")
+
+    def __init__(self, ca: bool, has_aki: bool, key_usage: tuple[bool, bool, bool] | None,
+                 ekus: tuple[str, ...] | None, critical: tuple[str, ...]) -> None:
+        self.ca, self.has_aki, self.key_usage, self.ekus, self.critical = (
+            ca, has_aki, key_usage, ekus, critical)
 
 
-@dataclass(frozen=True)
 class Facts:
     """What the profile looks at. ``key`` is the cryptography public key, None when it cannot
     be loaded; ``extensions`` None when they cannot be parsed."""
 
-    v3: bool
-    unique_ids: bool
-    signature_oid: str
-    pss_ok: bool
-    key: Any
-    self_issued: bool
-    extensions: Extensions | None
+    __slots__ = ("extensions", "key", "pss_ok", "self_issued", "signature_oid", "unique_ids", "v3")
+
+    def __init__(self, *, v3: bool, unique_ids: bool, signature_oid: str, pss_ok: bool, key: Any,
+                 self_issued: bool, extensions: Extensions | None) -> None:
+        self.v3, self.unique_ids, self.signature_oid, self.pss_ok = v3, unique_ids, signature_oid, pss_ok
+        self.key, self.self_issued, self.extensions = key, self_issued, extensions
 
 
 def accepted_ekus(extra: Iterable[str] = (), replace: Iterable[str] | None = None) -> frozenset[str]:
@@ -91,16 +89,24 @@ def problems(facts: Facts, accepted: frozenset[str]) -> list[str]:
 
 
 def key_problems(key: Any) -> Iterable[str]:
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
     if isinstance(key, ec.EllipticCurvePublicKey):
         if key.curve.name not in _CURVES:
             yield f"EC curve {key.curve.name} is not P-256, P-384 or P-521"
-    elif isinstance(key, rsa.RSAPublicKey):
+    elif isinstance(key, ed25519.Ed25519PublicKey):
+        return
+    elif _is_rsa(key):
         if key.key_size < MIN_RSA_BITS:
             yield f"RSA key of {key.key_size} bits is below {MIN_RSA_BITS}"
-    elif not isinstance(key, ed25519.Ed25519PublicKey):
+    else:
         yield f"key type {type(key).__name__} is not allowed"
+
+
+def _is_rsa(key: Any) -> bool:
+    from cryptography.hazmat.primitives.asymmetric import rsa  # only for a key that is not EC
+
+    return isinstance(key, rsa.RSAPublicKey)
 
 
 def _extension_problems(facts: Facts, accepted: frozenset[str]) -> Iterable[str]:
