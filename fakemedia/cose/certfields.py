@@ -338,17 +338,20 @@ class SignerChain:
     cryptography's certificates are loaded only when asked for (a chain checked against trust
     anchors, a stapled OCSP response)."""
 
-    def __init__(self, ders: list[bytes]) -> None:
-        """Raises what cryptography raises when the full parser reads a certificate it cannot."""
+    def __init__(self, ders: list[bytes], *, full: bool = False) -> None:
+        """``full``: read with cryptography at once (the chain will be checked against anchors
+        anyway). Raises what cryptography raises on a certificate it cannot read."""
         self.ders = ders
         self._x509: list[Any] | None = None
-        self.fields: list[CertificateFields] | None
-        try:
-            self.fields = [parse(d) for d in ders]
-            self._facts = self.fields[0].facts()
-        except MalformedDer:
-            self.fields = None
-            self._facts = _full_facts(self.x509_chain())
+        self.fields: list[CertificateFields] | None = None
+        if not full:
+            try:
+                self.fields = [parse(d) for d in ders]
+                self._facts = self.fields[0].facts()
+                return
+            except MalformedDer:
+                self.fields = None
+        self._facts = _full_facts(self.x509_chain())
 
     def x509_chain(self) -> list[Any]:
         """The chain as cryptography certificates (the public key of the leaf loaded)."""
@@ -376,6 +379,14 @@ class SignerChain:
             return certs.is_valid_at(self.x509_chain()[0], when)
         return self.fields[0].is_valid_at(when.replace(tzinfo=timezone.utc)
                                           if when.tzinfo is None else when)
+
+    def describe(self) -> dict[str, str | None]:
+        """:func:`fakemedia.cose.certs.describe` of the leaf."""
+        if self.fields is not None:
+            return self.fields[0].describe()
+        from fakemedia.cose import certs
+
+        return certs.describe(self.x509_chain()[0])
 
     def chain_problems(self, anchors: Sequence[Any], when: datetime) -> list[str]:
         """:func:`fakemedia.cose.certs.chain_problems`, without loading cryptography's X.509

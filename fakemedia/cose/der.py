@@ -104,6 +104,20 @@ def boolean(data: bytes, found: Item) -> bool:
 def oid(data: bytes, found: Item) -> str:
     """The dotted form of an OBJECT IDENTIFIER (X.690 §8.19)."""
     value = content(data, expect(found, OID, "OBJECT IDENTIFIER"))
+    known = _OIDS.get(value)
+    if known is not None:
+        return known
+    dotted = _dotted(value)
+    if len(_OIDS) < _MAX_OIDS:  # a certificate names the same few dozen OIDs over and over
+        _OIDS[value] = dotted
+    return dotted
+
+
+_OIDS: dict[bytes, str] = {}
+_MAX_OIDS = 4096
+
+
+def _dotted(value: bytes) -> str:
     if not value or value[-1] & 0x80:
         raise MalformedDer("DER OBJECT IDENTIFIER is empty or truncated")
     arcs: list[int] = []

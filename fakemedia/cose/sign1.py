@@ -276,14 +276,16 @@ def _check_crit(protected: Mapping[Any, Any]) -> None:
             raise ManifestError(f"COSE crit label {label!r} is not understood")
 
 
-def verify_sign1(sign1: Sign1, payload: bytes) -> None:
-    """Verify with the x5chain leaf; UnsupportedAlgorithm or SignatureInvalid on failure."""
+def verify_sign1(sign1: Sign1, payload: bytes, public_key: Any = None) -> None:
+    """Verify with the x5chain leaf (``public_key``: its key, when the caller has read it);
+    UnsupportedAlgorithm or SignatureInvalid on failure."""
     alg = sign1.algorithm
     if alg is None:
         raise UnsupportedAlgorithm(f"unsupported or missing COSE algorithm {sign1.alg_id!r}")
     try:
         chain = sign1.x5chain
-        public_key = certfields.leaf_public_key(chain[0]) if chain else None
+        if public_key is None and chain:
+            public_key = certfields.leaf_public_key(chain[0])
     except (ManifestError, LimitExceeded, ValueError):
         raise SignatureInvalid("signing certificate is unreadable") from None
     if public_key is None:

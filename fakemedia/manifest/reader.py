@@ -230,7 +230,7 @@ def _view(store: ManifestStore, m: Manifest, trust: TrustSettings, results: Stor
           decrypt_keys: Sequence[Any] = ()) -> ManifestView:
     """What the manifest says, read only through the hashed URIs its claim lists (never a box
     found by label alone), skipping what a later claim redacted."""
-    signer, algorithm = _signer(m)
+    signer, algorithm = _signer(m, results.signers.get(m.label))
     actions = custom = thumbnail = None
     ingredients = []
     redacted = store.redacted_uris()
@@ -294,10 +294,15 @@ def _ingredient(store: ManifestStore, m: Manifest, label: str, content: Any) -> 
                           target[0].label if target else None)
 
 
-def _signer(m: Manifest) -> tuple[dict[str, Any] | None, str | None]:
+def _signer(m: Manifest, read: tuple[sign1.Sign1, certfields.SignerChain] | None = None,
+            ) -> tuple[dict[str, Any] | None, str | None]:
+    """Who signed and with what; ``read``: the signature and chain the validation read."""
     if m.signature_bytes is None:
         return None, None
     try:
+        if read is not None:
+            cose, chain_read = read
+            return chain_read.describe(), cose.algorithm.label if cose.algorithm else None
         cose = sign1.decode_sign1(m.signature_bytes)
         alg = cose.algorithm.label if cose.algorithm else None
         chain = cose.x5chain

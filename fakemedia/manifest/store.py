@@ -431,10 +431,16 @@ def _decode_cbor(data: bytes) -> Any:
     return value
 
 
+#: Types that hold nothing further and are no simple value: skipped at once.
+_LEAVES = frozenset({str, bytes, int, float, bool, type(None)})
+
+
 def _check_simple_values(value: Any) -> None:
     stack = [value]
     while stack:
         item = stack.pop()
+        if type(item) in _LEAVES:
+            continue
         if isinstance(item, cbor2.CBORSimpleValue) or item is cbor2.undefined:
             raise ManifestError("CBOR holds a simple value C2PA does not use")
         if isinstance(item, dict):

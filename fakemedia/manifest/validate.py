@@ -103,6 +103,10 @@ class StoreResults(ValidationResults):
     #: Manifest label -> its CAWG identity assertions as validated, in claim order (only
     #: assertions whose hashed URI matched are checked); not part of the C2PA output.
     identities: dict[str, list[cawg.IdentityFinding]] = field(default_factory=dict, compare=False)
+    #: Manifest label -> its COSE_Sign1 and signing chain as read by the signature check, so
+    #: the report names the signer without reading them again; not part of the C2PA output.
+    signers: dict[str, tuple[sign1.Sign1, certfields.SignerChain]] = field(
+        default_factory=dict, compare=False)
 
 
 @dataclass
@@ -134,6 +138,7 @@ class _Context:
     #: Manifest label -> its identity findings (manifests with identity assertions only).
     identities: dict[str, list[cawg.IdentityFinding]] = field(default_factory=dict)
     signatures: SignatureOutcomes = field(default_factory=dict)
+    signers: dict[str, tuple[sign1.Sign1, certfields.SignerChain]] = field(default_factory=dict)
 
 
 #: (COSE_Sign1 bytes, claim bytes) -> what verifying the one over the other gave: a status
@@ -150,7 +155,7 @@ def validate_store(store: ManifestStore, asset: bytes | None, location: StoreLoc
     (``signatures``: see :data:`SignatureOutcomes`)."""
     ctx = _Context(store, asset, location, trust or TrustSettings(), store.redacted_uris(),
                    signatures=signatures if signatures is not None else {})
-    results = StoreResults(identities=ctx.identities)
+    results = StoreResults(identities=ctx.identities, signers=ctx.signers)
     active = store.active
     if active is None:
         results.active_manifest.add("claim.missing", None, "the store holds no manifest")
@@ -397,12 +402,14 @@ def _check_signature(ctx: _Context, m: Manifest, out: StatusList, url: str) -> N
         out.add("algorithm.unsupported", url, "signature algorithm missing or unsupported")
         return
     try:
-        signer = certfields.SignerChain(cose.x5chain)
+        # With anchors the chain is read by cryptography anyway: once, not twice.
+        signer = certfields.SignerChain(cose.x5chain, full=bool(ctx.trust.anchors))
         problems = signer.profile_problems(ctx.trust.extra_ekus)
     except Exception:  # cryptography raises several types on a damaged certificate
         out.add("signingCredential.invalid", url, "no usable signing certificate (x5chain)")
         out.add("claimSignature.mismatch", url, "signature cannot be checked without a certificate")
         return
+    ctx.signers[m.label] = (cose, signer)
     if problems:
         out.add("signingCredential.invalid", url, "; ".join(problems))
     # §15.8.2: a validated and trusted time-stamp moves the judgement to its time.
@@ -423,7 +430,7 @@ def _check_signature(ctx: _Context, m: Manifest, out: StatusList, url: str) -> N
     key = (m.signature_bytes, m.claim_bytes or b"")
     outcome = ctx.signatures.get(key)
     if outcome is None:
-        outcome = ctx.signatures[key] = _verify(cose, key[1])
+        outcome = ctx.signatures[key] = _verify(cose, key[1], signer.public_key())
     if outcome == "algorithm.unsupported":
         out.add(outcome, url, "signature algorithm not supported")
         return
@@ -438,9 +445,9 @@ def _check_signature(ctx: _Context, m: Manifest, out: StatusList, url: str) -> N
                 + ("" if stamped_at else " (no trusted time-stamp)"))
 
 
-def _verify(cose: sign1.Sign1, claim: bytes) -> str:
+def _verify(cose: sign1.Sign1, claim: bytes, public_key: Any) -> str:
     try:
-        sign1.verify_sign1(cose, claim)
+        sign1.verify_sign1(cose, claim, public_key)
     except sign1.UnsupportedAlgorithm:
         return "algorithm.unsupported"
     except FakemediaError:
