@@ -151,7 +151,8 @@ def remove_c2pa_store(data: bytes) -> tuple[bytes, int | None]:
     loc = find_c2pa_store(data)
     if loc is None:
         return data, None
-    return data[: loc.offset] + data[loc.offset + loc.length :], loc.offset
+    view = memoryview(data)
+    return b"".join((view[: loc.offset], view[loc.offset + loc.length :])), loc.offset
 
 
 def default_insert_offset(data: bytes, layout: JpegLayout | None = None) -> int:
@@ -248,6 +249,6 @@ def insert_c2pa_store(
         instance = free_instance(data, layout=layout)
     elif instance in used_instances(data, layout):
         raise ValueError(f"APP11 instance 0x{instance:04X} is already used by another JUMBF box")
-    return data[:offset] + app11_segments(jumbf, instance=instance, piece_size=piece_size) + data[
-        offset:
-    ]
+    view = memoryview(data)  # one copy of the image, not three
+    return b"".join((view[:offset], app11_segments(jumbf, instance=instance, piece_size=piece_size),
+                     view[offset:]))

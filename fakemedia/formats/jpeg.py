@@ -233,5 +233,6 @@ def check_complete(data: bytes, layout: JpegLayout | None = None) -> None:
     file anyway; we refuse to sign one, since the signature would vouch for a damaged picture.
     """
     layout = layout or parse_jpeg(data)
-    if data.find(b"\xff\xd9", layout.scan_offset) < 0:
+    # Searched from the end: EOI normally closes the file, so the scan data is not walked.
+    if data.rfind(b"\xff\xd9", layout.scan_offset) < 0:
         raise TruncatedData(f"JPEG ends at offset {len(data)} without its EOI marker (truncated?)")

@@ -127,7 +127,8 @@ def build(request: BuildRequest, existing: ManifestStore | None = None, *,
         offset = old_offset if old_offset is not None else app11.default_insert_offset(stripped)
     elif parsed[1] is not None:
         old = parsed[1]
-        stripped = request.asset[:old.offset] + request.asset[old.offset + old.length:]
+        view = memoryview(request.asset)
+        stripped = b"".join((view[:old.offset], view[old.offset + old.length:]))
         offset = old.offset
     else:
         stripped, offset = request.asset, app11.default_insert_offset(request.asset, parsed[0])
