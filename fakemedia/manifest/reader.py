@@ -21,6 +21,7 @@ from fakemedia.manifest.report import StatusList, ValidationResults
 from fakemedia.manifest.store import HashedURI, Manifest, ManifestStore, parse_store
 from fakemedia.manifest.validate import (
     SignatureOutcomes,
+    SignerSummary,
     StoreResults,
     TrustSettings,
     validate_one,
@@ -294,15 +295,13 @@ def _ingredient(store: ManifestStore, m: Manifest, label: str, content: Any) -> 
                           target[0].label if target else None)
 
 
-def _signer(m: Manifest, read: tuple[sign1.Sign1, certfields.SignerChain] | None = None,
-            ) -> tuple[dict[str, Any] | None, str | None]:
-    """Who signed and with what; ``read``: the signature and chain the validation read."""
+def _signer(m: Manifest, read: SignerSummary | None = None) -> tuple[dict[str, Any] | None, str | None]:
+    """Who signed and with what; ``read``: what the validation found (see StoreResults)."""
     if m.signature_bytes is None:
         return None, None
+    if read is not None:
+        return read
     try:
-        if read is not None:
-            cose, chain_read = read
-            return chain_read.describe(), cose.algorithm.label if cose.algorithm else None
         cose = sign1.decode_sign1(m.signature_bytes)
         alg = cose.algorithm.label if cose.algorithm else None
         chain = cose.x5chain

@@ -103,10 +103,10 @@ class StoreResults(ValidationResults):
     #: Manifest label -> its CAWG identity assertions as validated, in claim order (only
     #: assertions whose hashed URI matched are checked); not part of the C2PA output.
     identities: dict[str, list[cawg.IdentityFinding]] = field(default_factory=dict, compare=False)
-    #: Manifest label -> its COSE_Sign1 and signing chain as read by the signature check, so
-    #: the report names the signer without reading them again; not part of the C2PA output.
-    signers: dict[str, tuple[sign1.Sign1, certfields.SignerChain]] = field(
-        default_factory=dict, compare=False)
+    #: Manifest label -> (summary of the signing certificate, algorithm label) as the signature
+    #: check read them, so the report names the signer without reading the certificate again;
+    #: plain data (results cross process boundaries in batches); not part of the C2PA output.
+    signers: dict[str, SignerSummary] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -138,7 +138,7 @@ class _Context:
     #: Manifest label -> its identity findings (manifests with identity assertions only).
     identities: dict[str, list[cawg.IdentityFinding]] = field(default_factory=dict)
     signatures: SignatureOutcomes = field(default_factory=dict)
-    signers: dict[str, tuple[sign1.Sign1, certfields.SignerChain]] = field(default_factory=dict)
+    signers: dict[str, SignerSummary] = field(default_factory=dict)
 
 
 #: (COSE_Sign1 bytes, claim bytes) -> what verifying the one over the other gave: a status
@@ -146,6 +146,8 @@ class _Context:
 #: twice in one operation (annotate: its input, then its output, where the input's manifest
 #: is the parent) hands the same dict to both runs and each signature is checked once.
 SignatureOutcomes = dict[tuple[bytes, bytes], str]
+#: Who signed (:func:`fakemedia.cose.certs.describe`) and the COSE algorithm's label.
+SignerSummary = tuple[dict[str, str | None] | None, str | None]
 
 
 def validate_store(store: ManifestStore, asset: bytes | None, location: StoreLocation | None,
@@ -409,7 +411,10 @@ def _check_signature(ctx: _Context, m: Manifest, out: StatusList, url: str) -> N
         out.add("signingCredential.invalid", url, "no usable signing certificate (x5chain)")
         out.add("claimSignature.mismatch", url, "signature cannot be checked without a certificate")
         return
-    ctx.signers[m.label] = (cose, signer)
+    try:
+        ctx.signers[m.label] = (signer.describe(), cose.algorithm.label)
+    except Exception:  # a certificate cryptography reads but cannot summarise: shown as unknown
+        ctx.signers[m.label] = (None, None)
     if problems:
         out.add("signingCredential.invalid", url, "; ".join(problems))
     # §15.8.2: a validated and trusted time-stamp moves the judgement to its time.
