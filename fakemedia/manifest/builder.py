@@ -136,13 +136,16 @@ def build(request: BuildRequest, existing: ManifestStore | None = None, *,
     reserve = sign1.reserve_size(request.signer, request.timestamper)
     salts = {spec.label: os.urandom(_SALT_BYTES) for spec in request.assertions if spec.salted}
     prefix = b"".join(m.stored.to_bytes() for m in existing.manifests) if existing else b""
+    # Only the data hash changes between the sizing rounds: the other boxes are made once.
+    fixed = [_assertion_box(s, salts.get(s.label)) for s in request.assertions]
 
     def assemble(length: int, pad: int, signature: bytes | None) -> tuple[bytes, bytes]:
         hash_data = {"exclusions": [{"start": offset, "length": length}],
                      "name": "jumbf manifest", "alg": "sha256", "hash": data_hash,
                      "pad": bytes(pad)}
-        specs = [*request.assertions, AssertionSpec(labels.HASH_DATA, hash_data, salted=False)]
-        boxes = [_assertion_box(s, salts.get(s.label)) for s in specs]
+        binding = AssertionSpec(labels.HASH_DATA, hash_data, salted=False)
+        specs = [*request.assertions, binding]
+        boxes = [*fixed, _assertion_box(binding, salts.get(binding.label))]
         claim = _claim(request, specs, boxes)
         sig = signature if signature is not None else bytes(reserve)
         manifest = _superbox("c2ma", request.manifest_label, [
