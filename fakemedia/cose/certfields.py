@@ -42,6 +42,9 @@ SHORT_NAMES = {COMMON_NAME: "CN", "2.5.4.7": "L", "2.5.4.8": "ST", ORGANIZATION_
 _SIGNATURES = {ECDSA_WITH_SHA256, ECDSA_WITH_SHA384, ECDSA_WITH_SHA512, SHA256_WITH_RSA,
                SHA384_WITH_RSA, SHA512_WITH_RSA, ED25519}
 _RSA_SIGNATURES = {SHA256_WITH_RSA, SHA384_WITH_RSA, SHA512_WITH_RSA}
+RSASSA_PSS, MGF1 = "1.2.840.113549.1.1.10", "1.2.840.113549.1.1.8"
+#: SHA-2 hashes (RFC 8017 §A.2.3 / RFC 4055 §2.1) a PSS certificate signature may name.
+_SHA2 = {"2.16.840.1.101.3.4.2.1", "2.16.840.1.101.3.4.2.2", "2.16.840.1.101.3.4.2.3"}
 _NULL = (der.NULL, 0, 0)
 #: RSA moduli read here; smaller or larger ones are left to the full parser.
 _RSA_BITS = (2048, 16384)
@@ -66,6 +69,7 @@ class CertificateFields:
         "key_usage",
         "not_after",
         "not_before",
+        "pss_ok",
         "serial_number",
         "signature_oid",
         "subject",
@@ -75,6 +79,8 @@ class CertificateFields:
         self.der = der_bytes
         self.serial_number = 0
         self.signature_oid = ""
+        #: RSASSA-PSS only: one SHA-2 hash names both the digest and MGF1.
+        self.pss_ok = False
         self.issuer: Name = ()
         self.subject: Name = ()
         self.not_before = self.not_after = datetime.min
@@ -112,7 +118,7 @@ class CertificateFields:
         except ValueError:
             raise MalformedDer("public key does not load") from None
         return profile.Facts(
-            v3=True, unique_ids=False, signature_oid=self.signature_oid, pss_ok=False, key=key,
+            v3=True, unique_ids=False, signature_oid=self.signature_oid, pss_ok=self.pss_ok, key=key,
             self_issued=self.issuer == self.subject,
             extensions=profile.Extensions(self.ca, self.has_aki, self.key_usage, self.ekus,
                                           self.critical))
@@ -159,7 +165,7 @@ def parse(data: bytes) -> CertificateFields:
         raise MalformedDer("negative serial number")
     if der.content(data, tbs[2]) != der.content(data, outer_alg) or tbs[2][0] != outer_alg[0]:
         raise MalformedDer("inner and outer signature algorithms differ")
-    fields.signature_oid = _signature_algorithm(data, tbs[2])
+    fields.signature_oid, fields.pss_ok = _signature_algorithm(data, tbs[2])
     fields.issuer = _name(data, tbs[3])
     validity = der.children(data, der.expect(tbs[4], der.SEQUENCE, "validity"))
     if len(validity) != 2:
@@ -181,14 +187,46 @@ def _algorithm(data: bytes, found: der.Item) -> tuple[str, der.Item | None]:
     return der.oid(data, parts[0]), parts[1] if len(parts) == 2 else None
 
 
-def _signature_algorithm(data: bytes, found: der.Item) -> str:
+def _signature_algorithm(data: bytes, found: der.Item) -> tuple[str, bool]:
+    """The algorithm's OID, and for RSASSA-PSS whether digest and MGF1 share one SHA-2 hash."""
     name, params = _algorithm(data, found)
+    if name == RSASSA_PSS and params is not None:
+        return name, _pss_parameters(data, params)
     if name not in _SIGNATURES:
         raise MalformedDer(f"signature algorithm {name} is not read here")
     # RFC 5758 §3.2 / RFC 8410 §3: no parameters; RFC 4055 §5: NULL (or absent) for RSA.
     if params is not None and not (name in _RSA_SIGNATURES and params[0] == der.NULL
                                    and params[1] == params[2]):
         raise MalformedDer("signature algorithm parameters are not the ones allowed")
+    return name, False
+
+
+def _pss_parameters(data: bytes, found: der.Item) -> bool:
+    """RSASSA-PSS-params (RFC 4055 §3.1) with the hash and MGF1 given explicitly (their SHA-1
+    defaults, a trailerField or an encoded default salt length are left to the full parser)."""
+    parts = der.children(data, der.expect(found, der.SEQUENCE, "RSASSA-PSS-params"))
+    tags = [p[0] for p in parts]
+    if tags not in ([0xA0, 0xA1], [0xA0, 0xA1, 0xA2]):
+        raise MalformedDer("RSASSA-PSS parameters not read here")
+    inner = [der.children(data, p) for p in parts]
+    if any(len(i) != 1 for i in inner):
+        raise MalformedDer("RSASSA-PSS parameter does not hold one item")
+    digest = _sha2(data, inner[0][0])
+    mgf, mgf_params = _algorithm(data, inner[1][0])
+    if mgf != MGF1 or mgf_params is None:
+        raise MalformedDer("RSASSA-PSS mask generation is not MGF1 with a hash")
+    mgf_digest = _sha2(data, mgf_params)
+    if len(inner) == 3:
+        salt = der.integer(data, inner[2][0])
+        if salt == 20 or not 0 <= salt < 1 << 31:  # 20 is the default: DER never encodes it
+            raise MalformedDer("RSASSA-PSS salt length not read here")
+    return digest == mgf_digest
+
+
+def _sha2(data: bytes, found: der.Item) -> str:
+    name, params = _algorithm(data, found)
+    if name not in _SHA2 or (params is not None and (params[0] != der.NULL or params[1] != params[2])):
+        raise MalformedDer("hash algorithm not read here")
     return name
 
 
@@ -220,8 +258,11 @@ def _public_key_info(data: bytes, found: der.Item, fields: CertificateFields) ->
     elif kind == ED25519 and params is None:
         if len(key) != 32:
             raise MalformedDer("Ed25519 key is not 32 bytes")
-    elif kind == RSA_ENCRYPTION and params is not None and params[0] == der.NULL \
-            and params[1] == params[2]:
+    elif kind in (RSA_ENCRYPTION, RSASSA_PSS) and params is not None:
+        if kind == RSA_ENCRYPTION and not (params[0] == der.NULL and params[1] == params[2]):
+            raise MalformedDer("rsaEncryption parameters are not NULL")
+        if kind == RSASSA_PSS:  # an RSA key restricted to PSS (RFC 4055 §1.2), loaded as RSA
+            _pss_parameters(data, params)
         modulus, exponent = _rsa_numbers(key)
         if not _RSA_BITS[0] <= modulus.bit_length() <= _RSA_BITS[1] or not 3 <= exponent < modulus \
                 or not exponent & 1 or not modulus & 1:

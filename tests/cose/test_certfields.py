@@ -4,12 +4,13 @@ answers, it answers as cryptography does (generated certificates, and mutations 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from hypothesis import HealthCheck, event, given, settings
@@ -93,6 +94,11 @@ def certificates(draw: Any) -> bytes:
             draw(st.booleans()))
     digest = None if isinstance(issuer_key, ed25519.Ed25519PrivateKey) else \
         _HASHES[draw(st.sampled_from(sorted(_HASHES)))]
+    if isinstance(issuer_key, rsa.RSAPrivateKey) and draw(st.booleans()):  # RSASSA-PSS
+        mgf_hash = _HASHES[draw(st.sampled_from(sorted(_HASHES)))]
+        salt = draw(st.sampled_from([padding.PSS.DIGEST_LENGTH, 0, 20, 32, 48]))
+        pss = padding.PSS(mgf=padding.MGF1(mgf_hash), salt_length=salt)
+        return builder.sign(issuer_key, digest, rsa_padding=pss).public_bytes(Encoding.DER)
     return builder.sign(issuer_key, digest).public_bytes(Encoding.DER)
 
 
@@ -209,3 +215,50 @@ def test_first_pem_block() -> None:
         certfields.first_pem(b"-----BEGIN CERTIFICATE-----\nno end")
     with pytest.raises(MalformedDer):
         certfields.first_pem(b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n")
+
+
+@pytest.mark.parametrize(("mgf_hash", "salt", "light"), [
+    (hashes.SHA256(), padding.PSS.DIGEST_LENGTH, True),  # the c2pa-rs test PKI's form
+    (hashes.SHA384(), padding.PSS.DIGEST_LENGTH, True),  # digest and MGF1 differ: a problem
+    (hashes.SHA256(), 20, True),  # the default salt length, left out of the encoding
+])
+def test_pss_signed_certificates(mgf_hash: Any, salt: Any, light: bool) -> None:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pss")])
+    key = KEYS["p256"]
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(3)
+            .not_valid_before(datetime(2020, 1, 1)).not_valid_after(datetime(2030, 1, 1))
+            .sign(KEYS["rsa2048"], hashes.SHA256(),
+                  rsa_padding=padding.PSS(mgf=padding.MGF1(mgf_hash), salt_length=salt)))
+    data = cert.public_bytes(Encoding.DER)
+    assert _same_as_cryptography(data) is light
+    problems = certfields.SignerChain([data]).profile_problems()
+    assert problems == certs.profile_problems(cert)
+    pss_problem = "RSASSA-PSS certificate signature must use one SHA-2 hash for both digest and MGF1"
+    assert (pss_problem in problems) is (type(mgf_hash) is not hashes.SHA256)
+
+
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
+
+
+@pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared fixtures not present")
+def test_reference_signers_read_alike() -> None:
+    """Every signing certificate of the reference files (ECDSA, Ed25519, RSA and RSASSA-PSS
+    keys, PSS-signed) that the light reader reads, it reads as cryptography does."""
+    from fakemedia import api
+    from fakemedia.cose import sign1
+    from fakemedia.errors import FakemediaError
+
+    read = 0
+    for path in sorted(FIXTURES.rglob("*.jpg")):
+        try:
+            store = api.open_asset(path).store
+        except FakemediaError:
+            continue
+        for m in store.manifests if store else []:
+            try:
+                chain = sign1.decode_sign1(m.signature_bytes or b"").x5chain
+            except FakemediaError:
+                continue
+            read += sum(_same_as_cryptography(d) for d in chain)
+    assert read >= 50  # most of them: the reference SDK's test PKI is in the subset
