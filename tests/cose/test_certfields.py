@@ -11,7 +11,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -36,6 +36,7 @@ _EKUS = [ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.TIME_STAMPING
          ExtendedKeyUsageOID.CODE_SIGNING, certs.C2PA_CLAIM_SIGNING, certs.DOCUMENT_SIGNING]
 _KU = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
        "key_agreement", "key_cert_sign", "crl_sign")
+_SPKI = PublicFormat.SubjectPublicKeyInfo
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12)
 
 
@@ -124,9 +125,6 @@ def _same_as_cryptography(data: bytes) -> bool:
     return True
 
 
-from cryptography.hazmat.primitives.serialization import PublicFormat  # noqa: E402
-
-_SPKI = PublicFormat.SubjectPublicKeyInfo
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
