@@ -65,10 +65,16 @@ __all__ = [
     "load_decrypt_key",
     "load_definition",
     "manifest_thumbnails",
+    "needs_recovery",
     "open_asset",
+    "open_repository",
     "parse_asset",
     "preload_detector",
     "read_source",
+    "reattach",
+    "recover_asset",
+    "repository_add",
+    "stored_manifest_state",
     "strip",
     "strip_manifest",
     "thumbnail_options",
@@ -242,6 +248,104 @@ def history(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = N
     """The provenance chain (oldest first) and tree of an asset, each link validated."""
     return verify(source, trust_anchors=trust_anchors, now=now, decrypt_keys=decrypt_keys,
                   trust=trust).history()
+
+
+# --- durable credentials ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecoveryResult:
+    """A soft-binding look-up of an image (see :mod:`fakemedia.softbinding.recovery`).
+
+    ``recovery``: the state (recovered, conflict, invalid, not-found), method, distances and the
+    stored manifest's validation. ``report``: for a found manifest, the report of the image with
+    that store re-attached (what the manifest says; its hard binding is judged against these
+    bytes, so a re-encoded copy shows the mismatch it should). ``repository``: where it looked.
+    """
+
+    recovery: Any
+    report: VerificationReport | None
+    repository: str
+
+    @property
+    def state(self) -> str:
+        return str(self.recovery.state)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.recovery.to_dict(), "repository": self.repository}
+
+
+def needs_recovery(report: VerificationReport) -> bool:
+    """Whether an image's pixels should be looked up: it embeds no manifest, or the embedded
+    one fails its hard binding (a re-encoded copy that kept its metadata)."""
+    from fakemedia.manifest.labels import HARD_BINDING_FAILURES
+
+    if not report.manifest_found:
+        return not report.remote_url
+    return bool(set(report.failures()) & HARD_BINDING_FAILURES)
+
+
+def recover_asset(asset: Asset, repository: str | os.PathLike, trust: TrustSettings | None = None,
+                  *, watermark: bool = True) -> RecoveryResult:
+    """Look ``asset``'s pixels up in ``repository`` (which must exist); its own store is
+    ignored. ``watermark`` False reads the fingerprint only (no onnxruntime)."""
+    from fakemedia.softbinding import recovery
+    from fakemedia.softbinding.repository import Repository
+
+    with Repository(Path(repository), create=False) as repo:
+        try:
+            found = recovery.recover(asset.data, repo, trust=trust, watermark=watermark)
+        except InputImageError as exc:  # a verdict on the file is still due: nothing found
+            found = recovery.Recovery("not-found", f"its pixels cannot be looked up ({exc})")
+    report = None
+    if found.store is not None and found.state in ("recovered", "conflict"):
+        report = read_report(recovery.reattach(asset.data, found.store), trust, asset.name)
+    return RecoveryResult(found, report, str(repository))
+
+
+def reattach(data: bytes, store: bytes) -> bytes:
+    """JPEG ``data`` with manifest ``store`` embedded in place of any it carries (where the
+    store's hard binding expects it, when that is a segment boundary of ``data``)."""
+    from fakemedia.softbinding import recovery
+
+    return recovery.reattach(data, store)
+
+
+def stored_manifest_state(store: bytes, trust: TrustSettings | None = None) -> tuple[str, list[str]]:
+    """The state and failure codes of a manifest store validated on its own (no asset)."""
+    from fakemedia.manifest.store import parse_store
+    from fakemedia.manifest.validate import validate_store
+
+    results = validate_store(parse_store(store), None, None, trust)
+    return str(results.state), sorted(set(results.failures()))
+
+
+def open_repository(path: str | os.PathLike, *, create: bool = False) -> Any:
+    """A :class:`~fakemedia.softbinding.repository.Repository` (a context manager)."""
+    from fakemedia.softbinding.repository import Repository
+
+    return Repository(Path(path), create=create)
+
+
+def repository_add(repository: Any, source: Source, *, trust: TrustSettings | None = None) -> Any:
+    """Keep the manifest store of a signed JPEG (or a ``.c2pa`` store file) in ``repository``,
+    after checking that it validates; returns the stored entry."""
+    data, name = read_source(source)
+    if data[:2] == b"\xff\xd8":
+        asset = parse_asset(data, name)
+        if asset.location is None:
+            raise ManifestNotFound(f"{name or 'input'}: no C2PA manifest to keep")
+        store, report = asset.location.jumbf, verify_asset(asset, trust)
+    else:
+        store, report = data, None
+        state, failures = stored_manifest_state(store, trust)
+        if state == "Invalid":
+            raise ManifestError(f"{name or 'input'}: the manifest store does not validate "
+                                f"({', '.join(failures)})")
+    if report is not None and report.state == "Invalid":
+        raise ManifestError(f"{name or 'input'}: its manifest does not validate "
+                            f"({', '.join(report.failures()[:3])}); a repository keeps sound ones")
+    return repository.add(store, title=name)
 
 
 def manifest_thumbnails(asset: Asset) -> dict[str, tuple[str, bytes]]:
@@ -496,6 +600,11 @@ class AnnotateOptions:
     #: XMP reference, C2PA 2.1 §11.3; the store is written beside it to upload).
     sidecar: bool = False
     remote_url: str | None = None
+    #: Durable credentials: a manifest repository (SQLite file) that keeps the signed store and
+    #: its soft bindings (a fingerprint always, a watermark with ``watermark``); an image
+    #: without a sound manifest is first looked up there for a parent.
+    repository: str | None = None
+    watermark: bool = False
 
 
 @dataclass(frozen=True)
@@ -517,6 +626,8 @@ class Signed:
     warnings: tuple[str, ...] = ()
     #: The manifest store when it is kept outside the image (sidecar or remote), else None.
     store: bytes | None = None
+    #: What was done for durable credentials (a :class:`~fakemedia.softbinding.signing.Durability`).
+    durability: Any = None
 
     @property
     def parent_invalid(self) -> bool:
@@ -532,12 +643,25 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
     beside the declared values (which win where both are set); ``detection`` reuses a result of
     :func:`detect_bytes`. The output is verified against ``trust`` before it is returned.
     """
-    from fakemedia import detection as mapping
-    from fakemedia.manifest import builder, compose, redact
     from fakemedia.manifest.validate import TrustSettings
 
     options = options or AnnotateOptions()
     trust = trust or TrustSettings()
+    if not (options.repository or options.watermark):
+        return _annotate(asset, annotation, signer, options, detection, trust, None)
+    from fakemedia.softbinding import signing
+
+    signing.check_request(options.repository, options.watermark)
+    assert options.repository is not None
+    with signing.DurableSigning(options.repository, watermark=options.watermark) as durable:
+        return _annotate(asset, annotation, signer, options, detection, trust, durable)
+
+
+def _annotate(asset: Asset, annotation: Annotation | Mapping[str, Any] | None, signer: Signer,
+              options: AnnotateOptions, detection: Any, trust: TrustSettings, durable: Any) -> Signed:
+    from fakemedia import detection as mapping
+    from fakemedia.manifest import builder, compose, redact
+
     signatures: dict[tuple[bytes, bytes], str] = {}  # checked once: the input's, then the output's
     declared = _as_annotation(annotation)
     definition = options.definition
@@ -578,11 +702,22 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
 
         results = validate_store(store, asset.data, asset.location, trust, signatures=signatures)
         parent_state, parent_failures = results.state, tuple(results.failures())
+        found = _recovered_parent(durable, asset.data, trust, store, set(parent_failures))
+        if found is not None:  # the same manifest, for these pixels re-encoded
+            store, parent_state, parent_failures = found.store, found.recovery.validation.state, ()
         if redactions:
             store = redact.redact_store(store, redactions)
         active = store.active
         assert active is not None
-        parent = builder.ingredient_assertion(builder.ParentInfo(active, results.to_dict(), title))
+        parent = builder.ingredient_assertion(builder.ParentInfo(
+            active, found.validation_results if found else results.to_dict(), title,
+            found.algorithms if found else ()))
+    elif durable is not None and asset.external is None:
+        found = durable.recover_parent(asset.data, trust)
+        if found is not None and found.store.active is not None:
+            store, parent_state = found.store, found.recovery.validation.state
+            parent = builder.ingredient_assertion(builder.ParentInfo(
+                found.store.active, found.validation_results, title, found.algorithms))
     sealed = None
     if options.restrict:
         from fakemedia.manifest import restricted  # encryption only when something is restricted
@@ -598,11 +733,24 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
     uris = [r.uri for r in redactions]
     made = _file_ingredients(options, has_parent=parent is not None, trust=trust)
     warnings += [w for m in made for w in m.warnings]
+    data, parsed = asset.data, (asset.layout, asset.location)
+    extra_actions = list(definition.actions) if definition else []
+    extra: list[Any] = []
+    if durable is not None:  # the mark goes into the pixels before the hard binding hashes them
+        from fakemedia.manifest import soft_binding
+
+        bound = durable.bind(asset.data)
+        if bound.jpeg is not asset.data:
+            data = bound.jpeg
+            parsed = (jpeg.parse_jpeg(data), None)
+        extra = soft_binding.assertion_specs(bound.bindings)
+        if bound.watermarked:
+            extra_actions.insert(0, soft_binding.watermarked_action())
     claim_thumb = None
     if options.thumbnails is not None and options.thumbnails.enabled:
         from fakemedia.manifest import thumbnail
 
-        picture = asset.data
+        picture = data
         if definition is not None and definition.thumbnail is not None:
             picture = read_source(definition.thumbnail)[0]
         try:
@@ -611,18 +759,17 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
             # The manifest binds the bytes, not the pixels: a file Pillow cannot draw is still
             # signed, without a thumbnail, and the user is told.
             warnings.append(f"no thumbnail: {exc}")
-    extra: list[Any] = []
     if definition is not None:
         from fakemedia.manifest.definition import assertion_specs
 
-        extra = assertion_specs(definition)
+        extra += assertion_specs(definition)
     composition = compose.compose(recorded, agent={"name": "fakemedia", "version": __version__},
                                   parent=parent, title=title, when=options.when, acted=acted,
                                   redacted=uris, redaction_reason=options.redaction_reason,
                                   sealed=sealed, ingredients=made, thumbnail=claim_thumb,
-                                  extra_actions=definition.actions if definition else (), extra=extra)
+                                  extra_actions=extra_actions, extra=extra)
     generator = definition.generator if definition else None
-    request = builder.BuildRequest(asset.data, composition.assertions, signer, title=title,
+    request = builder.BuildRequest(data, composition.assertions, signer, title=title,
                                    generator_version=__version__, compress=options.compress,
                                    redacted_assertions=uris, timestamper=_timestamper(options),
                                    generator=(generator.name, generator.version) if generator else None)
@@ -632,17 +779,36 @@ def annotate_asset(asset: Asset, annotation: Annotation | Mapping[str, Any] | No
         store = carried_store(store, made)
     from fakemedia.manifest.external import plan_reference
 
-    plan = plan_reference(asset.data, options.remote_url, layout=asset.layout)
+    plan = plan_reference(data, options.remote_url, layout=parsed[0])
     warnings += plan.warnings
     if options.sidecar or options.remote_url:
         built = builder.build_external(request, store, remote_url=options.remote_url)
         report = _check_output(built.asset, trust, asset.name, built.store)
+        kept = durable.record(built.store, title) if durable is not None else None
         return Signed(built.asset, report, parent_state, parent_failures, detection, note,
-                      tuple(uris), tuple(warnings), built.store)
-    signed = builder.build(request, store, parsed=(asset.layout, asset.location))
+                      tuple(uris), tuple(warnings), built.store, kept)
+    signed = builder.build(request, store, parsed=parsed)
     report = _check_output(signed, trust, asset.name, signatures=signatures)
+    kept = None
+    if durable is not None:
+        location = app11.find_c2pa_store(signed)
+        assert location is not None
+        kept = durable.record(location.jumbf, title)
     return Signed(signed, report, parent_state, parent_failures, detection, note, tuple(uris),
-                  tuple(warnings))
+                  tuple(warnings), durability=kept)
+
+
+def _recovered_parent(durable: Any, data: bytes, trust: TrustSettings, store: ManifestStore,
+                      failures: set[str]) -> Any:
+    """The embedded manifest recovered through soft bindings when only its hard binding fails
+    (a re-encoded copy that kept its metadata); None otherwise or without a repository."""
+    if durable is None or store.active is None:
+        return None
+    from fakemedia.manifest.labels import HARD_BINDING_FAILURES
+
+    if not failures & HARD_BINDING_FAILURES:
+        return None
+    return durable.recover_parent(data, trust, embedded_label=store.active.label)
 
 
 def load_definition(path: str | os.PathLike) -> ManifestDefinition:

@@ -104,6 +104,11 @@ class BatchResult:
     detection_note: str | None = None
     redacted: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: annotate --repo: the repository entry and soft bindings made (Durability.to_dict()).
+    durable: dict[str, Any] | None = None
+    #: verify with a repository: the soft-binding look-up (an api.RecoveryResult), made when
+    #: the image embeds no sound manifest.
+    recovery: Any = None
 
     @property
     def ok(self) -> bool:
@@ -200,6 +205,8 @@ class VerifyJob:
     #: A manifest store file to validate the images against (else each one's .c2pa sidecar,
     #: when it embeds none).
     manifest_file: str | None = None
+    #: A manifest repository to look the pixels up in when no sound manifest is embedded.
+    repository: str | None = None
 
 
 @functools.lru_cache(maxsize=8)
@@ -249,7 +256,7 @@ def annotate_item(job: AnnotateJob, item: Item) -> BatchResult:
         return BatchResult(item.index, item.name or asset.name, output=signed.data, report=signed.report,
                            seconds=time.perf_counter() - start, parent_state=signed.parent_state,
                            detection_note=signed.detection_note, redacted=signed.redacted,
-                           warnings=signed.warnings)
+                           warnings=signed.warnings, durable=_durable(signed))
     except Exception as exc:  # one bad item never stops the batch
         message, code = failure(exc)
         return BatchResult(item.index, item.name, error=message, exit_code=code,
@@ -275,7 +282,11 @@ def annotate_file(job: AnnotateJob, task: FileTask) -> BatchResult:
     return BatchResult(0, str(src), report=signed.report, seconds=time.perf_counter() - start,
                        written=str(target), parent_state=signed.parent_state, detection=summary,
                        detection_note=signed.detection_note, redacted=signed.redacted,
-                           warnings=signed.warnings)
+                       warnings=signed.warnings, durable=_durable(signed))
+
+
+def _durable(signed: api.Signed) -> dict[str, Any] | None:
+    return signed.durability.to_dict() if signed.durability is not None else None
 
 
 def annotate_file_item(job: AnnotateJob, task: FileTask) -> BatchResult:
@@ -301,8 +312,11 @@ def verify_one(job: VerifyJob, item: Item) -> BatchResult:
     keys = [*job.loaded_keys, *_keys(job.decrypt_keys)]
     report = api.verify_asset(asset, trust, decrypt_keys=keys,
                               time_requested=job.now is not None)
+    found = None
+    if job.repository is not None and api.needs_recovery(report):
+        found = api.recover_asset(asset, job.repository, trust)
     return BatchResult(item.index, item.name or asset.name, report=report,
-                       seconds=time.perf_counter() - start)
+                       seconds=time.perf_counter() - start, recovery=found)
 
 
 def verify_item(job: VerifyJob, item: Item) -> BatchResult:
@@ -509,6 +523,24 @@ class JsonlLog:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def annotate_log_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON-lines entry of one annotated file, from its printed record."""
+    found = record.get("detection") or {}
+    return log_record(str(record["input"]), output=record.get("output"), error=record.get("error"),
+                      exit_code=record.get("exit_code", 0), state=record.get("state"),
+                      manifest=record.get("manifest"), probability=found.get("probability"),
+                      seconds=record.get("seconds", 0.0), parent_state=record.get("parent_state"))
+
+
+def heatmap_paths(images: Sequence[Path], heatmap: Path | None) -> dict[Path, Path]:
+    """Where each image's heat map goes: ``heatmap`` itself for one, numbered for several."""
+    if heatmap is None:
+        return {}
+    if len(images) == 1:
+        return {images[0]: heatmap}
+    return {src: heatmap.with_name(f"{heatmap.stem}-{i}{heatmap.suffix}") for i, src in enumerate(images, 1)}
 
 
 def log_record(input: str, *, output: str | None = None, error: str | None = None,

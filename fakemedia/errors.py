@@ -22,6 +22,8 @@ EXIT_SIGNING = 5
 EXIT_DETECTOR = 6
 EXIT_PARTIAL = 7
 EXIT_PARENT_INVALID = 8
+EXIT_RECOVERED = 9
+EXIT_CONFLICT = 10
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
@@ -37,6 +39,10 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_DETECTOR, "detector problem (model missing, foreign or corrupt)"),
     (EXIT_PARTIAL, "batch: some files failed, the others were processed"),
     (EXIT_PARENT_INVALID, "annotate: written and sound, but the manifest it continues is Invalid"),
+    (EXIT_RECOVERED, "verify --repo: no sound embedded manifest, but one was recovered via soft "
+                     "binding from the repository (never Valid: its hard binding is the original's)"),
+    (EXIT_CONFLICT, "verify/recover --repo: the watermark names a manifest whose fingerprint does "
+                    "not match the image (a conflict, not a recovery)"),
     (EXIT_INTERNAL, "internal error (a bug: please report it, rerun with -v)"),
     (EXIT_INTERRUPTED, "interrupted"),
 )
@@ -180,6 +186,18 @@ class WeightsMismatch(DetectorError):
 
 class WatermarkUnavailable(DetectorError):
     """The watermark model cannot run: onnxruntime is not installed (the ``watermark`` extra)."""
+
+
+class Recovered(FakemediaError):
+    """No sound manifest is embedded, but one was recovered through a soft binding."""
+
+    exit_code = EXIT_RECOVERED
+
+
+class RecoveryConflict(FakemediaError):
+    """A soft-binding look-up found contradicting evidence (watermark vs fingerprint)."""
+
+    exit_code = EXIT_CONFLICT
 
 
 class RepositoryError(FakemediaError):

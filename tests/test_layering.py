@@ -177,7 +177,8 @@ def test_cli_imports_only_api_batch_present_errors_and_vocabulary() -> None:
 
 def test_cli_is_click_only_and_small() -> None:
     lines = sum(len(f.read_text(encoding="utf-8").splitlines()) for f in _files("cli"))
-    assert lines <= 2100, lines  # the aim is about 1,500; the authoring options took ~230
+    # The aim is about 1,500; the authoring options took ~230, recover and repo ~180.
+    assert lines <= 2300, lines
     third_party = {name.split(".")[0] for f in _files("cli") for name in _imports(f)} \
         - set(sys.stdlib_module_names) - {"fakemedia", "click", "__future__"}
     assert not third_party, third_party

@@ -112,6 +112,8 @@ def _verify(path: Path, anchors: list[bytes], as_json: bool) -> int:
         if path.name not in str(exc):
             exc.args = (f"{path}: {exc}", *exc.args[1:])
         raise
+    if os.environ.get("FAKEMEDIA_REPO") and api.needs_recovery(report):
+        raise _FallBack  # the pixels are to be looked up: the click command does that
     if as_json:
         import json
 

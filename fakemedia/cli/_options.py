@@ -22,6 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 ENV_PASSPHRASE = "FAKEMEDIA_KEY_PASSPHRASE"
 ENV_DECRYPT_PASSPHRASE = "FAKEMEDIA_DECRYPT_PASSPHRASE"
 ENV_TRUST_ANCHORS = "FAKEMEDIA_TRUST_ANCHORS"
+ENV_REPO = "FAKEMEDIA_REPO"
 ANCHORS_FILE = "trust-anchors.pem"
 #: Bigger than any key file: a recipient or decryption key is read up to this many bytes.
 MAX_KEY_FILE_BYTES = 1024 * 1024
@@ -46,6 +47,14 @@ def on_terminal() -> bool:
 
 def _prompt(label: str) -> bytes:
     return str(click.prompt(f"Passphrase for {label}", hide_input=True, err=True)).encode()
+
+
+def repo_option(func: F) -> F:
+    """``--repo DB``: the manifest repository of durable credentials (soft bindings)."""
+    return click.option("--repo", "repo", metavar="DB", envvar=ENV_REPO,
+                        type=click.Path(dir_okay=False, path_type=Path),
+                        help=f"Manifest repository (an SQLite file) that keeps signed manifests "
+                             f"and their soft bindings (default: ${ENV_REPO}).")(func)
 
 
 # --- trust -----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from fakemedia.cli._options import (
     raise_if_failed,
     read_key_file,
     read_trust_anchors,
+    repo_option,
     resolve_identity,
     single,
     trust_anchors_option,
@@ -311,6 +312,11 @@ def plan_outputs(inputs: Sequence[Input], output: Path | None, in_place: bool) -
 @click.option("--tsa-url", "tsa_url", metavar="URL",
               help="RFC 3161 time-stamp authority: the signature stays verifiable after the "
                    "certificate expires (default: the identity's tsa_url, if any).")
+@repo_option
+@click.option("--watermark", is_flag=True,
+              help="Durable credentials: hide a repository key in the pixels (an invisible "
+                   "watermark, before signing) and keep the manifest in --repo, so a stripped "
+                   "copy finds it again. --repo alone keeps a fingerprint only.")
 @trust_anchors_option
 @batch_options
 @json_option
@@ -322,7 +328,7 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
                  detect: bool | None, model_path: Path | None, heatmap: Path | None,
                  trust_anchors: tuple[Path, ...], recursive: bool, jobs: int, log_path: Path | None,
                  as_json: bool, tsa_url: str | None = None, cluster: str | None = None,
-                 **fields: Any) -> None:
+                 repo: Path | None = None, watermark: bool = False, **fields: Any) -> None:
     """Sign an annotation into JPEG images as a C2PA manifest.
 
     An existing manifest becomes the parent of the new one, so the history is kept. The input
@@ -330,6 +336,7 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     local, untrusted test identity is created on first use (see 'fakemedia keys').
     """
     from fakemedia import api, batch
+    from fakemedia.present import json as documents
     from fakemedia.present import text
 
     authoring = {key: fields.pop(key) for key in AUTHORING_KEYS}
@@ -343,6 +350,9 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
         raise click.UsageError("--model is only used with detection; drop --no-detect")
     if heatmap is not None and detect is False:
         raise click.UsageError("--heatmap needs detection; drop --no-detect")
+    if watermark and repo is None:
+        raise click.UsageError("--watermark needs --repo DB (or FAKEMEDIA_REPO): the repository "
+                               "holds the key the watermark carries")
     signer = external_signer(authoring, identity)
     directory, passphrase = resolve_identity(identity) if signer is None else (None, None)
     if signer is None and directory is not None:
@@ -352,7 +362,8 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
                                   **annotate_options(authoring),
                                   detect=True if model_path is not None and detect is None else detect,
                                   model_path=str(model_path) if model_path else None,
-                                  tsa_url=tsa_url or (api.identity_tsa_url(directory) if directory else None))
+                                  tsa_url=tsa_url or (api.identity_tsa_url(directory) if directory else None),
+                                  repository=str(repo) if repo else None, watermark=watermark)
     # A cluster run resumes: it skips outputs that are sound signed copies of their input and
     # reports any other existing file as an item error, so it never overwrites either.
     if not in_place and not cluster:
@@ -362,7 +373,7 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
         raise click.UsageError("--heatmap needs detection: add --detect (a --type turns it off)")
     # Said once, with the first file signed: a failing input keeps its one-line error.
     unnoted = detecting and options.detect is None and not api.detector_available()
-    maps = _heatmap_paths(paths, heatmap)
+    maps = batch.heatmap_paths(paths, heatmap)
     tasks = [batch.FileTask(str(p), str(t), str(maps[p]) if p in maps else None, in_place)
              for p, t in zip(paths, targets, strict=True)]
     # Workers load the signer from the identity itself: key objects are not sent to them, so
@@ -389,12 +400,12 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
         for result in outcomes:
             for message in result.warnings:
                 warn(f"{result.source}: {message}")
-            record = _outcome(result, annotation, restricted, detecting)
+            record = documents.annotate_record(result, annotation.to_dict(), restricted, detecting)
             if unnoted and "error" not in record:
                 warn("the detector stack is not installed: signing without detection "
                      "(pip install 'fakemedia[detect]')")
                 unnoted = False
-            log.write(_log_record(record))
+            log.write(batch.annotate_log_record(record))
             results.append(record)
             step()
     if single(images, inputs) and not cluster:
@@ -419,51 +430,3 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     if invalid:
         raise ParentInvalid(f"{len(invalid)} of {len(tasks)} files continue a manifest that does not "
                             "validate (written; recorded in their ingredients)")
-
-
-def _outcome(result: Any, annotation: Annotation, restricted: Sequence[str],
-             detecting: bool) -> dict[str, Any]:
-    """What is printed and logged for one file."""
-    if result.error is not None:
-        return {"input": result.source, "error": result.error, "exit_code": result.exit_code,
-                "seconds": result.seconds}
-    report = result.report
-    active = report.manifest(report.active_manifest)
-    recorded = active.annotation if active else {}
-    found = result.detection
-    out: dict[str, Any] = {
-        "input": result.source, "output": result.written, "manifest": report.active_manifest,
-        "annotation": _public(annotation.to_dict(), restricted), "detection": found}
-    if detecting and found is None:
-        out["detection_note"] = result.detection_note or "not run"
-    out.update({
-        "recorded": {k: ("(restricted)" if k in restricted else recorded.get(k))
-                     for k in ("probability", "regions")},
-        "signer": active.signer if active else None,
-        "restricted": active.annotation.get("restricted") if active else None,
-        "redacted": list(result.redacted), "state": report.state, "failures": report.failures(),
-        "parent_state": result.parent_state, "seconds": result.seconds})
-    return out
-
-
-def _log_record(result: dict[str, Any]) -> dict[str, Any]:
-    from fakemedia import batch
-
-    found = result.get("detection") or {}
-    return batch.log_record(str(result["input"]), output=result.get("output"), error=result.get("error"),
-                      exit_code=result.get("exit_code", 0), state=result.get("state"),
-                      manifest=result.get("manifest"), probability=found.get("probability"),
-                      seconds=result.get("seconds", 0.0), parent_state=result.get("parent_state"))
-
-
-def _heatmap_paths(images: Sequence[Path], heatmap: Path | None) -> dict[Path, Path]:
-    if heatmap is None:
-        return {}
-    if len(images) == 1:
-        return {images[0]: heatmap}
-    return {src: heatmap.with_name(f"{heatmap.stem}-{i}{heatmap.suffix}") for i, src in enumerate(images, 1)}
-
-
-def _public(annotation: dict[str, Any], restricted: Sequence[str]) -> dict[str, Any]:
-    """The annotation as echoed on stdout: restricted values stay out of logs."""
-    return {k: ("(restricted)" if k in restricted else v) for k, v in annotation.items()}

@@ -30,6 +30,7 @@ Environment:
   FAKEMEDIA_KEY_PASSPHRASE      passphrase of an encrypted signing key
   FAKEMEDIA_DECRYPT_PASSPHRASE  passphrase of an encrypted --decrypt-key recipient key
   FAKEMEDIA_TRUST_ANCHORS       PEM file of trusted roots used when --trust-anchors is absent
+  FAKEMEDIA_REPO                manifest repository used when --repo is absent
 """
 
 
@@ -59,6 +60,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "strip": ("fakemedia.cli.schema", "strip_cmd"),
     "trust": ("fakemedia.cli.trust", "trust_group"),
     "serve": ("fakemedia.cli.serve", "serve_cmd"),
+    "recover": ("fakemedia.cli.repo", "recover_cmd"),
+    "repo": ("fakemedia.cli.repo", "repo_group"),
 }
 class FakemediaGroup(click.Group):
     """A click group whose subcommands share one error handler and load lazily.

@@ -24,6 +24,7 @@ from fakemedia.cli._options import (
     naming,
     progress,
     raise_if_failed,
+    repo_option,
     single,
     trust_anchors_option,
     trust_extra_options,
@@ -31,7 +32,7 @@ from fakemedia.cli._options import (
 )
 from fakemedia.errors import FakemediaError
 
-_VERIFY_CODES = (0, 1, 2, 3, 4, 5, 7)
+_VERIFY_CODES = (0, 1, 2, 3, 4, 5, 7, 9, 10)
 _VERIFY_NOTE = """\b
 4: a remote manifest is reported but never fetched. 5: a --decrypt-key cannot be loaded (wrong
 passphrase, not a recipient key); whether restricted fields decrypt never changes the exit code.
@@ -41,10 +42,12 @@ time.
 """
 
 
-def _shown(report: Any, history: bool, as_json: bool, tree: bool) -> Any:
+def _shown(report: Any, history: bool, as_json: bool, tree: bool, found: Any = None) -> Any:
     from fakemedia.present import json as documents
     from fakemedia.present import text
 
+    if found is not None:
+        return documents.recovery_document(report, found) if as_json else text.recovery_text(report, found)
     if history:
         if as_json:
             return documents.history_document(report)
@@ -59,16 +62,35 @@ def _shown(report: Any, history: bool, as_json: bool, tree: bool) -> Any:
     return text.report_text(report, local_anchor=local)
 
 
+def _problem(result: Any) -> Any:
+    if result.recovery is None:
+        return problem_of(result.report)
+    from fakemedia.cli.repo import recovery_problem
+
+    return recovery_problem(str(result.source), result.recovery, recovered=True)
+
+
+def _logged(log: Any, path: Path, result: Any, problem: Any, seconds: float) -> None:
+    from fakemedia import batch
+
+    report = result.report
+    log.write(batch.log_record(str(path), error=str(problem) if problem else result.error,
+                               exit_code=problem.exit_code if problem else result.exit_code,
+                               state=report.state if report else None,
+                               manifest=report.active_manifest if report else None, seconds=seconds))
+
+
 def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, history: bool,
          as_json: bool, tree: bool, label: str, recursive: bool, jobs: int, log_path: Path | None,
-         cluster: str | None = None, manifest_file: Path | None = None) -> None:
+         cluster: str | None = None, manifest_file: Path | None = None, repo: Path | None = None) -> None:
     """Verify every image, print each, then exit by the verdicts."""
     from fakemedia import batch
 
     inputs = expand_inputs(images, recursive)
     job = batch.VerifyJob(trust.anchors, trust.at, decrypt_key_material(decrypt_keys), trust.config,
                           trust.tsa_anchors,
-                          manifest_file=str(manifest_file) if manifest_file else None)
+                          manifest_file=str(manifest_file) if manifest_file else None,
+                          repository=str(repo) if repo else None)
     work = [batch.Item(i, str(item.path), path=str(item.path)) for i, item in enumerate(inputs)]
     with batch.JsonlLog(log_path) as log:
         if single(images, inputs) and not cluster:
@@ -77,17 +99,13 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
                 with naming(inputs[0].path):
                     result = batch.verify_one(job, work[0])
             except FakemediaError as exc:
-                log.write(batch.log_record(str(inputs[0].path), error=str(exc), exit_code=exc.exit_code,
-                                     seconds=time.perf_counter() - start))
+                _logged(log, inputs[0].path, batch.BatchResult(0, None), exc, time.perf_counter() - start)
                 raise
             assert result.report is not None
-            shown = _shown(result.report, history, as_json, tree)
+            shown = _shown(result.report, history, as_json, tree, result.recovery)
             emit_json(shown) if as_json else click.echo(shown)
-            problem = problem_of(result.report)
-            log.write(batch.log_record(str(inputs[0].path), error=str(problem) if problem else None,
-                                 exit_code=problem.exit_code if problem else 0, state=result.report.state,
-                                 manifest=result.report.active_manifest,
-                                 seconds=time.perf_counter() - start))
+            problem = _problem(result)
+            _logged(log, inputs[0].path, result, problem, time.perf_counter() - start)
             if problem:
                 raise problem
             return
@@ -99,30 +117,21 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
                 batch.run(batch.verify_item, job, work, jobs=workers)
             for result in results:
                 path = Path(str(result.source))
-                if result.report is None:
-                    failures.append((path, result.error or "unknown error"))
-                    done.append(result)
-                    log.write(batch.log_record(str(path), error=result.error, exit_code=result.exit_code,
-                                         seconds=result.seconds))
-                else:
-                    problem = problem_of(result.report)
-                    if problem:
-                        failures.append((path, str(problem)))
-                    done.append(result)
-                    log.write(batch.log_record(str(path), error=str(problem) if problem else None,
-                                         exit_code=problem.exit_code if problem else 0,
-                                         state=result.report.state, manifest=result.report.active_manifest,
-                                         seconds=result.seconds))
+                problem = _problem(result) if result.report is not None else None
+                if result.report is None or problem:
+                    failures.append((path, str(problem) if problem else result.error or "unknown error"))
+                done.append(result)
+                _logged(log, path, result, problem, result.seconds)
                 step()
     ok = [r for r in done if r.report is not None]
     bad = [r for r in done if r.report is None]
     if as_json:
         from fakemedia.present import json as documents
 
-        emit_json([_shown(r.report, history, True, tree) for r in ok]
+        emit_json([_shown(r.report, history, True, tree, r.recovery) for r in ok]
                   + [documents.error_document(r.source, r.error or "", r.exit_code) for r in bad])
     else:
-        click.echo("\n\n".join(_shown(r.report, history, False, tree) for r in ok))
+        click.echo("\n\n".join(_shown(r.report, history, False, tree, r.recovery) for r in ok))
     raise_if_failed(len(work), failures)
 
 
@@ -135,6 +144,7 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
 @batch_options
 @json_option
 @cluster_option
+@repo_option
 # External manifests (sidecar and store files).
 @click.option("--manifest-file", "manifest_file", type=click.Path(dir_okay=False, path_type=Path),
               metavar="F.c2pa", help="Validate against this manifest store file (default: IMG.c2pa "
@@ -143,7 +153,8 @@ def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
                decrypt_keys: tuple[Path, ...], recursive: bool, jobs: int, log_path: Path | None,
                as_json: bool, trust_config: Path | None = None,
                tsa_anchors: tuple[Path, ...] = (), at: datetime | None = None,
-               cluster: str | None = None, manifest_file: Path | None = None) -> None:
+               cluster: str | None = None, manifest_file: Path | None = None,
+               repo: Path | None = None) -> None:
     """Check the Content Credentials (C2PA manifests) of JPEG images (or the JPEGs in folders).
 
     The first line is the provenance verdict: Trusted (valid, and the signer is in your trust
@@ -151,11 +162,13 @@ def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
     Content Credentials, with the time the signer's certificate was judged at. A detector's or
     person's estimate (P(synthetic) by whom) is shown apart: it is never part of the verdict.
     --json prints the full report (see 'fakemedia schema report'). Restricted annotation
-    fields are shown only with a recipient's --decrypt-key.
+    fields are shown only with a recipient's --decrypt-key. With --repo, an image without a
+    sound manifest (none embedded, or its hard binding fails) is looked up by its watermark and
+    fingerprint: "recovered via soft binding" (exit 9) is never Valid.
     """
     _run(images, trust_from(trust_anchors, trust_config, tsa_anchors, at), decrypt_keys, history=False,
          as_json=as_json, tree=False, label="Verifying", recursive=recursive, jobs=jobs, log_path=log_path,
-         cluster=cluster, manifest_file=manifest_file)
+         cluster=cluster, manifest_file=manifest_file, repo=repo)
 
 
 @click.command("history", epilog=errors.exit_code_epilog(_VERIFY_CODES, _VERIFY_NOTE.replace(

@@ -59,6 +59,9 @@ class ParentInfo:
     manifest: Manifest
     validation_results: dict[str, Any]
     title: str | None = None
+    #: Soft-binding algorithms that found this manifest for an asset without a sound one of
+    #: its own (C2PA 2.1 §18.15.14): recorded as ``softBindingsMatched``.
+    soft_bindings_matched: tuple[str, ...] = ()
 
 
 @dataclass
@@ -98,6 +101,9 @@ def ingredient_assertion(parent: ParentInfo) -> dict[str, Any]:
     }
     if parent.title:
         content["dc:title"] = parent.title
+    if parent.soft_bindings_matched:
+        content["softBindingsMatched"] = True
+        content["softBindingAlgorithmsMatched"] = list(parent.soft_bindings_matched)
     if sig_box is not None:
         content["claimSignature"] = HashedURI(
             labels.absolute_uri(m.label, labels.SIGNATURE),

@@ -22,6 +22,10 @@ INGREDIENT_V3 = "c2pa.ingredient.v3"
 INGREDIENT_LABELS = ("c2pa.ingredient", "c2pa.ingredient.v2", "c2pa.ingredient.v3")
 HARD_BINDINGS = ("c2pa.hash.data", "c2pa.hash.boxes", "c2pa.hash.bmff", "c2pa.hash.bmff.v2",
                  "c2pa.hash.bmff.v3", "c2pa.hash.collection.data")
+#: Status codes of a hard binding that no longer matches the asset: what is left of such a copy
+#: may still find its manifest through soft bindings (C2PA 2.1 §18.10).
+HARD_BINDING_FAILURES = frozenset({"assertion.dataHash.mismatch", "assertion.boxesHash.mismatch",
+                                   "assertion.bmffHash.mismatch"})
 
 _URI_PREFIX = "self#jumbf="
 # Pre-1.0 manifests carried vendor-test labels; c2pa-rs refuses them as prerelease content.

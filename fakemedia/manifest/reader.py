@@ -39,10 +39,16 @@ class IngredientView:
     relationship: str | None
     title: str | None
     manifest: str | None
+    #: The soft-binding algorithms that found this ingredient's manifest, when it was recovered
+    #: for an asset without one of its own (C2PA 2.1 §18.15.14: ``softBindingsMatched``).
+    soft_bindings_matched: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"assertion": self.label, "relationship": self.relationship, "title": self.title,
-                "manifest": self.manifest}
+        out: dict[str, Any] = {"assertion": self.label, "relationship": self.relationship,
+                               "title": self.title, "manifest": self.manifest}
+        if self.soft_bindings_matched:
+            out["soft_bindings_matched"] = list(self.soft_bindings_matched)
+        return out
 
 
 @dataclass
@@ -291,8 +297,13 @@ def _ingredient(store: ManifestStore, m: Manifest, label: str, content: Any) -> 
     value = content.get("activeManifest")
     ref = HashedURI.from_cbor(value if value is not None else content.get("c2pa_manifest"))
     target = store.resolve(ref.url, m) if ref else None
+    matched: tuple[str, ...] = ()
+    if content.get("softBindingsMatched") is True:
+        algs = content.get("softBindingAlgorithmsMatched")
+        matched = tuple(a for a in algs if isinstance(a, str)) if isinstance(algs, list) else ()
+        matched = matched or ("unspecified",)
     return IngredientView(label, _text(content.get("relationship")), _text(content.get("dc:title")),
-                          target[0].label if target else None)
+                          target[0].label if target else None, matched)
 
 
 def _signer(m: Manifest, read: SignerSummary | None = None) -> tuple[dict[str, Any] | None, str | None]:

@@ -86,6 +86,8 @@ def manifest_lines(view: ManifestView, *, active: bool, state: str | None = None
     for ing in view.ingredients:
         what = ing.title or "untitled"
         where = "with its own manifest" if ing.manifest else "no manifest"
+        if ing.soft_bindings_matched:
+            where += f", recovered via soft binding: {', '.join(ing.soft_bindings_matched)}"
         lines.append(f"  {'ingredient:':<13} {what} ({ing.relationship or 'unknown relation'}, {where})")
     return lines
 
@@ -337,11 +339,62 @@ def annotate_summary(result: Mapping[str, Any]) -> str:
         *_detection_lines(result),
         f"  signer:   {signer_name(result['signer'])}",
         *_private_lines(result),
+        *_durable_lines(result),
         f"  check:    {mark} {state}{note}",
     ]
     if result.get("parent_state") == "Invalid":
         lines.append(f"  parent:   {BAD} Invalid: the new manifest is sound, the manifest it continues "
                      "is not (its ingredient records why)")
+    return "\n".join(lines)
+
+
+def _durable_lines(result: Mapping[str, Any]) -> list[str]:
+    kept = result.get("durable")
+    if not kept:
+        return []
+    parts = []
+    for alg in kept.get("soft_bindings") or []:
+        if alg.startswith("io.iscc"):
+            parts.append("fingerprint (ISCC)")
+        else:
+            psnr = f", PSNR {kept['psnr_db']} dB" if kept.get("psnr_db") is not None else ""
+            parts.append(f"watermark (key {kept.get('watermark_key')}{psnr})")
+    lines = [f"  durable:  {' + '.join(parts) or 'no soft binding'}; kept in {kept['repository']}"]
+    parent = kept.get("recovered_parent")
+    if parent:
+        lines.append(f"  parent:   recovered via soft binding ({parent['method']}): "
+                     f"{parent['manifest']}")
+    return lines
+
+
+def recovery_text(embedded: VerificationReport, found: Any) -> str:
+    """What ``verify --repo`` prints when the pixels were looked up: the embedded verdict
+    first, then the look-up's state, evidence and (when found) what the manifest says.
+    ``found``: a :class:`fakemedia.api.RecoveryResult`."""
+    r = found.recovery
+    head = {"recovered": "⚠ Recovered via soft binding (not Valid: this file is not the one that "
+                         "was signed; its manifest was found from its pixels)",
+            "conflict": f"{BAD} Conflict: the soft bindings contradict each other",
+            "invalid": f"{BAD} Found in the repository, but that manifest does not validate",
+            "not-found": "No matching manifest in the repository"}[r.state]
+    lines = [verdict(embedded), head, f"  {r.message}", f"  repository: {found.repository}"]
+    if r.watermark_payload is not None:
+        lines.append(f"  watermark:  read {r.watermark_payload:08x} (confidence "
+                     f"{r.watermark_confidence or 0:.1f})")
+    for check in r.bindings:
+        lines.append(f"  {check.kind + ':':<11} {'matches' if check.matched else 'does not match'}"
+                     f" ({check.note or check.alg})")
+    if r.similarity is not None:
+        lines.append(f"  similarity: {r.similarity}/100")
+    report = found.report
+    view = report.manifest(report.active_manifest) if report is not None else None
+    if view is not None:
+        lines.append("")
+        stored = r.validation.state if r.validation is not None else None
+        shown = manifest_lines(view, active=True, state=stored)
+        lines += [shown[0].replace("Active manifest", "Recovered manifest", 1),
+                  "  (its signature and claim are checked; its hard binding is the original "
+                  "file's)", *shown[1:]]
     return "\n".join(lines)
 
 

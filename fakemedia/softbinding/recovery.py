@@ -163,11 +163,29 @@ def _recover(query: Query, repository: Repository, trust: TrustSettings | None) 
         return Recovery("not-found", "no manifest in the repository matches this image",
                         watermark_payload=query.payload, watermark_confidence=query.confidence)
     rank = {"recovered": 0, "conflict": 1, "invalid": 2}
-    outcomes.sort(key=lambda r: (rank[r.state], r.key_distance if r.key_distance is not None else 99,
+    # A recovered manifest that a later recovered one continues (a re-annotated copy of the
+    # same pixels) gives way to that later one: the newest step of the history is the answer.
+    continued = _continued(outcomes)
+    outcomes.sort(key=lambda r: (rank[r.state], r.manifest_id in continued,
+                                 r.key_distance if r.key_distance is not None else 99,
                                  r.fingerprint_distance if r.fingerprint_distance is not None else 999))
     best = outcomes[0]
     others = tuple(r.manifest_id for r in outcomes[1:] if r.manifest_id)
     return _replace(best, alternatives=others)
+
+
+def _continued(outcomes: list[Recovery]) -> set[str]:
+    """Labels of recovered manifests that another recovered manifest's store also holds."""
+    found = [r for r in outcomes if r.state == "recovered" and r.store is not None]
+    if len(found) < 2:
+        return set()
+    ids = {r.manifest_id for r in found}
+    out: set[str] = set()
+    for r in found:
+        assert r.store is not None
+        held = {m.label for m in parse_store(r.store).manifests} - {r.manifest_id}
+        out |= held & ids
+    return out
 
 
 def _replace(r: Recovery, **changes: Any) -> Recovery:

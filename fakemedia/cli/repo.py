@@ -1,0 +1,191 @@
+"""``fakemedia recover`` and ``fakemedia repo``: durable credentials kept in a repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from fakemedia import errors
+from fakemedia.cli._options import (
+    emit_json,
+    json_option,
+    naming,
+    repo_option,
+    trust_anchors_option,
+    trust_from,
+)
+from fakemedia.cli._safety import force_option, refuse_existing
+from fakemedia.errors import FakemediaError, ManifestNotFound
+
+_RECOVER_NOTE = """\b
+0: the manifest was recovered and OUT written. 1: the repository's manifest no longer validates.
+4: no manifest in the repository matches. 10: the watermark and the fingerprint disagree.
+"""
+
+
+def recovery_problem(name: str, found: Any, *, recovered: bool = False) -> FakemediaError | None:
+    """The error a look-up's state exits with; a recovery is one only for ``recovered``
+    (verify: exit 9, never the 0 of Valid), else None."""
+    r = found.recovery
+    if found.state == "recovered":
+        return errors.Recovered(f"{name}: {r.message}") if recovered else None
+    if found.state == "conflict":
+        return errors.RecoveryConflict(f"{name}: {r.message}")
+    if found.state == "invalid":
+        return errors.VerificationError(f"{name}: {r.message}")
+    return ManifestNotFound(f"{name}: {r.message} ({found.repository})")
+
+
+def _need(repo: Path | None) -> Path:
+    if repo is None:
+        raise click.UsageError("no repository: give --repo DB or set FAKEMEDIA_REPO")
+    return repo
+
+
+@click.command("recover", epilog=errors.exit_code_epilog((0, 1, 2, 3, 4, 10), _RECOVER_NOTE))
+@click.argument("image", metavar="IMG", type=click.Path(dir_okay=False, path_type=Path))
+@repo_option
+@click.option("-o", "--output", required=True, metavar="OUT", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write IMG with the recovered manifest store re-attached.")
+@force_option
+@trust_anchors_option
+@json_option
+def recover_cmd(image: Path, repo: Path | None, output: Path, force: bool,
+                trust_anchors: tuple[Path, ...], as_json: bool) -> None:
+    """Find the manifest of IMG (a copy whose metadata was stripped) from its pixels.
+
+    The watermark and the fingerprint are looked up in the repository, the stored manifest is
+    validated and its soft bindings compared with IMG (C2PA 2.1 §18.10.5). When it is
+    recovered, OUT is IMG with that manifest store re-attached: a copy that only lost its
+    metadata verifies again; a re-encoded one shows its hard-binding mismatch, as it should.
+    """
+    from fakemedia import api
+    from fakemedia.present import json as documents
+    from fakemedia.present import text
+
+    if output.exists() and output.resolve() == image.resolve():
+        raise click.BadParameter("the output would overwrite the input", param_hint="-o/--output")
+    refuse_existing([output], force)
+    trust = api.trust_settings(list(trust_from(trust_anchors).anchors))
+    with naming(image):
+        asset = api.open_asset(image)
+        embedded = api.verify_asset(asset, trust)
+        found = api.recover_asset(asset, _need(repo), trust)
+    if found.state == "recovered":
+        api.write_atomic(output, api.reattach(asset.data, found.recovery.store))
+    if as_json:
+        emit_json({**documents.recovery_document(embedded, found),
+                   "output": str(output) if found.state == "recovered" else None})
+    else:
+        click.echo(text.recovery_text(embedded, found))
+        if found.state == "recovered":
+            click.echo(f"Wrote {output}")
+    problem = recovery_problem(str(image), found)
+    if problem:
+        raise problem
+
+
+@click.group("repo")
+def repo_group() -> None:
+    """Keep signed manifests in a repository, where stripped copies find them again.
+
+    'fakemedia annotate --repo DB [--watermark]' adds each signed manifest with its soft
+    bindings; 'fakemedia verify --repo DB' and 'fakemedia recover' look copies up.
+    """
+
+
+@repo_group.command("add", epilog=errors.exit_code_epilog((0, 1, 2, 3, 4)))
+@click.argument("files", nargs=-1, required=True, metavar="FILE...",
+                type=click.Path(dir_okay=False, path_type=Path))
+@repo_option
+@trust_anchors_option
+@json_option
+def repo_add(files: tuple[Path, ...], repo: Path | None, trust_anchors: tuple[Path, ...],
+             as_json: bool) -> None:
+    """Add the manifests of signed JPEGs (or .c2pa store files); each must validate."""
+    from fakemedia import api
+
+    trust = api.trust_settings(list(trust_from(trust_anchors).anchors))
+    added = []
+    with api.open_repository(_need(repo), create=True) as db:
+        for path in files:
+            with naming(path):
+                entry = api.repository_add(db, path, trust=trust)
+            added.append({"file": str(path), "manifest": entry.manifest_id,
+                          "soft_bindings": [b.alg for b in entry.bindings]})
+    if as_json:
+        emit_json(added)
+    for item in [] if as_json else added:
+        kinds = ", ".join(item["soft_bindings"]) or "no soft bindings: found by nothing"
+        click.echo(f"Added {item['manifest']} from {item['file']} ({kinds})")
+
+
+@repo_group.command("list")
+@repo_option
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Newest entries shown.")
+@json_option
+def repo_list(repo: Path | None, limit: int, as_json: bool) -> None:
+    """List the manifests kept, newest first."""
+    from fakemedia import api
+
+    with api.open_repository(_need(repo)) as db:
+        total, rows = db.count(), [(e, db.get(e.manifest_id)) for e in db.entries(limit=limit)]
+    listed = [{"manifest": e.manifest_id, "created": e.created, "title": e.title,
+               "soft_bindings": [b.alg for b in full.bindings] if full else []} for e, full in rows]
+    if as_json:
+        emit_json({"count": total, "entries": listed})
+        return
+    click.echo(f"{total} manifest{'s' if total != 1 else ''} in {repo}")
+    for item in listed:
+        click.echo(f"  {item['manifest']}  {item['created']}  {item['title'] or '-'}  "
+                   f"[{', '.join(item['soft_bindings']) or 'no soft bindings'}]")
+
+
+def _label(manifest: str) -> str:
+    return manifest if manifest.startswith("urn:") else f"urn:c2pa:{manifest}"
+
+
+@repo_group.command("show", epilog=errors.exit_code_epilog((0, 2, 3, 4)))
+@click.argument("manifest", metavar="ID")
+@repo_option
+@trust_anchors_option
+@json_option
+def repo_show(manifest: str, repo: Path | None, trust_anchors: tuple[Path, ...], as_json: bool) -> None:
+    """Show one kept manifest (ID: its label, with or without 'urn:c2pa:'), validated."""
+    from fakemedia import api
+
+    with api.open_repository(_need(repo)) as db:
+        entry = db.get(_label(manifest))
+    if entry is None:
+        raise ManifestNotFound(f"no manifest {manifest} in {repo}")
+    state, failures = api.stored_manifest_state(entry.store, api.trust_settings(
+        list(trust_from(trust_anchors).anchors)))
+    shown = {"manifest": entry.manifest_id, "created": entry.created, "title": entry.title,
+             "store_bytes": len(entry.store), "store_sha256": entry.store_sha256,
+             "state": state, "failures": failures if state == "Invalid" else [],
+             "soft_bindings": [{"alg": b.alg, "kind": b.kind, "value": b.value.hex()}
+                               for b in entry.bindings]}
+    if as_json:
+        emit_json(shown)
+        return
+    why = f": {', '.join(shown['failures'])}" if shown["failures"] else ""
+    click.echo(f"{entry.manifest_id}  ({state}{why})")
+    for key in ("created", "title", "store_bytes", "store_sha256"):
+        click.echo(f"  {key + ':':<14}{shown[key]}")
+    for b in shown["soft_bindings"]:
+        click.echo(f"  {b['kind'] + ':':<14}{b['alg']} {b['value']}")
+
+
+@repo_group.command("remove", epilog=errors.exit_code_epilog((0, 2, 3, 4)))
+@click.argument("manifest", metavar="ID")
+@repo_option
+def repo_remove(manifest: str, repo: Path | None) -> None:
+    """Remove a kept manifest and its soft bindings (its watermark key is never reused)."""
+    from fakemedia import api
+
+    with api.open_repository(_need(repo)) as db:
+        if not db.remove(_label(manifest)):
+            raise ManifestNotFound(f"no manifest {manifest} in {repo}")
+    click.echo(f"Removed {_label(manifest)}")
