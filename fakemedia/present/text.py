@@ -360,6 +360,8 @@ def _durable_lines(result: Mapping[str, Any]) -> list[str]:
             psnr = f", PSNR {kept['psnr_db']} dB" if kept.get("psnr_db") is not None else ""
             parts.append(f"watermark (key {kept.get('watermark_key')}{psnr})")
     lines = [f"  durable:  {' + '.join(parts) or 'no soft binding'}; kept in {kept['repository']}"]
+    if kept.get("note"):
+        lines.append(f"            {kept['note']}")
     parent = kept.get("recovered_parent")
     if parent:
         lines.append(f"  parent:   recovered via soft binding ({parent['method']}): "

@@ -47,13 +47,14 @@ class Durability:
     watermark_key: int | None = None
     psnr: float | None = None
     parent: dict[str, Any] | None = None
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"repository": self.repository, "manifest": self.manifest_id,
                 "soft_bindings": list(self.algorithms),
                 "watermark_key": None if self.watermark_key is None else f"{self.watermark_key:08x}",
                 "psnr_db": None if self.psnr is None else round(self.psnr, 1),
-                "recovered_parent": self.parent}
+                "recovered_parent": self.parent, "note": self.note}
 
 
 class DurableSigning:
@@ -66,6 +67,7 @@ class DurableSigning:
         self.key: int | None = None
         self.bound: binding.BoundImage | None = None
         self.parent: RecoveredParent | None = None
+        self.note: str | None = None
         self._recorded = False
 
     def __enter__(self) -> DurableSigning:
@@ -98,8 +100,17 @@ class DurableSigning:
         return self.parent
 
     def bind(self, data: bytes) -> binding.BoundImage:
-        """The bytes to sign and the soft bindings to declare (a key is reserved first)."""
-        if self.watermark:
+        """The bytes to sign and the soft bindings to declare (a key is reserved first).
+
+        Pixels that already carry a mark the repository knows (the parent was found by it) are
+        not marked again: a second mark over the first garbles both, and the first one still
+        leads to the parent, whose newest continuation the look-up prefers."""
+        marked_parent = self.parent is not None and "watermark" in (self.parent.recovery.method or "")
+        if self.watermark and marked_parent:
+            assert self.parent is not None
+            self.note = (f"not marked again: the pixels carry the watermark of "
+                         f"{self.parent.recovery.manifest_id}, its parent")
+        elif self.watermark:
             self.key = self.repository.allocate_key()
         self.bound = binding.bind_jpeg(data, self.key)
         return self.bound
@@ -119,7 +130,7 @@ class DurableSigning:
                       "soft_bindings_matched": list(self.parent.algorithms),
                       "fingerprint_distance": r.fingerprint_distance, "key_distance": r.key_distance}
         return Durability(self.path, entry.manifest_id, tuple(b.alg for b in self.bindings),
-                          self.key, self.bound.psnr if self.bound else None, parent)
+                          self.key, self.bound.psnr if self.bound else None, parent, self.note)
 
 
 def check_request(repository: str | None, watermark: bool) -> None:

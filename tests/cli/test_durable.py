@@ -287,3 +287,20 @@ def test_interop_c2pa_python_reads_the_watermarked_output_as_trusted(
     annotate(run, copy, repo, tmp_path / "again.jpg", identity)
     again = oracle.read((tmp_path / "again.jpg").read_bytes(), identity.trust_anchors.read_text())
     assert again.state == "Trusted", again.results
+
+
+def test_a_marked_copy_is_not_marked_again(
+        run: Run, photograph: Path, repo: Path, tmp_path: Path, identity: IdentityPaths) -> None:
+    pytest.importorskip("onnxruntime")
+    first = annotate(run, photograph, repo, tmp_path / "signed.jpg", identity, "--watermark")
+    copy = reencoded(tmp_path / "signed.jpg", tmp_path / "shared.jpg", quality=85)
+    second = annotate(run, copy, repo, tmp_path / "again.jpg", identity, "--watermark")
+    kept = second["durable"]
+    assert kept["recovered_parent"]["manifest"] == first["manifest"]
+    assert kept["watermark_key"] is None and kept["soft_bindings"] == [FINGERPRINT]
+    assert "not marked again" in kept["note"]
+    # The old mark and the new fingerprint lead a stripped copy to the newest manifest.
+    copy2 = reencoded(tmp_path / "again.jpg", tmp_path / "shared2.jpg", quality=85)
+    looked = json.loads(run("verify", copy2, "--repo", repo, "--json").stdout)
+    assert looked["recovery"]["state"] == "recovered"
+    assert looked["recovery"]["manifest"] == second["manifest"]

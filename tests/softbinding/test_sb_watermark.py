@@ -88,14 +88,14 @@ def test_wm_refuses_tiny_single_colour_grey_and_bad_payloads() -> None:
 
 
 def test_wm_model_files_are_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(watermark._Models, "_sessions", None)
+    monkeypatch.setattr(watermark._Models, "_sessions", {})
     monkeypatch.setitem(watermark.PINNED, "rivagan_encoder.onnx", "0" * 64)
     with pytest.raises(WeightsMismatch, match="foreign or corrupt"):
         watermark.embed(photo("coffee"), 1)
 
 
 def test_wm_without_onnxruntime_says_which_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(watermark._Models, "_sessions", None)
+    monkeypatch.setattr(watermark._Models, "_sessions", {})
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     with pytest.raises(WatermarkUnavailable, match=r"fakemedia\[watermark\]") as info:
         watermark.decode(photo("coffee"))
