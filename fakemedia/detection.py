@@ -10,7 +10,11 @@ and keeps them for the process.
 **Mapping.** The rest is pure and torch-free: it takes any object shaped like
 :class:`fakemedia.detect.model.DetectionResult` (``probability``, ``patch_map``, ``cell_size``,
 ``offset``, ``image_size``, ``model_name``, ``model_version``, ``model_sha256`` and, where the
-model has one, ``area_rule``), so it is tested on hand-made patch maps.
+model has them, ``area_rule`` and ``calibrated``), so it is tested on hand-made patch maps.
+
+**Calibrated only when measured.** The probability is signed as ``calibrated`` only when the
+result says so (``calibrated``: its model records a held-out ECE ≤ 0.05, see
+:mod:`fakemedia.detect.calibration`); a result without the field counts as not calibrated.
 
 **Area claims only when calibrated.** A signed area says "this part of a real-looking image is
 synthetic" for the life of the file, so the detector records areas only under an
@@ -59,8 +63,8 @@ if TYPE_CHECKING:
     from fakemedia.detect.model import DetectionResult, DetectorModel
 
 __all__ = ["STACK", "AreaRule", "DetectionLike", "Detector", "RegionSettings", "area_rule_of", "available",
-           "detected_annotation", "detected_regions", "detection_summary", "limit_threads", "load_detector",
-           "with_declared"]
+           "detected_annotation", "detected_regions", "detection_summary", "is_calibrated", "limit_threads",
+           "load_detector", "with_declared"]
 
 #: The modules inference needs beyond the base install (the ``detect`` extra).
 STACK = ("torch", "safetensors")
@@ -145,7 +149,8 @@ class DetectionLike(Protocol):
     model_name: str
     model_version: str
     model_sha256: str
-    # Optional: ``area_rule`` (the model's calibrated rule as a dict) is read with getattr.
+    # Optional, read with getattr: ``area_rule`` (the model's calibrated rule as a dict) and
+    # ``calibrated`` (True only for a held-out measured calibration; absent counts as False).
 
 
 @dataclass(frozen=True)
@@ -340,15 +345,21 @@ def detected_regions(result: DetectionLike, image_size: tuple[int, int] | None =
     return regions
 
 
+def is_calibrated(result: DetectionLike) -> bool:
+    """Whether the result's probability is calibrated (only an explicit True counts)."""
+    return getattr(result, "calibrated", False) is True
+
+
 def detected_annotation(result: DetectionLike, image_size: tuple[int, int] | None = None,
                         settings: RegionSettings | None = None) -> Annotation:
-    """The detector's finding as an annotation: probability (algorithmic, calibrated, with the
-    model's identity) and regions. No modification type: that is for the signer to declare."""
+    """The detector's finding as an annotation: probability (algorithmic, with the model's
+    identity and whether it is calibrated) and regions. No modification type: that is for the
+    signer to declare."""
     prob = Probability(
         value=min(1.0, max(0.0, round(float(result.probability), 4))),
         method="algorithmic", of="synthetic", name=result.model_name,
         version=result.model_version or None, model_sha256=result.model_sha256 or None,
-        calibrated=True,
+        calibrated=is_calibrated(result),
     )  # fmt: skip
     return Annotation(probability=prob, regions=tuple(detected_regions(result, image_size, settings)))
 
@@ -365,7 +376,7 @@ def detection_summary(result: DetectionLike, regions: Sequence[Region]) -> dict[
         "probability": round(float(result.probability), 4),
         "model": {"name": result.model_name, "version": result.model_version,
                   "sha256": result.model_sha256},
-        "calibrated": True,
+        "calibrated": is_calibrated(result),
         "area_rule": rule.to_dict() if (rule := area_rule_of(result)) is not None else None,
         "regions": [r.to_dict() for r in regions],
     }

@@ -47,6 +47,7 @@ class FakeResult:
     model_sha256: str = "ab" * 32
     features: str = "test"
     area_rule: dict[str, Any] | None = field(default_factory=RULE.to_dict)
+    calibrated: bool = True
 
 
 def grid(h: int, w: int, cells: list[tuple[int, int]], value: float = 0.9) -> np.ndarray:
@@ -138,6 +139,35 @@ def test_detected_annotation_records_the_finding_not_a_modification() -> None:
         "processed real photographs of 3 held-out scenes: 1.0 % of held-out real photographs got an area)")
     assert region.probability == pytest.approx(0.8)
     assert Annotation.from_dict(ann.to_dict()) == ann
+
+
+@dataclass
+class BareResult:
+    """A result shaped like DetectionLike with neither ``area_rule`` nor ``calibrated``."""
+
+    patch_map: Any = None
+    cell_size: float = 16.0
+    offset: tuple[float, float] = (0.0, 0.0)
+    image_size: tuple[int, int] = (64, 64)
+    probability: float = 0.9
+    model_name: str = "bare"
+    model_version: str = "1"
+    model_sha256: str = "cd" * 32
+
+
+def test_the_probability_is_signed_as_calibrated_only_when_the_result_says_so() -> None:
+    uncalibrated = FakeResult(None, probability=0.97, calibrated=False)
+    ann = detected_annotation(uncalibrated)
+    assert ann.probability is not None and ann.probability.calibrated is False
+    assert ann.to_dict()["probability"]["calibrated"] is False  # stated, not left out
+    assert detection_summary(uncalibrated, [])["calibrated"] is False
+    calibrated = FakeResult(None, probability=0.97)
+    assert detected_annotation(calibrated).probability.calibrated is True  # type: ignore[union-attr]
+    assert detection_summary(calibrated, [])["calibrated"] is True
+    # A result without the field, or with a truthy non-boolean, is not calibrated.
+    for result in (BareResult(), FakeResult(None, calibrated=1)):  # type: ignore[arg-type]
+        assert detected_annotation(result).probability.calibrated is False  # type: ignore[union-attr]
+        assert detection_summary(result, [])["calibrated"] is False
 
 
 def test_a_model_without_a_calibrated_area_rule_records_the_probability_only() -> None:
@@ -254,7 +284,8 @@ def test_synthetic_sample_is_flagged_by_its_probability(detector: None, es256: A
     prob = ann["probability"]
     print(f"synthetic.jpg: P(synthetic) = {prob['value']}, regions = {ann.get('regions')}")
     assert prob["value"] > 0.5
-    assert prob["method"] == "algorithmic" and prob["calibrated"] is True
+    # The shipped model records no held-out ECE ≤ 0.05 (models/README.md): not signed as calibrated.
+    assert prob["method"] == "algorithmic" and prob["calibrated"] is False
     assert len(prob["model_sha256"]) == 64 and prob["name"] and prob["version"]
     # The shipped model is not calibrated for areas (models/README.md): it signs none.
     assert not ann.get("regions")

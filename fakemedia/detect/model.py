@@ -18,6 +18,11 @@ foreign model file).
 
 A model has an *image* classifier (features per :class:`~fakemedia.detect.features.FeatureConfig`)
 and optionally a *patch* classifier on single latent positions, which draws the probability map.
+
+The whole-image probability :func:`score_images` returns has the model's held-out map applied
+once (:mod:`fakemedia.detect.calibration`; :meth:`DetectorModel.predict_image` stays the raw
+classifier, which is what a new map is fitted on), and says whether it is calibrated: only when
+the model records a held-out ECE after that map of at most ``MAX_ECE``.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typing import Any
 import numpy as np
 from safetensors.numpy import load as st_load
 
+from fakemedia.detect.calibration import META_KEY, apply_calibration, is_calibrated
 from fakemedia.detect.features import FeatureConfig, all_patch_vectors, image_features, latent_block
 from fakemedia.errors import DetectorError, WeightsMismatch
 
@@ -222,6 +228,20 @@ class DetectorModel:
     def encoder_sha256(self) -> str | None:
         return self.meta.get("encoder_sha256")
 
+    @property
+    def calibrated(self) -> bool:
+        """Whether the whole-image probability is calibrated by a held-out measure (ECE ≤ MAX_ECE)."""
+        return is_calibrated(self.meta)
+
+    def calibrate(self, p: np.ndarray) -> np.ndarray:
+        """The raw image probabilities ``p`` after the model's held-out map (unchanged without one)."""
+        spec = self.meta.get(META_KEY)
+        if not spec:
+            return np.asarray(p, dtype=np.float64)
+        if not isinstance(spec, dict):
+            raise DetectorError("model file: malformed probability calibration")
+        return apply_calibration(p, spec)
+
     def predict_image(self, X: np.ndarray) -> np.ndarray:
         if X.shape[1] != self.n_features:
             raise DetectorError(f"model expects {self.n_features} features, got {X.shape[1]}")
@@ -302,8 +322,13 @@ def load_model(path: str | Path, *, expected_sha256: str | None = None) -> Detec
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise DetectorError(f"{path.name}: malformed model header ({type(exc).__name__})") from None
-    return DetectorModel(feats, h["image_model"], n_feat, arrays, patch_spec, patch_feats, n_patch,
-                         dict(h.get("meta") or {}), digest, str(path))  # fmt: skip
+    model = DetectorModel(feats, h["image_model"], n_feat, arrays, patch_spec, patch_feats, n_patch,
+                          dict(h.get("meta") or {}), digest, str(path))  # fmt: skip
+    try:
+        model.calibrate(np.array([0.5]))  # a map that cannot be applied is refused here, not per image
+    except DetectorError as exc:
+        raise DetectorError(f"{path.name}: {exc}") from None
+    return model
 
 
 def default_model_path() -> Path:
@@ -325,7 +350,9 @@ def load_default_model() -> DetectorModel:
 class DetectionResult:
     """Outcome of :func:`score_image`.
 
-    ``probability`` is the calibrated P(synthetic) of the whole image. ``patch_map`` is an h×w
+    ``probability`` is the P(synthetic) of the whole image after the model's held-out map, if it
+    has one; ``calibrated`` says whether a held-out ECE ≤ MAX_ECE backs it (see
+    :mod:`fakemedia.detect.calibration`). ``patch_map`` is an h×w
     array of per-position P(synthetic), one cell per 16×16 block of the analysed image; cell
     (i, j) covers original pixels ``offset + (i, j) * cell_size`` … ``+ cell_size`` (y, x).
     """
@@ -341,6 +368,8 @@ class DetectionResult:
     features: str
     #: The model's calibrated area rule (``meta["area_rule"]``, see fakemedia.detection) or None.
     area_rule: dict[str, Any] | None = None
+    #: True only when the model records a held-out ECE after calibration of at most MAX_ECE.
+    calibrated: bool = False
 
     @property
     def label(self) -> str:
@@ -357,6 +386,7 @@ class DetectionResult:
             "model": {"name": self.model_name, "version": self.model_version, "sha256": self.model_sha256},
             "features": self.features,
             "area_rule": self.area_rule,
+            "calibrated": self.calibrated,
         }
 
 
@@ -421,16 +451,17 @@ def score_images(
             spec = spectral_features(img[None])
         if cfg.kind == "patches":
             v = all_patch_vectors(latent_block(lat, cfg))[0]  # type: ignore[arg-type]
-            prob = float(model.predict_image(v).mean())
+            raw = float(model.predict_image(v).mean())
         else:
-            prob = float(model.predict_image(image_features(cfg, lat, spec))[0])
+            raw = float(model.predict_image(image_features(cfg, lat, spec))[0])
+        prob = float(model.calibrate(np.array([raw]))[0])  # the held-out map, once
         pmap = None
         if model.patch_spec is not None and model.patch_features is not None and lat is not None:
             block = latent_block(lat, model.patch_features)
             pmap = model.predict_patches(all_patch_vectors(block)[0]).reshape(block.shape[2:])
         results.append(DetectionResult(
             prob, pmap, 16 * cell_scale, offset, (int(rgb.shape[1]), int(rgb.shape[0])),
-            model.name, model.version, model.sha256, cfg.label(), model.area_rule,
+            model.name, model.version, model.sha256, cfg.label(), model.area_rule, model.calibrated,
         ))  # fmt: skip
     return results
 
@@ -438,7 +469,8 @@ def score_images(
 def score_image(
     rgb: np.ndarray, model: DetectorModel | None = None, *, encoder: Any = None
 ) -> DetectionResult:
-    """Calibrated P(synthetic) of one RGB uint8 image, its per-patch map and the model identity.
+    """P(synthetic) of one RGB uint8 image (calibrated where the model says so), its per-patch
+    map and the model identity.
 
     The image is resized so its shorter side equals the model's training size (256 for the
     default), keeping the aspect ratio, then centre-cropped to multiples of 16; the map covers

@@ -537,38 +537,110 @@ def robustness(data: Path, model_path: Path | None, split: str, as_json: bool) -
               help="Write the model with the fitted map in its metadata (never over an existing file).")
 @click.option("--method", type=click.Choice(["platt", "isotonic"]), default="platt", show_default=True)
 @click.option("--split", type=click.Choice(["test", "all"]), default="test", show_default=True,
-              help="Held-out part of DATA to fit on (never the model's training images).")
+              help="Held-out part of DATA (and of --measure-on) to use (never the model's training images).")
+@click.option("--measure-on", "measure_on", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Other held-out images (folder or CSV, same --split) to measure the fitted map's ECE on; "
+                   "recorded as heldout_ece, which alone lets the probability be signed as calibrated.")
+@click.option("--measure-groups", "measure_groups", default=None, metavar="G[,G...]",
+              help="Instead of --measure-on: hold these groups of DATA's part out of the fit and "
+                   "measure on them.")
 @click.option("--cache", default=None, help="Latent cache folder ('none' to disable).")
 @encoder_weights_option
 def calibrate_probability(data: Path, model_path: Path | None, out: Path | None, method: str, split: str,
+                          measure_on: Path | None, measure_groups: str | None,
                           cache: str | None) -> None:  # fmt: skip
     """ECE of the whole-image probability on held-out DATA, before and after a fitted map.
 
-    "After" is cross-fitted: each group's images are mapped by a fit on the other groups.
+    "After" is cross-fitted: each group's images are mapped by a fit on the other groups. The
+    map written with --out is fitted on all of DATA's part; with --measure-on its ECE is then
+    measured on those other images (none may be an image of DATA, nor of a group of DATA or of
+    the model's training scenes) and recorded as heldout_ece; --measure-groups takes them from
+    DATA instead. A model's probability is signed as calibrated only when that figure is at most
+    0.05.
     """
     _need_lab_extra()
     _limit_threads()
-    from fakemedia.detect.calibration import META_KEY
+    import numpy as np
+
+    from fakemedia.detect.calibration import MAX_ECE, META_KEY
     from fakemedia.detect.model import load_default_model, load_model
     from fakemedia.lab.compile import save_model
     from fakemedia.lab.experiment import FeatureSource, evaluate_model
-    from fakemedia.lab.generalisation import crossfit_ece, fit_probability_calibration
+    from fakemedia.lab.generalisation import crossfit_ece, fit_probability_calibration, heldout_ece
 
     if out is not None and out.exists():
         raise DetectorError(f"{out} exists; choose a new file")
+    if measure_on is not None and measure_groups:
+        raise DetectorError("give --measure-on or --measure-groups, not both")
     model = load_model(model_path) if model_path else load_default_model()
-    ds, cache_dir = _sources(data, size=model.image_size, limit=None, cache=cache)
-    part = ds if split == "all" else ds.split(split)
-    src = FeatureSource.load(part, size=model.image_size, cache_dir=cache_dir)
-    p = evaluate_model(model, src)["probabilities"]
-    report = _round(crossfit_ece(p, part.labels, part.groups, method))
-    spec = fit_probability_calibration(p, part.labels, method)
-    report.update({"method": method, "n": len(part), "groups": len(set(part.groups.tolist()))})
+
+    def part_of(path: Path) -> tuple[Any, Path | None]:
+        ds, cache_dir = _sources(path, size=model.image_size, limit=None, cache=cache)
+        return (ds if split == "all" else ds.split(split)), cache_dir
+
+    def raw_scores(part: Any, cache_dir: Path | None) -> Any:
+        src = FeatureSource.load(part, size=model.image_size, cache_dir=cache_dir)
+        return evaluate_model(model, src, raw=True)["probabilities"]  # a new map replaces any old one
+
+    trained = (model.meta.get("training_data") or {}).get("groups") or []
+    fit, fit_cache = part_of(data)
+    held = held_cache = None
+    where = None
+    if measure_groups:
+        names = [g.strip() for g in measure_groups.split(",") if g.strip()]
+        if missing := sorted(set(names) - set(fit.groups.tolist())):
+            raise DetectorError(f"--measure-groups: no group {', '.join(missing)} in DATA ({split})")
+        out_of_fit = np.isin(fit.groups, names)
+        held, held_cache = fit.subset(np.flatnonzero(out_of_fit)), fit_cache
+        fit = fit.subset(np.flatnonzero(~out_of_fit))
+        where = f"{Path(data).name} ({split}): groups {', '.join(sorted(names))}"
+    elif measure_on is not None:
+        held, held_cache = part_of(measure_on)
+        where = f"{Path(measure_on).name} ({split})"
+    fit_groups = sorted(set(fit.groups.tolist()))
+    if len(fit) == 0 or len(set(fit.labels.tolist())) < 2:
+        raise DetectorError("nothing left to fit on: the fit needs real and synthetic images")
+    _refuse_overlap("DATA", fit_groups, "the model's training scenes", trained)
+    if held is not None:
+        held_groups = sorted(set(held.groups.tolist()))
+        _refuse_overlap("--measure-on", held_groups, "the model's training scenes", trained)
+        _refuse_overlap("--measure-on", held_groups, "DATA", fit_groups)
+        if shared := _shared_images(fit.paths, held.paths):
+            raise DetectorError(f"--measure-on shares {shared} image(s) with DATA; the map must be "
+                                "measured on images it was not fitted on")
+    p = raw_scores(fit, fit_cache)
+    report = _round(crossfit_ece(p, fit.labels, fit.groups, method))
+    spec = fit_probability_calibration(p, fit.labels, method)
+    report.update({"method": method, "n": len(fit), "groups": len(fit_groups)})
+    if held is not None:
+        q = raw_scores(held, held_cache)
+        report.update(_round(heldout_ece(spec, q, held.labels)))
+        report["measured_on"] = {"data": where, "n": len(held), "groups": held_groups}
+    report["calibrated"] = "heldout_ece" in report and report["heldout_ece"] <= MAX_ECE
     if out is not None:
-        model.meta[META_KEY] = {**spec, "fitted_on": f"{Path(data).name} ({split})", **report}
+        model.meta[META_KEY] = {**spec, "fitted_on": f"{Path(data).name} ({split})", "fit_groups": fit_groups,
+                                **{k: v for k, v in report.items() if k != "calibrated"}}  # fmt: skip
         report["sha256"] = save_model(model, out)
         report["model"] = str(out)
     click.echo(json.dumps(report))
+
+
+def _refuse_overlap(what: str, groups: Sequence[str], other: str, others: Sequence[str]) -> None:
+    """A held-out measure must not share a group (scene, source) with the images it is held out from."""
+    if both := sorted(set(groups) & set(others)):
+        raise DetectorError(f"{what} shares group(s) {', '.join(both[:5])} with {other}; held-out images "
+                            "must come from other groups")
+
+
+def _shared_images(a: Sequence[Path], b: Sequence[Path]) -> int:
+    """How many images of ``b`` are also in ``a`` (the same file, or the same bytes under another name)."""
+    import hashlib
+
+    def digests(paths: Sequence[Path]) -> set[str]:
+        return {hashlib.sha256(Path(x).read_bytes()).hexdigest() for x in paths}
+
+    same_file = {Path(x).resolve() for x in a} & {Path(x).resolve() for x in b}
+    return max(len(same_file), len(digests(a) & digests(b)))
 
 
 def main(args: Sequence[str] | None = None) -> None:

@@ -304,14 +304,20 @@ def train_detector(
     return model, info
 
 
-def evaluate_model(model: DetectorModel, test: FeatureSource) -> dict[str, Any]:
-    """Image-level metrics of a compiled model on ``test`` (same preprocessing as score_image)."""
+def evaluate_model(model: DetectorModel, test: FeatureSource, *, raw: bool = False) -> dict[str, Any]:
+    """Image-level metrics of a compiled model on ``test`` (same preprocessing as score_image).
+
+    The probabilities have the model's held-out map applied, as score_image does; ``raw`` gives
+    the classifier's own, which is what a new map is fitted on.
+    """
     cfg = model.features
     if cfg.kind == "patches":
         vt = all_patch_vectors(latent_block(test.latents(cfg.rate), cfg))
         p = model.predict_image(vt.reshape(-1, vt.shape[2])).reshape(vt.shape[:2]).mean(axis=1)
     else:
         p = model.predict_image(test.features(cfg))
+    if not raw:
+        p = model.calibrate(p)
     m = binary_metrics(test.labels, p)
     m["probabilities"] = p
     return m

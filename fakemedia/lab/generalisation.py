@@ -9,7 +9,9 @@
   called synthetic, and the share of real images that get any area under the area rule of
   :mod:`fakemedia.detection`.
 * :func:`fit_probability_calibration` / :func:`crossfit_ece` — a Platt or isotonic map on
-  held-out scores, and its ECE measured by leave-one-group-out cross-fitting.
+  held-out scores, and its ECE measured by leave-one-group-out cross-fitting;
+  :func:`heldout_ece` — the fitted map's ECE on other images, which is what decides whether the
+  probability is signed as calibrated.
 """
 
 from __future__ import annotations
@@ -206,6 +208,25 @@ def crossfit_ece(p: np.ndarray, y: np.ndarray, groups: np.ndarray, method: str) 
         "ece_after": expected_calibration_error(y, out),
         "accuracy_before": float(((p > 0.5) == y).mean()),
         "accuracy_after": float(((out > 0.5) == y).mean()),
+    }
+
+
+def heldout_ece(spec: dict[str, Any], p: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """ECE and accuracy on images not used to fit ``spec``, before and after applying it.
+
+    This is the figure :func:`fakemedia.detect.calibration.is_calibrated` reads: the stored map
+    itself, measured on unseen images (unlike :func:`crossfit_ece`, whose maps are fitted on
+    parts of the same images).
+    """
+    from fakemedia.detect.calibration import apply_calibration
+
+    p, y = np.asarray(p, dtype=np.float64), np.asarray(y).astype(int)
+    out = apply_calibration(p, spec)
+    return {
+        "heldout_ece_before": expected_calibration_error(y, p),
+        "heldout_ece": expected_calibration_error(y, out),
+        "heldout_accuracy_before": float(((p > 0.5) == y).mean()),
+        "heldout_accuracy": float(((out > 0.5) == y).mean()),
     }
 
 

@@ -311,8 +311,9 @@ def _detection_lines(result: Mapping[str, Any]) -> list[str]:
     if not found:
         return []
     model, regions = found["model"], found["regions"]
+    calibrated = "calibrated" if found.get("calibrated") is True else "uncalibrated score"
     lines = [f"  detector: {model['name']} {model['version']}: P(synthetic) = {found['probability']:.2f} "
-             f"(calibrated), {len(regions)} area{'s' if len(regions) != 1 else ''} flagged"]
+             f"({calibrated}), {len(regions)} area{'s' if len(regions) != 1 else ''} flagged"]
     lines += [f"            {region_text(r)}" for r in regions]
     recorded = result.get("recorded") or {}
     prob = recorded.get("probability")

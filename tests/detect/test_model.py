@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 pytest.importorskip("safetensors")
 
+from fakemedia.detect.calibration import META_KEY, apply_calibration
 from fakemedia.detect.model import (
     DEFAULT_MODEL_SHA256,
     default_model_path,
@@ -43,8 +45,9 @@ def test_a_pinned_digest_that_does_not_match_is_refused() -> None:
         load_model(default_model_path(), expected_sha256="0" * 64)
 
 
-def _forest_file(path: Path, right: list[int]) -> Path:
-    """A one-tree forest model on 6 features: node 0 splits on feature 0 into ``right``'s child."""
+def _forest_file(path: Path, right: list[int], n_features: int = 6,
+                 meta: dict[str, Any] | None = None) -> Path:
+    """A one-tree forest model: node 0 splits on feature 0 into ``right``'s child."""
     from safetensors.numpy import save_file
 
     arrays = {"t.roots": np.array([0], np.int32), "t.feature": np.array([0, 0, 0], np.int32),
@@ -52,9 +55,9 @@ def _forest_file(path: Path, right: list[int]) -> Path:
               "t.right": np.array(right, np.int32), "t.value": np.array([0.0, 0.2, 0.8]),
               "t.leaf": np.array([0, 1, 1], np.uint8), "t.nan_left": np.zeros(3, np.uint8)}  # fmt: skip
     keys = ("roots", "feature", "threshold", "left", "right", "value", "leaf", "nan_left")
-    spec = {"type": "forest", "n_features": 6, **{k: f"t.{k}" for k in keys}}
-    header = {"format": "fakemedia-detector", "format_version": 1, "n_features": 6,
-              "features": {"kind": "spectral"}, "image_model": spec, "meta": {}}  # fmt: skip
+    spec = {"type": "forest", "n_features": n_features, **{k: f"t.{k}" for k in keys}}
+    header = {"format": "fakemedia-detector", "format_version": 1, "n_features": n_features,
+              "features": {"kind": "spectral"}, "image_model": spec, "meta": meta or {}}  # fmt: skip
     save_file(arrays, str(path), metadata={"fakemedia": json.dumps(header)})
     return path
 
@@ -86,3 +89,46 @@ def test_the_map_covers_the_analysed_area_of_a_non_square_image() -> None:
     assert res.patch_map is not None and res.patch_map.shape == (16, 22)
     assert res.cell_size == pytest.approx(16 * 280 / 256) and res.image_size == (400, 280)
     assert res.model_sha256 == m.sha256
+
+
+#: A Platt map as ``calibrate-probability --out`` records it (figures are the test's own).
+PLATT = {"method": "platt", "a": 2.0, "b": 0.5, "fitted_on": "a test set"}
+
+
+def _spectral_model(tmp_path: Path, name: str, entry: dict[str, Any] | None) -> Any:
+    """A spectral-only model (no encoder needed) whose one tree gives 0.2 or 0.8."""
+    from fakemedia.detect.spectral import spectral_features
+
+    n = spectral_features(np.zeros((1, 32, 32, 3), np.uint8)).shape[1]
+    meta = {"image_size": 32} if entry is None else {"image_size": 32, META_KEY: entry}
+    return load_model(_forest_file(tmp_path / name, [2, -1, -1], n, meta))
+
+
+def test_the_result_is_calibrated_only_with_a_heldout_ece_within_the_target(tmp_path: Path) -> None:
+    rgb = np.random.default_rng(1).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    plain = score_image(rgb, _spectral_model(tmp_path, "plain.safetensors", None))
+    assert plain.probability in (0.2, 0.8) and plain.calibrated is False
+    assert plain.to_dict()["calibrated"] is False
+    cases = {"unmeasured": (PLATT, False), "measured": ({**PLATT, "heldout_ece": 0.03}, True),
+             "too-far": ({**PLATT, "heldout_ece": 0.08}, False)}  # fmt: skip
+    for name, (entry, calibrated) in cases.items():
+        model = _spectral_model(tmp_path, f"{name}.safetensors", entry)
+        res = score_image(rgb, model)
+        # The map is applied exactly once, whatever the claim.
+        assert res.probability == pytest.approx(float(apply_calibration(plain.probability, PLATT))), name
+        assert res.calibrated is calibrated and model.calibrated is calibrated, name
+        assert res.to_dict()["calibrated"] is calibrated
+        raw = model.predict_image(np.zeros((1, model.n_features)))
+        assert raw.tolist() in ([0.2], [0.8])  # predict_image stays the classifier's own
+
+
+def test_a_model_with_a_map_that_cannot_be_applied_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DetectorError, match="probability calibration"):
+        _spectral_model(tmp_path, "bad.safetensors", {"method": "isotonic", "x": [0.9, 0.1], "y": [0, 1]})
+
+
+def test_the_shipped_model_records_no_heldout_calibration() -> None:
+    # Its test-split ECE is 0.057 and it carries no held-out map (models/README.md), so its
+    # probability is not signed as calibrated.
+    m = load_default_model()
+    assert META_KEY not in m.meta and m.calibrated is False

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from fakemedia.detect.calibration import META_KEY, apply_calibration, calibrated_probability
+from fakemedia.detect.calibration import META_KEY, apply_calibration, calibrated_probability, is_calibrated
 from fakemedia.errors import DetectorError
 from fakemedia.lab.family_bench import family_of
-from fakemedia.lab.generalisation import PROCESSINGS, crossfit_ece, fit_probability_calibration
+from fakemedia.lab.generalisation import PROCESSINGS, crossfit_ece, fit_probability_calibration, heldout_ece
 
 
 def test_family_of_maps_every_benchmark_kind() -> None:
@@ -143,3 +143,71 @@ def test_robustness_and_calibrate_probability_on_a_tiny_model(
         _lab(), ["calibrate-probability", str(small_bench), "--model", str(tiny_model), "--out", str(out)]
     )
     assert again.exit_code == 6
+
+
+def test_heldout_ece_measures_the_stored_map_on_other_images() -> None:
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 300)
+    p = np.clip(np.where(y == 1, 0.7, 0.3) + rng.normal(0, 0.05, 300), 0.01, 0.99)
+    sharpen = {"method": "platt", "a": 4.0, "b": 0.0}
+    res = heldout_ece(sharpen, p, y)
+    assert res["heldout_ece"] < res["heldout_ece_before"] - 0.1
+    assert res["heldout_accuracy"] == res["heldout_accuracy_before"]  # a monotone map through 0.5
+    assert heldout_ece({"method": "platt", "a": 1.0, "b": 0.0}, p, y)["heldout_ece"] == pytest.approx(
+        res["heldout_ece_before"], abs=1e-6)
+
+
+def _test_rows_csv(bench: Path, out: Path, groups: set[str]) -> Path:
+    """The test rows of ``bench`` whose group is in ``groups``, with absolute paths."""
+    rows = [r for r in csv.DictReader(open(bench / "benchmark.csv"))
+            if r["split"] == "test" and r["group"] in groups]  # fmt: skip
+    with open(out, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows([{**r, "path": str(bench / r["path"])} for r in rows])
+    return out
+
+
+@pytest.mark.detect
+def test_calibrate_probability_records_a_heldout_ece_only_when_measured_on_other_images(
+    small_bench: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    from fakemedia.detect.model import load_model
+
+    rows = list(csv.DictReader(open(small_bench / "benchmark.csv")))
+    groups = sorted({r["group"] for r in rows if r["split"] == "test"})
+    held = groups[-1]
+    base = ["calibrate-probability", "--model", str(tiny_model), "--cache", str(tmp_path / "c")]
+    out = tmp_path / "held.safetensors"
+    r = CliRunner().invoke(_lab(), [*base, str(small_bench), "--measure-groups", held, "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.stdout.strip().splitlines()[-1])
+    assert rep["measured_on"]["groups"] == [held] and rep["n"] + rep["measured_on"]["n"] == 24
+    assert 0.0 <= rep["heldout_ece"] <= 1.0 and rep["calibrated"] is (rep["heldout_ece"] <= 0.05)
+    model = load_model(out)
+    entry = model.meta[META_KEY]
+    assert entry["heldout_ece"] == rep["heldout_ece"] and entry["fit_groups"] == groups[:-1]
+    assert model.calibrated is is_calibrated(model.meta) is rep["calibrated"]
+
+    fit_csv = _test_rows_csv(small_bench, tmp_path / "fit.csv", set(groups[:-1]))
+    held_csv = _test_rows_csv(small_bench, tmp_path / "held.csv", {held})
+    r = CliRunner().invoke(_lab(), [*base, str(fit_csv), "--measure-on", str(held_csv)])
+    assert r.exit_code == 0, r.output
+    same = json.loads(r.stdout.strip().splitlines()[-1])
+    assert same["heldout_ece"] == rep["heldout_ece"]  # the same images either way
+
+    renamed = tmp_path / "renamed.csv"  # the fit's images under another group name
+    text = fit_csv.read_text()
+    for i, g in enumerate(groups[:-1]):
+        text = text.replace(f",{g},", f",elsewhere{i},")
+    renamed.write_text(text)
+    # Not held out: the fit's own images, a group of the fit, or the model's training scenes.
+    for args, why in ([str(fit_csv), "--measure-on", str(fit_csv)], "shares group"), \
+                     ([str(fit_csv), "--measure-on", str(renamed)], "image(s) with DATA"), \
+                     ([str(small_bench), "--measure-on", str(held_csv)], "shares group"), \
+                     ([str(small_bench), "--split", "all"], "training scenes"):  # fmt: skip
+        r = CliRunner().invoke(_lab(), [*base, *args])
+        assert r.exit_code != 0 and why in r.output, (args, r.output)
+    # Without a held-out measure nothing is claimed.
+    r = CliRunner().invoke(_lab(), [*base, str(small_bench)])
+    assert r.exit_code == 0 and json.loads(r.stdout.strip().splitlines()[-1])["calibrated"] is False
