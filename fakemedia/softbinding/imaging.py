@@ -42,7 +42,8 @@ def check_usable(pixels: np.ndarray, purpose: str) -> None:
     step_y, step_x = max(1, height // 64), max(1, width // 64)
     sample = pixels[::step_y, ::step_x].reshape(-1, 3).astype(np.float32)
     if float(sample.std(axis=0).max()) < MIN_SPREAD:
-        raise InputImageError(f"a single-colour image cannot carry {purpose}")
+        raise InputImageError(f"a single-colour image is unfit for {purpose}: nothing in it to mark "
+                              "or to recognise")
 
 
 def encode_jpeg(pixels: np.ndarray, *, like: bytes | None = None, quality: int = 92) -> bytes:

@@ -17,7 +17,7 @@ import hashlib
 import os
 import threading
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -50,7 +50,7 @@ class _Models:
     only the decoder, marking only the encoder)."""
 
     _lock = threading.Lock()
-    _sessions: dict[str, Any] = {}
+    _sessions: ClassVar[dict[str, Any]] = {}
 
     @classmethod
     def get(cls, name: str) -> Any:

@@ -304,3 +304,17 @@ def test_a_marked_copy_is_not_marked_again(
     looked = json.loads(run("verify", copy2, "--repo", repo, "--json").stdout)
     assert looked["recovery"]["state"] == "recovered"
     assert looked["recovery"]["manifest"] == second["manifest"]
+
+
+def test_a_parallel_batch_keeps_every_manifest(run: Run, repo: Path, tmp_path: Path,
+                                               identity: IdentityPaths) -> None:
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    for seed in range(4):
+        (folder / f"img{seed}.jpg").write_bytes(scene(seed=20 + seed))
+    result = run("annotate", folder, "--type", "edited", "--repo", repo, "-o", tmp_path / "signed",
+                 "--identity", identity.directory, "--jobs", "2", "--json")
+    assert result.exit_code == 0, result.output
+    made = {r["manifest"] for r in json.loads(result.stdout)}
+    listed = json.loads(run("repo", "list", "--repo", repo, "--json").stdout)
+    assert listed["count"] == 4 and {e["manifest"] for e in listed["entries"]} == made
