@@ -183,7 +183,7 @@ def build(request: BuildRequest, existing: ManifestStore | None = None, *,
         if settled:
             break
     if settled is None:
-        raise SigningError("could not settle the manifest size; try without --compress")
+        raise SigningError("could not settle the manifest size; try without compression")
     length, pad, claim, signature, store_bytes = settled
     if signature is None:
         signature = sign1.encode_sign1(claim, request.signer, pad_to=reserve,

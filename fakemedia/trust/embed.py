@@ -103,7 +103,7 @@ def embed_report_file(data: bytes, report: dict[str, Any], signer: Signer, outpu
     if source is not None and target.exists() and target.resolve() == Path(source).resolve():
         raise InvalidRequest(f"{target}: the signed report would overwrite the input image")
     if target.exists() and not force:
-        raise InvalidRequest(f"{target} already exists; use --force to replace it")
+        raise InvalidRequest(f"{target} already exists; use force to replace it")
     if not target.parent.is_dir():
         raise InvalidRequest(f"{target.parent}: no such folder")
     signed = embed_report(data, report, signer, title=title)
