@@ -26,7 +26,6 @@ import numpy as np
 from fakemedia.errors import DetectorError
 
 KINDS = ("flatten", "single", "patches", "pooled", "spectral", "pooled+spectral")
-IMAGE_KINDS = ("flatten", "single", "pooled", "spectral", "pooled+spectral")
 
 
 @dataclass(frozen=True)
