@@ -1,4 +1,4 @@
-"""C2PA redaction of assertions in earlier manifests (C2PA 2.x; standards notes §4.3).
+"""C2PA redaction of assertions in earlier manifests (C2PA 2.2 §6.8).
 
 A new manifest may remove assertions from the manifests it takes in as ingredients: the
 assertion's box leaves the store and the new claim lists its URI in ``redacted_assertions``.
