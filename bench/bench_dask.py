@@ -24,11 +24,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fakemedia.identity import create_identity, load_trust_anchors
 from PIL import Image
 
 from fakemedia import api, batch
 from fakemedia.distributed import WorkerIdentity, annotate_on, cluster_client, verify_on
+from fakemedia.identity import create_identity, load_trust_anchors
 
 EDITED = {"modification_types": ["edited"]}
 
