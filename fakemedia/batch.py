@@ -424,7 +424,7 @@ def _cluster(spec: str) -> Iterator[Any]:
     try:
         from fakemedia.distributed import cluster
     except ImportError as exc:
-        raise InvalidRequest(f"--cluster needs Dask: pip install 'fakemedia[dask]' ({exc})") from None
+        raise InvalidRequest(f"a cluster needs Dask: pip install 'fakemedia[dask]' ({exc})") from None
     client = cluster.cluster_client(spec)
     try:
         yield client
@@ -463,7 +463,7 @@ def annotate_on_cluster(spec: str, tasks: Sequence[FileTask], job: AnnotateJob, 
     if not isinstance(job.signer, IdentityRef):
         raise TypeError("a cluster needs the signer as an IdentityRef: keys do not travel")
     if any(t.heatmap or t.in_place for t in tasks):
-        raise InvalidRequest("--heatmap and --in-place are not available with --cluster")
+        raise InvalidRequest("heat maps and in-place writing are not available on a cluster")
     remote = distributed.AnnotateJob(distributed.WorkerIdentity(job.signer.directory, passphrase_env),
                                      job.annotation, job.options, trust_anchors=job.trust_anchors)
     work = [distributed.Item(i, t.src, t.target) for i, t in enumerate(tasks)]
@@ -476,7 +476,7 @@ def verify_on_cluster(spec: str, job: VerifyJob, work: Sequence[Item]) -> Iterat
     from fakemedia import distributed
 
     if job.decrypt_keys or job.loaded_keys:
-        raise InvalidRequest("--decrypt-key is not sent to a cluster: use "
+        raise InvalidRequest("decryption keys are not sent to a cluster: use "
                              "fakemedia.distributed.verify_on with WorkerKey files on the workers")
     remote = distributed.VerifyJob(job.trust_anchors, job.now, trust_config=job.trust_config,
                                    tsa_anchors=job.tsa_anchors)

@@ -22,7 +22,7 @@ from fakemedia.identity import create_identity, load_identity, load_trust_anchor
 #: ../shared next to the repository root (read-only reference material).
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
-#: Every COSE algorithm fakemedia signs with (digest §6.3).
+#: Every COSE algorithm fakemedia signs with (C2PA 2.2 §13.2).
 ALGORITHMS: tuple[str, ...] = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
 
 XMP_PACKET = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -236,3 +237,18 @@ def test_cold_verify_imports_only_what_verify_needs(tmp_path: Path, signed_jpeg:
         unwanted.add("fakemedia.present.text")
     assert not loaded & unwanted, sorted(loaded & unwanted)
     assert "fakemedia.manifest.validate" in loaded  # it did verify
+
+
+def test_library_errors_name_no_flags() -> None:
+    # fakemedia.errors: the library's messages never name command-line flags; the CLI adds hints.
+    flag = re.compile(r"(^|[\s(])--[a-z]")
+    bad = []
+    for f in sorted(PACKAGE.rglob("*.py")):
+        if _inside(_module_name(f), "fakemedia.cli", "fakemedia.lab"):
+            continue  # the two command lines
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and node.exc is not None:
+                texts = [c.value for c in ast.walk(node.exc)
+                         if isinstance(c, ast.Constant) and isinstance(c.value, str)]
+                bad += [f"{f.relative_to(PACKAGE.parent)}:{node.lineno}" for t in texts if flag.search(t)]
+    assert not bad, bad

@@ -60,7 +60,7 @@ CUSTOM_VERSION = 1
 #: Action ``reason`` carries the purpose, namespaced as C2PA requires for non-c2pa values.
 PURPOSE_REASON_PREFIX = "org.fakemedia.purpose."
 
-#: Current C2PA 2.x image action names (c2pa-digest §8.1, Table 8; fonts and deprecated left out).
+#: Current C2PA 2.x image action names (C2PA 2.2 §18.14.1, Table 8; fonts and deprecated left out).
 C2PA_ACTIONS: frozenset[str] = frozenset(
     {
         "c2pa.addedText",

@@ -92,7 +92,7 @@ class FakemediaGroup(click.Group):
         except FakemediaError as exc:
             if verbose:
                 traceback.print_exc()
-            raise _Failure(str(exc), exc.exit_code) from exc
+            raise _Failure(str(exc).replace("use force to", "use --force to"), exc.exit_code) from exc
         except KeyboardInterrupt as exc:
             raise _Failure("interrupted", EXIT_INTERRUPTED) from exc
         except Exception as exc:

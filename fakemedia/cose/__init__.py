@@ -1,6 +1,7 @@
 """COSE signing for C2PA claims: algorithms, signers, COSE_Sign1, certificates, identities.
 
-Knows nothing of JPEG or JUMBF: it signs and verifies claim bytes handed to it (digest §6, §7).
+Knows nothing of JPEG or JUMBF: it signs and verifies claim bytes handed to it
+(RFC 9052; C2PA 2.2 §13.2, §14.5).
 
 * :mod:`.algorithms`: COSE algorithm ids, raw sign/verify.
 * :mod:`.signer`: the :class:`Signer` protocol (implement it for a KMS/HSM) and LocalSigner.

@@ -1,4 +1,4 @@
-"""Building keys and certificates: the local identity and test fixtures (digest §7.1).
+"""Building keys and certificates: the local identity and test fixtures (C2PA 2.2 §14.5.1, RFC 5280).
 
 :func:`issue_certificate` defaults to a conforming C2PA end-entity certificate; every knob can be
 turned off to make the non-conforming ones tests need (CA leaf, no EKU, no AKI, expired…).
@@ -18,7 +18,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from fakemedia.cose.algorithms import Algorithm
 from fakemedia.cose.certs import C2PA_CLAIM_SIGNING, DOCUMENT_SIGNING
 
-#: Recommended leaf EKUs: emailProtection + documentSigning + c2pa-kp-claimSigning (§7.1).
+#: Recommended leaf EKUs: emailProtection + documentSigning + c2pa-kp-claimSigning
+#: (C2PA 2.2 §14.4.1, §14.5.1).
 LEAF_EKUS: tuple[x509.ObjectIdentifier, ...] = (
     ExtendedKeyUsageOID.EMAIL_PROTECTION,
     DOCUMENT_SIGNING,
@@ -135,7 +136,7 @@ def issue_certificate(
 
 
 def issue_root(key: Any, common_name: str, organization: str, valid_days: int) -> x509.Certificate:
-    """A self-signed root CA: cA=TRUE, KU keyCertSign+cRLSign, SKI, AKI to itself (§7.1)."""
+    """A self-signed root CA: cA=TRUE, KU keyCertSign+cRLSign, SKI, AKI to itself (RFC 5280 §4.2.1)."""
     return issue_certificate(
         key.public_key(),
         make_name(common_name, organization),

@@ -1,4 +1,4 @@
-"""COSE signature algorithms allowed for C2PA claims (digest §6.3).
+"""COSE signature algorithms allowed for C2PA claims (C2PA 2.2 §13.2; RFC 9053).
 
 Signatures are the raw bytes COSE expects: ECDSA as IEEE P1363 ``r‖s`` (never DER), RSASSA-PSS
 with MGF1 on the same hash and salt length = hash length, Ed25519 as is. RS256 is not allowed.
@@ -22,7 +22,7 @@ from fakemedia.errors import SignatureInvalid, SigningError
 if TYPE_CHECKING:  # RSA loads only for a PS* signature or an RSA key (a verify is mostly ECDSA)
     from cryptography.hazmat.primitives.asymmetric import padding
 
-#: Smallest RSA modulus accepted for PS* (digest §6.3, §7.1).
+#: Smallest RSA modulus accepted for PS* (C2PA 2.2 §13.2, §14.5.1).
 MIN_RSA_BITS = 2048
 
 
@@ -77,7 +77,7 @@ class Algorithm(Enum):
         return 64
 
 
-# ES algorithm -> (curve name, coordinate length n); ES256 pairs with P-256 only (digest §6.3).
+# ES algorithm -> (curve name, coordinate length n); ES256 pairs with P-256 only (as c2pa-rs insists).
 _CURVES: dict[Algorithm, tuple[str, int]] = {
     Algorithm.ES256: ("secp256r1", 32),
     Algorithm.ES384: ("secp384r1", 48),

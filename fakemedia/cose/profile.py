@@ -124,7 +124,7 @@ def _extension_problems(facts: Facts, accepted: frozenset[str]) -> Iterable[str]
         yield "no Key Usage"
     else:
         digital_signature, content_commitment, key_cert_sign = ext.key_usage
-        # c2pa-rs tolerates nonRepudiation (contentCommitment) alone (§7.1).
+        # c2pa-rs tolerates nonRepudiation (contentCommitment) alone.
         if not (digital_signature or content_commitment):
             yield "Key Usage lacks digitalSignature"
         if key_cert_sign and not ext.ca:

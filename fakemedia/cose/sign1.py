@@ -1,4 +1,4 @@
-"""COSE_Sign1 for C2PA claim signatures (digest §6).
+"""COSE_Sign1 for C2PA claim signatures (RFC 9052 §4.2; C2PA 2.2 §13.2).
 
 Layout written: ``tag 18 [ bstr({1: alg, 33: x5chain}), {"pad": h'00…'}, null, bstr(sig) ]``.
 The payload (the claim bytes) is detached; the signature covers
@@ -27,7 +27,7 @@ HEADER_ALG = 1
 HEADER_CRIT = 2
 HEADER_X5CHAIN = 33
 #: Protected header labels this verifier processes beyond RFC 9052's own (which ``crit`` may
-#: not list): a ``crit`` naming anything else means "you do not understand me" (§3.1).
+#: not list): a ``crit`` naming anything else means "you do not understand me" (RFC 9052 §3.1).
 UNDERSTOOD_CRITICAL = frozenset({HEADER_X5CHAIN})
 #: Unprotected header labels of RFC 3161 time-stamps, newest first (C2PA §15.8.1.1: sigTst2 is
 #: looked for before sigTst). Here, not in ``timestamp``, so that finding none costs no ASN.1
@@ -45,9 +45,9 @@ def header_tokens(unprotected: Mapping[Any, Any]) -> tuple[str, list[Any]] | Non
             return label, list(tokens) if isinstance(tokens, (list, tuple)) else []
     return None
 _RFC9052_COMMON = frozenset(range(1, 8))
-#: Legacy files carry the chain in the unprotected bucket under this *string* label (§6.1).
+#: Legacy files carry the chain in the unprotected bucket under this *string* label (c2pa-rs reads it).
 LEGACY_X5CHAIN = "x5chain"
-#: Headroom added by :func:`reserve_size` (c2pa-rs reserves the same, digest §6.3).
+#: Headroom added by :func:`reserve_size` (c2pa-rs reserves the same).
 RESERVE_MARGIN = 1024
 #: Room kept for an RFC 3161 token when a time-stamper is used (real tokens are 1-7 kB; the
 #: reference SDK reserves the same 10 000 bytes).
@@ -125,7 +125,7 @@ def _chain_list(value: Any) -> list[bytes]:
 
 
 def sig_structure(protected_bytes: bytes, payload: bytes) -> bytes:
-    """The bytes actually signed (digest §6.2), external AAD empty."""
+    """The bytes actually signed (RFC 9052 §4.4), external AAD empty."""
     return cbor2.dumps(["Signature1", protected_bytes, b"", payload])
 
 
@@ -134,7 +134,7 @@ def _protected_header(signer: Signer) -> bytes:
     if not chain:
         raise ValueError("signer has an empty certificate chain")
     x5chain: bytes | list[bytes] = chain[0] if len(chain) == 1 else chain
-    # Insertion order gives c2pa-rs's bytes: A2 01 <alg> 18 21 <x5chain> (digest §6.1).
+    # Insertion order gives c2pa-rs's bytes: A2 01 <alg> 18 21 <x5chain> (RFC 9052 §4.2, RFC 9360).
     return cbor2.dumps({HEADER_ALG: signer.algorithm.cose_id, HEADER_X5CHAIN: x5chain})
 
 
@@ -184,7 +184,8 @@ def encode_sign1(payload: bytes, signer: Signer, *, pad_to: int | None = None,
     protected = _protected_header(signer)
     signature = bytes(signer.sign(sig_structure(protected, payload)))
     alg = signer.algorithm
-    # Cheap guard for third-party signers: the classic mistake is a DER ECDSA signature (§6.3).
+    # Cheap guard for third-party signers: the classic mistake is a DER ECDSA signature
+    # (RFC 9053 §2.1 wants raw r‖s).
     if not alg.is_pss and len(signature) != alg.max_signature_size():
         raise SigningError(
             f"signer returned {len(signature)} bytes for {alg.name}, expected "

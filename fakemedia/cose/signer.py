@@ -2,7 +2,8 @@
 
 A KMS, HSM or remote signing service needs no subclassing: any object with an ``algorithm``,
 a ``certificate_chain`` (DER, leaf first, root excluded) and a ``sign(data) -> bytes`` returning
-the raw COSE signature (digest §6.3) can be handed to :func:`fakemedia.cose.sign1.encode_sign1`.
+the raw COSE signature (RFC 9053 §2: r‖s for ECDSA) can be handed to
+:func:`fakemedia.cose.sign1.encode_sign1`.
 """
 
 from __future__ import annotations

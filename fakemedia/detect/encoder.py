@@ -1,6 +1,7 @@
 """A JPEG AI-style analysis transform (CCS: separate luma and luma-conditioned chroma branches).
 
-What follows JPEG AI (reference-software architecture, see the detector notes §2):
+What follows JPEG AI (the reference software's architecture; Esenlik et al., "An Overview of
+the JPEG AI Learning-Based Image Coding Standard", 2025, arXiv:2510.13867):
 
 * input RGB -> YUV BT.709, chroma at 4:2:0;
 * luma analysis: four conv3×3 stride 2 (1→128→128→128→160), activation between them, then a

@@ -14,6 +14,9 @@ Feature kinds (``FeatureConfig.kind``):
 * ``pooled+spectral`` – both concatenated (the latent statistics *and* the spectral baseline's input).
 
 ``components`` is ``Y`` or ``YUV``; ``latent`` is ``y`` (analysis output) or ``yhat`` (quantised).
+
+The thesis: E. Rustichini, "Identificazione di immagini sintetiche tramite codifica JPEG AI",
+thesis, University of Florence, 2025.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ import numpy as np
 from fakemedia.errors import DetectorError
 
 KINDS = ("flatten", "single", "patches", "pooled", "spectral", "pooled+spectral")
-IMAGE_KINDS = ("flatten", "single", "pooled", "spectral", "pooled+spectral")
 
 
 @dataclass(frozen=True)

@@ -338,7 +338,7 @@ def default_model_path() -> Path:
 def load_default_model() -> DetectorModel:
     p = default_model_path()
     if not p.is_file():
-        raise DetectorError("the default detector model is not installed; pass --model PATH")
+        raise DetectorError("the default detector model is not installed; give a model file")
     return load_model(p, expected_sha256=DEFAULT_MODEL_SHA256 or None)
 
 

@@ -59,7 +59,7 @@ def cluster_client(spec: str) -> Client:
     if spec == "local" or spec.startswith("local:"):
         count = spec.partition(":")[2]
         if count and not (count.isdigit() and int(count) > 0):
-            raise InvalidRequest(f"--cluster {spec}: expected local or local:N with N >= 1")
+            raise InvalidRequest(f"cluster {spec}: expected local or local:N with N >= 1")
         workers = int(count) if count else (os.cpu_count() or 1)
         with dask.config.set({MALLOC_TRIM_KEY: None}):  # read once per nanny, restarts included
             return Client(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -67,7 +67,7 @@ def cluster_client(spec: str) -> Client:
                           set_as_default=False)
     if spec.startswith(("tcp://", "tls://", "ucx://", "ws://", "wss://")):
         return Client(spec, set_as_default=False)
-    raise InvalidRequest(f"--cluster {spec}: expected tcp://HOST:PORT, tls://HOST:PORT, local or local:N")
+    raise InvalidRequest(f"cluster {spec}: expected tcp://HOST:PORT, tls://HOST:PORT, local or local:N")
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:

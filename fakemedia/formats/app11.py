@@ -1,8 +1,8 @@
-"""C2PA manifest stores carried in JPEG APP11 (JPEG XT) packets: digest §1.
+"""C2PA manifest stores carried in JPEG APP11 (JPEG XT, ISO/IEC 18477-3) packets; C2PA 2.2 §A.3.1.
 
-Packet layout (§1.1): ``FF EB``, Le (u16), CI ``JP``, En (u16), Z (u32), payload. The first
+Packet layout: ``FF EB``, Le (u16), CI ``JP``, En (u16), Z (u32), payload. The first
 packet's payload is the start of the JUMBF stream; continuations first repeat the 8-byte
-LBox/TBox of the top-level superbox. Detection follows c2pa-rs (§1.2), stricter where the spec
+LBox/TBox of the top-level superbox. Detection follows c2pa-rs's JPEG reader, stricter where the spec
 demands it (contiguous packets, Z from 1).
 """
 
@@ -25,9 +25,9 @@ _REPEAT = 8
 MAX_FIRST_PIECE = MAX_LE - 2 - _PACKET_HEADER
 MAX_PIECE = MAX_FIRST_PIECE - _REPEAT
 #: Smallest slice: a reader detects the store from content[24:28] of the first packet and needs
-#: more than 28 content bytes there (§1.2), i.e. at least 21 JUMBF bytes; round up.
+#: more than 28 content bytes there, i.e. at least 21 JUMBF bytes; round up.
 MIN_PIECE = 32
-#: c2pa-rs slices at 64000 bytes (§1.1).
+#: c2pa-rs slices at 64000 bytes.
 DEFAULT_PIECE = 64000
 DEFAULT_INSTANCE = 0x0211
 
@@ -37,7 +37,7 @@ class StoreLocation:
     """Where the C2PA APP11 run sits.
 
     ``offset`` is the first ``FF EB`` of the run, ``length`` spans through the end of its last
-    segment (markers and Le included): exactly the data-hash exclusion (§5, §13 item 3).
+    segment (markers and Le included): exactly the data-hash exclusion (C2PA 2.2 §18.5.3).
     ``piece_size`` is the JUMBF bytes carried by the first packet, so the run can be rebuilt
     byte for byte with :func:`app11_segments`.
     """
@@ -55,12 +55,12 @@ def _content(seg: Segment) -> bytes:
 
 
 def _is_packet(seg: Segment) -> bool:
-    # c2pa-rs only considers APP11 segments with more than 16 content bytes (§1.2).
+    # c2pa-rs only considers APP11 segments with more than 16 content bytes.
     return seg.marker == Marker.APP11 and len(seg.payload) > 16
 
 
 def _starts_c2pa(content: bytes) -> bool:
-    # content[24:28] is the start of the jumd type UUID: "c2pa" for a manifest store (§1.2).
+    # content[24:28] is the start of the jumd type UUID: "c2pa" for a manifest store.
     return len(content) > 28 and content[24:28] == b"c2pa"
 
 
@@ -156,7 +156,7 @@ def remove_c2pa_store(data: bytes) -> tuple[bytes, int | None]:
 
 
 def default_insert_offset(data: bytes, layout: JpegLayout | None = None) -> int:
-    """Right after SOI and the leading APP0/APP1 run: keeps JFIF/Exif/XMP first (§1.3)."""
+    """Right after SOI and the leading APP0/APP1 run: keeps JFIF/Exif/XMP first (C2PA 2.2 §A.3.1)."""
     segments = (layout or parse_jpeg(data)).segments
     offset = segments[0].end
     for seg in segments[1:]:
@@ -177,7 +177,7 @@ def _check_piece_size(jumbf_size: int, piece_size: int) -> None:
 
 
 def app11_run_length(jumbf_size: int, *, piece_size: int = DEFAULT_PIECE) -> int:
-    """Bytes the APP11 run occupies on disk: N + 12·k + 8·(k−1) (§1.1)."""
+    """Bytes the APP11 run occupies on disk: N + 12·k + 8·(k−1)."""
     _check_piece_size(jumbf_size, piece_size)
     k = -(-jumbf_size // piece_size)
     return jumbf_size + 12 * k + 8 * (k - 1)
@@ -186,7 +186,7 @@ def app11_run_length(jumbf_size: int, *, piece_size: int = DEFAULT_PIECE) -> int
 def app11_segments(
     jumbf: bytes, *, instance: int = DEFAULT_INSTANCE, piece_size: int = DEFAULT_PIECE
 ) -> bytes:
-    """Packetise one JUMBF superbox into APP11 segments (§1.1), Z counting from 1."""
+    """Packetise one JUMBF superbox into APP11 segments (ISO/IEC 18477-3), Z counting from 1."""
     _check_piece_size(len(jumbf), piece_size)
     if not 0 <= instance <= 0xFFFF:
         raise ValueError(f"instance {instance} is not a u16")
@@ -235,7 +235,7 @@ def insert_c2pa_store(
 ) -> bytes:
     """Insert ``jumbf`` as APP11 packets at ``offset``, a segment boundary before SOS.
 
-    Refuses a file that already carries a store (remove it first, §1.3). ``instance`` None picks
+    Refuses a file that already carries a store (remove it first). ``instance`` None picks
     a free En (:func:`free_instance`); an explicit one already used by another APP11 JUMBF box
     is refused.
     """

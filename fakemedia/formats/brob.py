@@ -1,4 +1,4 @@
-"""Brotli for C2PA compressed manifests (``c2cm`` superbox with one ``brob`` box; digest §11).
+"""Brotli for C2PA compressed manifests (``c2cm`` superbox with one ``brob`` box; C2PA 2.2 §11.1.3.2).
 
 Decompression is bounded: a bomb stops with LimitExceeded once output passes ``limit``, having
 held at most about ``limit`` bytes plus one step of output.

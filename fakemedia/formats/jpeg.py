@@ -1,7 +1,7 @@
 """JPEG marker-segment walker (ITU-T T.81 §B.1), from SOI up to and including the SOS header.
 
 Only the header is parsed: C2PA lives in APP11 segments that must precede the image data
-(digest §1.3), so the entropy-coded scan is carried along untouched. No length field is trusted;
+(C2PA 2.2 §A.3.1), so the entropy-coded scan is carried along untouched. No length field is trusted;
 every read is bounds-checked and every failure is a :class:`~fakemedia.errors.FormatError`.
 """
 

@@ -1,7 +1,7 @@
-"""JUMBF boxes (ISO/IEC 19566-5) as used by C2PA: digest §2 (boxes), §3 (store layout), §11.
+"""JUMBF boxes (ISO/IEC 19566-5) as used by C2PA: the store layout and compression of C2PA 2.2 §11.1.
 
 Parsed superboxes keep their exact bytes in ``raw`` and :meth:`SuperBox.to_bytes` re-emits them,
-so copying an ingredient manifest or hashing a box (``hash_input``, digest §13 item 1) never
+so copying an ingredient manifest or hashing a box (``hash_input``, C2PA 2.2 §8.4.2) never
 depends on re-serialisation. After editing a parsed box, set ``raw = None`` to re-serialise it.
 """
 
@@ -40,7 +40,7 @@ _C2PA_FOURCCS = (
     "c2pa", "c2ma", "c2um", "c2cm", "c2md", "c2tm", "c2as", "c2cl", "c2cs", "c2vc", "c2db",
     "cbor", "json", "uuid",
 )  # fmt: skip
-#: C2PA superbox type UUIDs keyed by 4-character code (digest §2.4).
+#: C2PA superbox type UUIDs keyed by 4-character code (C2PA 2.2 §11.1).
 C2PA_UUIDS: dict[str, bytes] = {cc: cc.encode("ascii") + C2PA_UUID_TAIL for cc in _C2PA_FOURCCS}
 _FOURCC_BY_UUID: dict[bytes, str] = {u: cc for cc, u in C2PA_UUIDS.items()}
 
@@ -49,7 +49,7 @@ CODESTREAM_UUID = bytes.fromhex("6579D6FBDBA2446BB2AC1B82FEEB89D1")
 #: ID inside an all-zero ``uuid`` content box that marks a redacted assertion.
 REDACTION_UUID = bytes.fromhex("CAA98EEE9D4DF80E86AD4DFFCA263973")
 
-# jumd toggle bits (§2.2).
+# jumd toggle bits (ISO/IEC 19566-5; C2PA requires 0x03).
 REQUESTABLE = 0x01
 HAS_LABEL = 0x02
 HAS_ID = 0x04
@@ -168,7 +168,7 @@ class DescriptionBox:
 
     @classmethod
     def parse(cls, payload: bytes, *, offset: int = 0) -> DescriptionBox:
-        """Parse a jumd payload (after its header); every field must fit exactly (§2.2).
+        """Parse a jumd payload (after its header); every field must fit exactly.
 
         ``offset`` is the payload's position in the file, used in error messages only.
         """
@@ -238,7 +238,7 @@ class ContentBox:
 
 @dataclass
 class SuperBox:
-    """A ``jumb`` superbox: one description box, then child boxes (§2.1)."""
+    """A ``jumb`` superbox: one description box, then child boxes."""
 
     description: DescriptionBox
     children: list[SuperBox | ContentBox] = field(default_factory=list)
@@ -284,7 +284,7 @@ class SuperBox:
         return None
 
     def resolve(self, path: str) -> SuperBox | None:
-        """Follow "a/b/c" labels from here (§3.2). A leading "/" names this box's own label
+        """Follow "a/b/c" labels from here (C2PA 2.2 §8.4). A leading "/" names this box's own label
         first, so the store resolves "/c2pa/<manifest>/..." too. ".." is never followed."""
         node: SuperBox | None = self
         parts = path.split("/")

@@ -1,4 +1,4 @@
-"""The XMP ``dcterms:provenance`` pointer to a remote manifest (digest §10).
+"""The XMP ``dcterms:provenance`` pointer to a remote manifest (C2PA 2.2 §11.5).
 
 Only the standard XMP packet (APP1 with the ``http://ns.adobe.com/xap/1.0/`` namespace header)
 is read. Like c2pa-rs, matching goes by the literal ``dcterms:`` prefix, as an attribute of
@@ -43,7 +43,7 @@ def provenance(data: bytes, layout: JpegLayout | None = None) -> str | None:
 
 
 def provenance_url(data: bytes, layout: JpegLayout | None = None) -> str | None:
-    """The remote-manifest URL, or None. ``self#jumbf=`` values point inside the file (§3.2)
+    """The remote-manifest URL, or None. ``self#jumbf=`` values point inside the file (C2PA 2.2 §8.4)
     and are left over by editors after a store is stripped (no_manifest.jpg has one), so they
     are not a remote manifest."""
     value = provenance(data, layout)

@@ -184,7 +184,7 @@ def create_identity(
     _write_private(paths.root_cert, _cert_pem(root))
     _write_private(paths.trust_anchors, _cert_pem(root))
     _write_private(paths.signer_cert, _cert_pem(leaf))
-    _write_private(paths.chain, _cert_pem(leaf))  # leaf first, root excluded (§6.1)
+    _write_private(paths.chain, _cert_pem(leaf))  # leaf first, root excluded (x5chain, RFC 9360)
     _write_private(paths.metadata, json.dumps(metadata, indent=2).encode() + b"\n")
     # The signer key last: identity_exists() is true only once everything else is there.
     _write_private(paths.signer_key, _key_pem(leaf_key, passphrase))

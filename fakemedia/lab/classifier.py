@@ -1,5 +1,8 @@
 """Classifiers: the thesis's hyper-parameter search with valid names, group-aware CV, calibration.
 
+The thesis: E. Rustichini, "Identificazione di immagini sintetiche tramite codifica JPEG AI",
+thesis, University of Florence, 2025.
+
 Search = ``RandomizedSearchCV`` over the thesis's space, then a narrow ``GridSearchCV`` around
 the best point, both with ``GroupKFold`` so crops of one source photograph never sit on both
 sides of a fold. The thesis's "LGBM" space used LightGBM names (``num_leaves``,
@@ -47,7 +50,7 @@ def base_estimator(kind: str, *, seed: int = 42, n_features: int = 0) -> Any:
         )
     if kind == "hgb":
         # Split finding costs ∝ features × bins: with the 65 536-d flatten input 32 bins keep a fit
-        # under a minute on 2 cores (the notes measured 238 s per default fit vs 45 s).
+        # under a minute on 2 cores (measured: 238 s per default fit vs 45 s).
         wide = n_features > 4096
         return HistGradientBoostingClassifier(
             max_iter=100 if wide else 200,

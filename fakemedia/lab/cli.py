@@ -271,7 +271,7 @@ def evaluate(data: Path, model_path: Path | None, split: str, size: int | None, 
 def experiment(data: Path, quick: bool, no_search: bool, rates: str | None, classifiers: str, kinds: str,
                size: int, limit: int | None, csv_out: Path | None, chart: Path | None, cache: str | None,
                as_json: bool) -> None:  # fmt: skip
-    """The thesis's factor grid on DATA, as a Markdown table.
+    """The factor grid of Rustichini's thesis (2025) on DATA, as a Markdown table.
 
     classifier × rate × Y/YUV × flatten/single/N patches × y/ŷ, each with the thesis's search
     (randomised, then a narrow grid; group-aware CV) and isotonic calibration; then the spectral

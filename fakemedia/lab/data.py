@@ -90,7 +90,7 @@ class Dataset:
 
 
 def _limit(labels: np.ndarray, limit: int | None) -> np.ndarray:
-    """First limit/2 of each class in file order (the thesis's ``sample_subset``)."""
+    """First limit/2 of each class in file order (the ``sample_subset`` of Rustichini's thesis, 2025)."""
     idx = np.arange(len(labels))
     if not limit:
         return idx

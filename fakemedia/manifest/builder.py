@@ -1,10 +1,10 @@
-"""Build and embed a signed C2PA manifest (c2pa-digest §3–6, §12).
+"""Build and embed a signed C2PA manifest (C2PA 2.2 §10, §11, §13.2, §18.5).
 
 The data hash is computed on the JPEG with any old store removed: the exclusion we declare is
-exactly the APP11 run we insert, so the hash of the stripped file is already final (§5.2). Only
-the exclusion *length* depends on the store's own size, so we iterate until it is stable (§5.3
-A, single pass). The COSE signature is padded to a size fixed in advance, so signing cannot
-change the store size afterwards.
+exactly the APP11 run we insert, so the hash of the stripped file is already final (§18.5.3).
+Only the exclusion *length* depends on the store's own size, so we iterate until it is stable (a
+single pass, not the two of §10.4). The COSE signature is padded to a size fixed in advance, so
+signing cannot change the store size afterwards.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class AssertionSpec:
 
 @dataclass
 class ParentInfo:
-    """The manifest the new one continues (§12.1): its label and validation results."""
+    """The manifest the new one continues (its parentOf ingredient): its label and validation results."""
 
     manifest: Manifest
     validation_results: dict[str, Any]
@@ -189,7 +189,7 @@ def build(request: BuildRequest, existing: ManifestStore | None = None, *,
         if settled:
             break
     if settled is None:
-        raise SigningError("could not settle the manifest size; try without --compress")
+        raise SigningError("could not settle the manifest size; try without compression")
     length, pad, claim, signature, store_bytes = settled
     if signature is None:
         signature = sign1.encode_sign1(claim, request.signer, pad_to=reserve,
@@ -245,7 +245,7 @@ def build_external(request: BuildRequest, existing: ManifestStore | None = None,
 
 def _claim(request: BuildRequest, specs: Sequence[AssertionSpec],
            boxes: Sequence[jumbf.SuperBox]) -> bytes:
-    """Claim v2 (§4.1), deterministic CBOR; assertions referenced in the relative form."""
+    """Claim v2 (§10.2), deterministic CBOR; assertions referenced in the relative form."""
     created: list[dict[str, Any]] = []
     gathered: list[dict[str, Any]] = []
     for spec, box in zip(specs, boxes, strict=True):
@@ -298,12 +298,12 @@ def _superbox(fourcc: str, label: str, children: Sequence[Any]) -> jumbf.SuperBo
 
 def _with_children(box: jumbf.SuperBox, children: bytes) -> bytes:
     """Serialise ``box`` with already-serialised child bytes appended (old manifests are
-    copied byte for byte, never re-encoded, §12.1)."""
+    copied byte for byte, never re-encoded)."""
     body = box.description.to_bytes() + b"".join(c.to_bytes() for c in box.children) + children
     return jumbf.box_header(b"jumb", len(body)) + body
 
 
 def _compress(manifest: jumbf.SuperBox, label: str) -> jumbf.SuperBox:
-    """A ``c2cm`` superbox with the same label holding the Brotli-compressed manifest (§11)."""
+    """A ``c2cm`` superbox with the same label holding the Brotli-compressed manifest (§11.1.3.2)."""
     return _superbox("c2cm", label,
                      [jumbf.ContentBox(b"brob", jumbf.brotli_compress(manifest.to_bytes()))])

@@ -4,7 +4,8 @@ One place builds what ``annotate`` signs: the parentOf ingredient (``c2pa.ingred
 the ``c2pa.actions.v2`` list (the opening ``c2pa.created`` or ``c2pa.opened``, the declared
 modifications, the ``c2pa.redacted`` entries C2PA 2.1 asks of a redaction) and the fakemedia
 annotation assertion. The action maps come from :mod:`fakemedia.annotation.c2pa`, the tested
-mapping, with their times as CBOR date tags (RFC 8949 tag 0).
+mapping, with their times as CBOR date tags (RFC 8949 tag 0). A signed Trust Report opens its
+parent with the same :func:`parent_ingredient` and :func:`opened_action`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from fakemedia.manifest.store import HashedURI
 #: Types whose action names the component ingredients they were made from.
 _NAMING_COMPONENTS = ("composed", "deepfaked")
 
-__all__ = ["Composition", "compose"]
+__all__ = ["Composition", "compose", "opened_action", "parent_ingredient", "reference"]
 
 
 @dataclass(frozen=True)
@@ -77,13 +78,10 @@ def compose(annotation: Annotation, *, agent: Mapping[str, str], parent: Mapping
             specs += from_file.assertions
             ref = from_file.reference
         else:
-            content = dict(parent) if parent is not None else _bare_ingredient(title)
-            ingredient = builder.AssertionSpec(labels.INGREDIENT_V3, content, salted=False)
+            ingredient = parent_ingredient(parent, title)
             specs.append(ingredient)
-            ref = HashedURI(labels.relative_assertion_uri(ingredient.label),
-                            builder.assertion_hash(ingredient))
-        opening = {"action": "c2pa.opened", "softwareAgent": dict(agent), "when": stamp,
-                   "parameters": {"ingredients": [ref.to_cbor()]}}
+            ref = reference(ingredient)
+        opening = opened_action(ref, agent=agent, when=when)
     actions = [opening]
     for component in components:
         specs += component.assertions
@@ -110,12 +108,28 @@ def compose(annotation: Annotation, *, agent: Mapping[str, str], parent: Mapping
     return Composition(specs, actions)
 
 
-def _bare_ingredient(title: str | None) -> dict[str, Any]:
-    """The parentOf ingredient of an image with no provenance of its own."""
-    content: dict[str, Any] = {"relationship": "parentOf", "dc:format": "image/jpeg"}
-    if title:
-        content["dc:title"] = title
-    return content
+def parent_ingredient(parent: Mapping[str, Any] | None, title: str | None = None) -> builder.AssertionSpec:
+    """The parentOf ``c2pa.ingredient.v3`` assertion: ``parent`` (the content describing the
+    manifest continued), or a bare one for an image with no provenance of its own."""
+    if parent is not None:
+        content = dict(parent)
+    else:
+        content = {"relationship": "parentOf", "dc:format": "image/jpeg"}
+        if title:
+            content["dc:title"] = title
+    return builder.AssertionSpec(labels.INGREDIENT_V3, content, salted=False)
+
+
+def reference(spec: builder.AssertionSpec) -> HashedURI:
+    """The hashed URI by which an action of the same manifest names assertion ``spec``."""
+    return HashedURI(labels.relative_assertion_uri(spec.label), builder.assertion_hash(spec))
+
+
+def opened_action(ingredient: HashedURI, *, agent: Mapping[str, str],
+                  when: datetime | None = None) -> dict[str, Any]:
+    """The ``c2pa.opened`` action of the parent ``ingredient`` (C2PA 2.1 asks it to name one)."""
+    return {"action": "c2pa.opened", "softwareAgent": dict(agent), "when": builder.tagged_time(when),
+            "parameters": {"ingredients": [ingredient.to_cbor()]}}
 
 
 def _parse_when(value: Any) -> datetime | None:

@@ -7,7 +7,7 @@ file carries a manifest store, the hashed URIs of its active manifest and claim 
 the validation results found when it was taken in. Its manifest store is then carried into the
 new one, before the new manifest, as §11.1.2 asks: validators find the ingredient's manifests
 there. A component may say which region of the new asset it occupies (the ingredient's
-``metadata.regionOfInterest``, §8.3 region of interest).
+``metadata.regionOfInterest``, §18.2 region of interest).
 
 Ingredient and thumbnail assertions are unsalted, so their hashes are known before the build
 and actions (``c2pa.opened``, ``c2pa.placed``) can name them.

@@ -1,4 +1,4 @@
-"""C2PA labels and JUMBF URIs (c2pa-digest §3.1, §3.2, §8.0).
+"""C2PA labels and JUMBF URIs (C2PA 2.2 §8.1, §8.4; assertion labels §6.2).
 
 Labels are data: every name the manifest code writes or looks for is defined once here.
 """
@@ -38,7 +38,7 @@ def base_label(label: str) -> str:
 
 
 def new_manifest_label() -> str:
-    """A fresh v2 manifest label, ``urn:c2pa:<UUIDv4>`` (§3.1)."""
+    """A fresh v2 manifest label, ``urn:c2pa:<UUIDv4>`` (§8.1)."""
     import uuid  # only when signing: reading never mints a label
 
     return f"urn:c2pa:{uuid.uuid4()}"
@@ -63,7 +63,7 @@ def uri_path(uri: str, current_manifest: str) -> list[str] | None:
     """Labels from the store root to the box a JUMBF URI names, or None if it is not one.
 
     Absolute URIs start at the store (``/c2pa/…``); relative ones at the current manifest.
-    ``..`` is refused (§3.2), as is anything outside this file (``self#jumbf=`` only).
+    ``..`` is refused (§8.4), as is anything outside this file (``self#jumbf=`` only).
     """
     if not isinstance(uri, str) or not uri.startswith(_URI_PREFIX):
         return None

@@ -1,4 +1,4 @@
-"""C2PA redaction of assertions in earlier manifests (C2PA 2.x; standards notes §4.3).
+"""C2PA redaction of assertions in earlier manifests (C2PA 2.2 §6.8).
 
 A new manifest may remove assertions from the manifests it takes in as ingredients: the
 assertion's box leaves the store and the new claim lists its URI in ``redacted_assertions``.
@@ -39,7 +39,7 @@ def parse_redaction(spec: str, store: ManifestStore) -> Redaction:
     path = labels.uri_path(spec, active.label) if spec.startswith("self#jumbf=") else None
     if path is not None:
         if len(path) != 4 or path[2] != labels.ASSERTIONS:
-            raise InvalidRequest(f"--redact {spec}: not an assertion URI")
+            raise InvalidRequest(f"redaction {spec}: not an assertion URI")
         manifest, assertion = path[1], path[3]
     elif "/" in spec:
         manifest, _, assertion = spec.rpartition("/")
@@ -47,9 +47,9 @@ def parse_redaction(spec: str, store: ManifestStore) -> Redaction:
         manifest, assertion = active.label, spec
     target = store.get(manifest)
     if target is None or target.assertion(assertion) is None:
-        raise InvalidRequest(f"--redact {spec}: no such assertion in the image's manifests")
+        raise InvalidRequest(f"redaction {spec}: no such assertion in the image's manifests")
     if labels.base_label(assertion) in _NEVER:
-        raise InvalidRequest(f"--redact {spec}: actions and hard bindings cannot be redacted")
+        raise InvalidRequest(f"redaction {spec}: actions and hard bindings cannot be redacted")
     return Redaction(manifest, assertion)
 
 

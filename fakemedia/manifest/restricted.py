@@ -46,7 +46,7 @@ def split(annotation: Annotation, fields: Sequence[str]) -> tuple[Annotation, di
 def seal(secret: Mapping[str, Any], recipients: Sequence[bytes]) -> dict[str, Any]:
     """The ``restricted`` member of our assertion, encrypted for every recipient PEM."""
     if not recipients:
-        raise AnnotationInvalid("restricted fields need at least one --recipient")
+        raise AnnotationInvalid("restricted fields need at least one recipient")
     parsed = [Recipient.from_pem(pem) for pem in recipients]
     message = encrypt.encrypt(cbor2.dumps(dict(secret), canonical=True), parsed, external_aad=AAD)
     return {"fields": sorted(secret), "recipients": sorted({r.key_id.hex() for r in parsed}),

@@ -1,4 +1,4 @@
-"""The manifest store: manifests, claims and assertions as found in the JUMBF (c2pa-digest §3).
+"""The manifest store: manifests, claims and assertions as found in the JUMBF (C2PA 2.2 §11.1, §11.2).
 
 Parsing here is structural and tolerant: a manifest with a missing claim or an undecodable
 assertion is still listed, with the problem recorded, so that validation can report the proper
@@ -20,7 +20,7 @@ from fakemedia.errors import FormatError, LimitExceeded, ManifestError
 from fakemedia.formats import jumbf
 from fakemedia.manifest import labels
 
-# Manifest kinds by the 4CC of their superbox UUID (§2.4).
+# Manifest kinds by the 4CC of their superbox UUID (§11.1).
 _STANDARD = {"c2ma", "c2md"}
 _UPDATE = {"c2um"}
 _COMPRESSED = "c2cm"
@@ -35,7 +35,7 @@ _REQUIRED_TOGGLES = jumbf.REQUESTABLE | jumbf.HAS_LABEL
 
 @dataclass(frozen=True)
 class HashedURI:
-    """A ``hashed-uri-map`` (§4.3): a JUMBF URI, its expected hash, an optional algorithm."""
+    """A ``hashed-uri-map`` (§8.4.2): a JUMBF URI, its expected hash, an optional algorithm."""
 
     url: str
     hash: bytes
@@ -46,7 +46,7 @@ class HashedURI:
         if not isinstance(value, dict) or not isinstance(value.get("url"), str):
             return None
         digest = value.get("hash")
-        # 2022-era files hold hashes as arrays of small integers (§13 item 11).
+        # 2022-era files hold hashes as arrays of small integers.
         if isinstance(digest, list) and all(isinstance(b, int) and 0 <= b < 256 for b in digest):
             digest = bytes(digest)
         if not isinstance(digest, bytes):
@@ -104,7 +104,7 @@ class Assertion:
 
 @dataclass
 class Manifest:
-    """One manifest of the store, decompressed when it was stored compressed (§11)."""
+    """One manifest of the store, decompressed when it was stored compressed (§11.1.3.2)."""
 
     label: str
     box: jumbf.SuperBox
@@ -128,7 +128,7 @@ class Manifest:
 
     def hash_input(self) -> bytes:
         """What an ``activeManifest`` reference hashes: the uncompressed manifest box minus its
-        header. c2pa-rs 0.91 rejects the spec's hash-the-compressed-box form (§11)."""
+        header. c2pa-rs 0.91 rejects the spec's hash-the-compressed-box form (§11.1.3.2)."""
         return self.box.hash_input()
 
     def assertions(self) -> Iterator[Assertion]:
@@ -218,7 +218,7 @@ class ManifestStore:
 
         Each step goes by label *and* JUMBF type: a manifest part resolves only to the one box of
         its kind, an assertion only to the one box with its label in the assertion store
-        (§11.1.2, §8.3); a box that merely carries the right label is never followed.
+        (§11.1.2, §8.4); a box that merely carries the right label is never followed.
         """
         path = labels.uri_path(uri, current.label)
         if path is None or len(path) < 2:
@@ -302,7 +302,7 @@ def _well_formed(box: jumbf.SuperBox) -> bool:
 
 
 def parse_store(data: bytes) -> ManifestStore:
-    """Parse a reassembled manifest-store superbox (§3)."""
+    """Parse a reassembled manifest-store superbox (§11.1)."""
     root = jumbf.parse_superbox(data)
     if root.fourcc != "c2pa":
         raise ManifestError("JUMBF box is not a C2PA manifest store")

@@ -11,7 +11,7 @@
                  manifest store's APP11 segments (§18.5) and the asset hash matches
 6. actions     — the v2 rules on every actions assertion (§18.15): one opening action, first;
                  ingredients named by actions; ``c2pa.redacted`` naming a real redaction
-7. update      — the rules of update manifests (§12.2)
+7. update      — the rules of update manifests (§11.2)
 8. ingredients — each ingredient's manifest is present and matches its hash; each manifest is
                  validated once (memoised) and the ingredient graph is walked without recursion,
                  so the work is linear in the number of manifests
@@ -59,7 +59,7 @@ _OPENING = ("c2pa.created", "c2pa.opened")
 #: Actions that name an ingredient, and the relationship it must have (§18.15.4.2).
 _INGREDIENT_ACTIONS = {"c2pa.opened": "parentOf", "c2pa.placed": "componentOf",
                        "c2pa.removed": "componentOf"}
-#: The only actions an update manifest may hold (§12.2; c2pa-rs enforces the same list).
+#: The only actions an update manifest may hold (§11.2; c2pa-rs enforces the same list).
 _UPDATE_ACTIONS = ("c2pa.edited.metadata", "c2pa.opened", "c2pa.published", "c2pa.redacted")
 _THUMBNAIL_CLAIM = "c2pa.thumbnail.claim"
 
@@ -233,7 +233,7 @@ def _walk_ingredients(ctx: _Context, active: Manifest, results: ValidationResult
 
 def _check_update_binding(ctx: _Context, update: Manifest, out: StatusList) -> None:
     """An update manifest leaves the content alone: the nearest standard manifest up the
-    parentOf chain binds it, its exclusion widened to the store as it is now (§12.2)."""
+    parentOf chain binds it, its exclusion widened to the store as it is now (§15.12.1.1)."""
     if ctx.asset is None or ctx.location is None:
         return
     current, hops = update, 0
@@ -356,7 +356,7 @@ def _generator_ok(info: dict[str, Any]) -> bool:
 
 
 def _hashed_uri_ok(item: Any) -> bool:
-    """A ``hashed-uri-map`` (§8.3): text url, byte-string hash, optional text alg."""
+    """A ``hashed-uri-map`` (§8.4.2): text url, byte-string hash, optional text alg."""
     if not isinstance(item, dict) or not isinstance(item.get("url"), str):
         return False
     if "alg" in item and not isinstance(item["alg"], str):
@@ -562,8 +562,8 @@ def _absolute(uri: str, m: Manifest) -> str:
 
 def _check_identities(ctx: _Context, m: Manifest, out: StatusList,
                       refs: dict[str, tuple[HashedURI, Assertion, bool]]) -> None:
-    """CAWG identity assertions among the claim's verified assertions (CAWG identity 1.1;
-    digest §8.7), each checked by :mod:`fakemedia.manifest.cawg`."""
+    """CAWG identity assertions among the claim's verified assertions (CAWG identity
+    assertion 1.1), each checked by :mod:`fakemedia.manifest.cawg`."""
     claim_refs = [ref for part in m.claim_refs() for ref in part]
     for label, (_, assertion, _c) in refs.items():
         if cawg.is_identity_label(label):
@@ -609,7 +609,7 @@ def check_data_hash(content: Any, asset: bytes, default_alg: str,
 
     ``widen`` = (start, length): an exclusion starting at ``start`` is taken as ``length``
     long and later exclusions move by the growth, as validators do for a store that grew under
-    an update manifest (§12.2). ``store_range`` = (start, length) of the manifest store's APP11
+    an update manifest (§15.12.1.1). ``store_range`` = (start, length) of the manifest store's APP11
     segments: the exclusions must cover exactly those bytes, so no byte of the image goes
     unhashed and the store itself is never hashed.
     """
@@ -875,7 +875,7 @@ def _ingredient_hash_ok(ctx: _Context, child: Manifest, content: dict[str, Any],
     Claims before C2PA 1.3 hashed the ingredient's claim bytes instead of its manifest box;
     that form is accepted when nothing in ``child`` was redacted, and said so in an
     informational status. Once assertions of ``child`` were redacted its bytes changed, so
-    the untouched signature box is checked through ``claimSignature`` instead (§8.3)."""
+    the untouched signature box is checked through ``claimSignature`` instead."""
     child_alg = str((child.claim or {}).get("alg", alg))
     if _hash_matches(ref, child.hash_input(), child_alg):
         return True

@@ -184,7 +184,7 @@ def _check_token(request: Request) -> None:
     token = _runtime(request).settings.token
     if token is None:
         raise _HttpError(403, Failure(2, "Forbidden", "annotate is disabled on this server (it was "
-                                                      "started without --token-file)"))
+                                                      "started without a token file)"))
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
         raise _HttpError(401, Failure(2, "Unauthorized", "annotate needs 'Authorization: Bearer TOKEN'"),

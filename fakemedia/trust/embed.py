@@ -24,9 +24,9 @@ from .._io import write_atomic
 from ..cose.signer import Signer
 from ..errors import FakemediaError, InvalidRequest, ManifestError, SigningError
 from ..formats import app11, jpeg
-from ..manifest import builder, labels
+from ..manifest import builder, compose, labels
 from ..manifest.reader import read_report
-from ..manifest.store import HashedURI, parse_store
+from ..manifest.store import parse_store
 from ..manifest.validate import validate_store
 
 REPORT_LABEL = "org.fakemedia.trust-report"
@@ -34,16 +34,13 @@ REPORT_LABEL = "org.fakemedia.trust-report"
 __all__ = ["REPORT_LABEL", "embed_report", "embed_report_file", "report_assertion"]
 
 
-def _parent(data: bytes, title: str | None) -> tuple[dict[str, Any], Any]:
-    """The parentOf ingredient for the image's active manifest (or for a bare image), and the
-    store to keep."""
+def _parent(data: bytes, title: str | None) -> tuple[dict[str, Any] | None, Any]:
+    """The parentOf ingredient content for the image's active manifest (None for a bare
+    image), and the store to keep."""
     location = app11.find_c2pa_store(data)
     store = parse_store(location.jumbf) if location is not None else None
     if store is None or location is None:
-        ingredient: dict[str, Any] = {"relationship": "parentOf", "dc:format": "image/jpeg"}
-        if title:
-            ingredient["dc:title"] = title
-        return ingredient, None
+        return None, None
     if store.active is None:
         raise ManifestError("the existing C2PA store holds no manifest to continue")
     results = validate_store(store, data, location)
@@ -54,14 +51,11 @@ def embed_report(data: bytes, report: dict[str, Any], signer: Signer, *, title: 
                  when: datetime | None = None) -> bytes:
     """JPEG ``data`` with a new signed manifest carrying ``report`` (a Trust Report)."""
     jpeg.check_complete(data)  # never sign a truncated picture
-    ingredient, store = _parent(data, title)
-    ingredient_spec = builder.AssertionSpec(labels.INGREDIENT_V3, ingredient, salted=False)
-    reference = HashedURI(labels.relative_assertion_uri(ingredient_spec.label),
-                          builder.assertion_hash(ingredient_spec))
-    agent = {"name": "fakemedia", "version": __version__}
-    opened = {"action": "c2pa.opened", "softwareAgent": agent, "when": builder.tagged_time(when),
-              "parameters": {"ingredients": [reference.to_cbor()]}}
-    specs = [ingredient_spec,
+    parent, store = _parent(data, title)
+    ingredient = compose.parent_ingredient(parent, title)
+    opened = compose.opened_action(compose.reference(ingredient), when=when,
+                                   agent={"name": "fakemedia", "version": __version__})
+    specs = [ingredient,
              builder.AssertionSpec(labels.ACTIONS_V2, {"actions": [opened]}),
              builder.AssertionSpec(REPORT_LABEL, report)]
     request = builder.BuildRequest(data, specs, signer, title=title, generator_version=__version__)
@@ -103,7 +97,7 @@ def embed_report_file(data: bytes, report: dict[str, Any], signer: Signer, outpu
     if source is not None and target.exists() and target.resolve() == Path(source).resolve():
         raise InvalidRequest(f"{target}: the signed report would overwrite the input image")
     if target.exists() and not force:
-        raise InvalidRequest(f"{target} already exists; use --force to replace it")
+        raise InvalidRequest(f"{target} already exists; use force to replace it")
     if not target.parent.is_dir():
         raise InvalidRequest(f"{target.parent}: no such folder")
     signed = embed_report(data, report, signer, title=title)

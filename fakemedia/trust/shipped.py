@@ -68,7 +68,7 @@ def write_template(template: str, output: str | os.PathLike[str], *, force: bool
             pending.append((beside, library))
     clashes = [str(path) for path, _ in pending if path.exists()]
     if clashes and not force:
-        raise InvalidRequest(f"{', '.join(clashes)} already exist(s); use --force to replace")
+        raise InvalidRequest(f"{', '.join(clashes)} already exist(s); use force to replace them")
     if not target.parent.is_dir():
         raise InvalidRequest(f"{target.parent}: no such folder")
     for path, content in pending:

@@ -1,4 +1,4 @@
-"""Raw COSE signatures (digest §6.3)."""
+"""Raw COSE signatures (C2PA 2.2 §13.2; RFC 9053 §2)."""
 
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def test_ed25519_rfc8032_vector() -> None:
 @pytest.mark.parametrize(
     ("alg", "key_alg"),
     [
-        (Algorithm.ES256, Algorithm.ES384),  # c2pa-rs rejects ES256 with P-384 (§6.3)
+        (Algorithm.ES256, Algorithm.ES384),  # c2pa-rs rejects ES256 with P-384
         (Algorithm.ES384, Algorithm.ES256),
         (Algorithm.ES512, Algorithm.ES256),
         (Algorithm.ES256, Algorithm.PS256),

@@ -1,4 +1,4 @@
-"""Certificate profile (digest §7.1), validity and anchor chaining (§7.2)."""
+"""Certificate profile (C2PA 2.2 §14.5.1), validity and anchor chaining (RFC 5280 §6)."""
 
 from __future__ import annotations
 
@@ -78,13 +78,13 @@ def test_non_critical_unknown_extension_is_fine(make_leaf: Leaf, ec_key: Any) ->
 
 
 def test_non_repudiation_alone_tolerated(make_leaf: Leaf, ec_key: Any) -> None:
-    # c2pa-rs accepts nonRepudiation (contentCommitment) without digitalSignature (§7.1).
+    # c2pa-rs accepts nonRepudiation (contentCommitment) without digitalSignature.
     leaf = make_leaf(ec_key.public_key(), key_usage=("content_commitment",))
     assert certs.profile_problems(leaf) == []
 
 
 def test_self_signed_ca(ec_key: Any) -> None:
-    # The default output of `openssl req -x509`: rejected as self-signed CA (§7.2).
+    # The default output of `openssl req -x509`: rejected as self-signed CA.
     cert = issue_certificate(ec_key.public_key(), make_name("me", "Org"), ec_key, ca=True)
     problems = certs.profile_problems(cert)
     assert "is a self-signed CA certificate" in problems
@@ -92,7 +92,7 @@ def test_self_signed_ca(ec_key: Any) -> None:
 
 
 def test_self_signed_end_entity_conforms(ec_key: Any) -> None:
-    # cA=FALSE with AKI, KU and EKU: valid (untrusted) for c2pa-rs (§7.2).
+    # cA=FALSE with AKI, KU and EKU: valid (untrusted) for c2pa-rs.
     cert = issue_certificate(ec_key.public_key(), make_name("me", "Org"), ec_key)
     assert certs.profile_problems(cert) == []
     assert certs.chain_to_anchor([cert], [cert])

@@ -1,4 +1,4 @@
-"""COSE_Sign1 encoding, decoding and verification (digest §6)."""
+"""COSE_Sign1 encoding, decoding and verification (RFC 9052 §4.2)."""
 
 from __future__ import annotations
 
@@ -184,7 +184,7 @@ def test_legacy_unprotected_x5chain(signers: dict[Algorithm, LocalSigner]) -> No
     decoded = decode_sign1(data)
     assert decoded.x5chain == [leaf]
     verify_sign1(decoded, CLAIM)
-    # Integer 33 is not looked up in the unprotected bucket (§6.1).
+    # Integer 33 is not looked up in the unprotected bucket (as in c2pa-rs).
     data = cbor2.dumps(cbor2.CBORTag(18, [protected, {33: leaf}, None, signature]))
     with pytest.raises(SignatureInvalid):
         verify_sign1(decode_sign1(data), CLAIM)
@@ -291,7 +291,7 @@ GOOD_PROTECTED = cbor2.dumps({1: -7, 33: FAKE_CERT})
         b"\xff\xff",
         ES256_VECTOR[:-1],  # truncated
         ES256_VECTOR + b"\x00",  # trailing bytes
-        ES256_VECTOR[1:],  # untagged: c2pa-rs cannot read it either (§6.1)
+        ES256_VECTOR[1:],  # untagged: c2pa-rs cannot read it either
         _tagged(GOOD_PROTECTED, {}, None, b"s", tag=98),  # COSE_Sign, not Sign1
         _tagged(GOOD_PROTECTED, {}, None),  # 3 elements
         _tagged(GOOD_PROTECTED, {}, None, b"s", b"x"),

@@ -1,4 +1,4 @@
-"""APP11 packetising, detection rules (digest §1.2) and placement (§1.3)."""
+"""APP11 packetising, detection rules (as c2pa-rs reads them) and placement (C2PA 2.2 §A.3.1)."""
 
 from __future__ import annotations
 
@@ -165,7 +165,7 @@ def test_packet_limit(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_short_app11_not_a_packet() -> None:
-    # APP11 with <= 16 content bytes is not considered (digest §1.2).
+    # APP11 with <= 16 content bytes is not considered (as in c2pa-rs).
     tiny = _packet(0x0211, 1, b"12345678")
     assert find_c2pa_store(mini_jpeg(tiny)) is None
 

@@ -1,4 +1,4 @@
-"""Bounded Brotli for c2cm/brob (digest §11): round trips, bombs, corrupt streams."""
+"""Bounded Brotli for c2cm/brob (C2PA 2.2 §11.1.3.2): round trips, bombs, corrupt streams."""
 
 from __future__ import annotations
 

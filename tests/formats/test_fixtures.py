@@ -44,7 +44,7 @@ def test_fixture_layers(path: Path) -> None:
     # Re-serialised from the parsed model, not from raw: still byte-identical.
     _strip_raw(store)
     assert store.to_bytes() == loc.jumbf
-    # Remove + re-insert is the identity (digest §1.4).
+    # Remove + re-insert is the identity.
     stripped, offset = remove_c2pa_store(data)
     assert offset == loc.offset
     assert len(stripped) == len(data) - loc.length

@@ -1,4 +1,4 @@
-"""Hand-written spec vectors (digest §1.1, §2.2, §3), one comment per field."""
+"""Hand-written spec vectors (ISO/IEC 18477-3, ISO/IEC 19566-5, C2PA 2.2 §11.1), one comment per field."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .helpers import mini_jpeg
 
 C2PA_TAIL = "0011 0010 8000 00AA 0038 9B71"
 
-# A minimal manifest store: a jumb containing only its jumd (digest §2.1, §2.4).
+# A minimal manifest store: a jumb containing only its jumd (ISO/IEC 19566-5; C2PA 2.2 §11.1).
 STORE_HEX = (
     "0000 0026 6A756D62"  # LBox 38, TBox 'jumb'
     "0000 001E 6A756D64"  # LBox 30 = 8 + 16 + 1 + 5, TBox 'jumd'
@@ -29,7 +29,7 @@ STORE_HEX = (
 )
 STORE = bytes.fromhex(STORE_HEX)
 
-# The same store in one APP11 packet (digest §1.1).
+# The same store in one APP11 packet (ISO/IEC 18477-3).
 APP11_HEX = (
     "FFEB"  # marker APP11
     "0030"  # Le = 2 (Le) + 8 (CI/En/Z) + 38 (JUMBF) = 48
@@ -39,7 +39,7 @@ APP11_HEX = (
     + STORE_HEX  # payload: the JUMBF stream from its first byte
 )
 
-# A jumd for a salted CBOR assertion (digest §2.2, §3).
+# A jumd for a salted CBOR assertion (ISO/IEC 19566-5; C2PA 2.2 §11.1).
 SALTED_JUMD_HEX = (
     "0000 0041 6A756D64"  # LBox 65, TBox 'jumd'
     f"63626F72 {C2PA_TAIL}"  # type UUID: cbor assertion
@@ -89,7 +89,7 @@ def test_tiny_store_vector() -> None:
 
 
 def test_nested_store_vector() -> None:
-    # store > manifest > assertion store > cbor assertion {} (digest §3), built then parsed.
+    # store > manifest > assertion store > cbor assertion {} (C2PA 2.2 §11.1), built then parsed.
     assertion = SuperBox(
         DescriptionBox(c2pa_uuid("cbor"), "c2pa.hash.data"), [ContentBox(b"cbor", b"\xa0")]
     )

@@ -1,4 +1,4 @@
-"""XMP dcterms:provenance lookup (digest §10)."""
+"""XMP dcterms:provenance lookup (C2PA 2.2 §11.5)."""
 
 from __future__ import annotations
 

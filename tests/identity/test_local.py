@@ -38,7 +38,7 @@ def test_identity_for_every_algorithm(label: str, made: dict[str, identity.Ident
     info = certs.describe(leaf)
     assert info["organization"] == "fakemedia local test identity"
     assert info["common_name"] == "fakemedia local signer"
-    # The root is a proper CA (§7.1 recommended PKI) and outlives the leaf.
+    # The root is a proper CA (RFC 5280 §4.2.1.9) and outlives the leaf.
     root_bc = root.extensions.get_extension_for_class(certs.x509.BasicConstraints).value
     assert root_bc.ca and root.issuer == root.subject
     assert root.not_valid_after_utc >= leaf.not_valid_after_utc

@@ -1,6 +1,6 @@
 """Where each part of a signed JPEG lies, as file offsets, found by parsing the store.
 
-The JUMBF store is split over APP11 packets (digest §1.1), so a byte at JUMBF offset ``j`` is
+The JUMBF store is split over APP11 packets (ISO/IEC 18477-3), so a byte at JUMBF offset ``j`` is
 mapped to the file through the packets of the run: the first carries 8 header bytes (CI, En,
 Z) before its piece, continuations 16 (the header plus the repeated LBox/TBox).
 """

@@ -192,7 +192,7 @@ def test_restricted_parent_stays_sealed_in_a_chain(sealed: bytes, identity_facto
 
 
 @pytest.mark.parametrize("options, message", [
-    (api.AnnotateOptions(restrict=("author",)), "at least one --recipient"),
+    (api.AnnotateOptions(restrict=("author",)), "at least one recipient"),
     (api.AnnotateOptions(restrict=("modification_types",), recipients=(b"x",)), "cannot restrict"),
     (api.AnnotateOptions(restrict=("ipr",), recipients=(b"x",)), "nothing to restrict"),
 ])
