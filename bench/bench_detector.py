@@ -1,6 +1,6 @@
 """Training time and accuracy: the thesis's flatten + HGB setup vs fakemedia's default detector
 (the thesis: E. Rustichini, "Identificazione di immagini sintetiche tramite codifica JPEG AI",
-thesis, University of Florence, 2025).
+thesis, 2025).
 
     .venv/bin/python bench/bench_detector.py DATA [--cache DIR]
 

@@ -16,7 +16,7 @@ Feature kinds (``FeatureConfig.kind``):
 ``components`` is ``Y`` or ``YUV``; ``latent`` is ``y`` (analysis output) or ``yhat`` (quantised).
 
 The thesis: E. Rustichini, "Identificazione di immagini sintetiche tramite codifica JPEG AI",
-thesis, University of Florence, 2025.
+thesis, 2025.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Classifiers: the thesis's hyper-parameter search with valid names, group-aware CV, calibration.
 
 The thesis: E. Rustichini, "Identificazione di immagini sintetiche tramite codifica JPEG AI",
-thesis, University of Florence, 2025.
+thesis, 2025.
 
 Search = ``RandomizedSearchCV`` over the thesis's space, then a narrow ``GridSearchCV`` around
 the best point, both with ``GroupKFold`` so crops of one source photograph never sit on both

@@ -1,6 +1,6 @@
 """Training, evaluation and the thesis's factor grid on one dataset (the thesis:
 E. Rustichini, "Identificazione di immagini sintetiche tramite codifica JPEG AI",
-thesis, University of Florence, 2025).
+thesis, 2025).
 
 Every image set is encoded once per (encoder, rate) and cached (see
 :func:`fakemedia.lab.latents.cached_latents`); spectra are computed once per set. The grid is
