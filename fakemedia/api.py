@@ -24,6 +24,7 @@ from fakemedia.errors import (
     AnnotationInvalid,
     FakemediaError,
     InputImageError,
+    InvalidRequest,
     LimitExceeded,
     ManifestError,
     ManifestNotFound,
@@ -74,6 +75,9 @@ __all__ = [
     "reattach",
     "recover_asset",
     "repository_add",
+    "sbr_manifest",
+    "sbr_matches",
+    "sbr_supported_algorithms",
     "stored_manifest_state",
     "strip",
     "strip_manifest",
@@ -285,22 +289,28 @@ def needs_recovery(report: VerificationReport) -> bool:
     return bool(set(report.failures()) & HARD_BINDING_FAILURES)
 
 
-def recover_asset(asset: Asset, repository: str | os.PathLike, trust: TrustSettings | None = None,
-                  *, watermark: bool = True) -> RecoveryResult:
-    """Look ``asset``'s pixels up in ``repository`` (which must exist); its own store is
-    ignored. ``watermark`` False reads the fingerprint only (no onnxruntime)."""
+def recover_asset(asset: Asset, repository: str | os.PathLike | None, trust: TrustSettings | None = None,
+                  *, watermark: bool = True, resolver: str | None = None) -> RecoveryResult:
+    """Look ``asset``'s pixels up in ``repository`` (an SQLite file, which must exist) or, with
+    ``resolver``, at a Soft Binding Resolution API base URL; its own store is ignored.
+    ``watermark`` False reads the fingerprint only (no onnxruntime)."""
     from fakemedia.softbinding import recovery
     from fakemedia.softbinding.repository import Repository
+    from fakemedia.softbinding.resolver import RemoteRepository
 
-    with Repository(Path(repository), create=False) as repo:
+    if (repository is None) == (resolver is None):
+        raise InvalidRequest("look up in one place: a repository or a resolver")
+    where = resolver if resolver is not None else str(repository)
+    with (RemoteRepository(resolver) if resolver is not None
+          else Repository(Path(str(repository)), create=False)) as lookup:
         try:
-            found = recovery.recover(asset.data, repo, trust=trust, watermark=watermark)
+            found = recovery.recover(asset.data, lookup, trust=trust, watermark=watermark)
         except InputImageError as exc:  # a verdict on the file is still due: nothing found
             found = recovery.Recovery("not-found", f"its pixels cannot be looked up ({exc})")
     report = None
     if found.store is not None and found.state in ("recovered", "conflict"):
         report = read_report(recovery.reattach(asset.data, found.store), trust, asset.name)
-    return RecoveryResult(found, report, str(repository))
+    return RecoveryResult(found, report, where)
 
 
 def reattach(data: bytes, store: bytes) -> bytes:
@@ -318,6 +328,35 @@ def stored_manifest_state(store: bytes, trust: TrustSettings | None = None) -> t
 
     results = validate_store(parse_store(store), None, None, trust)
     return str(results.state), sorted(set(results.failures()))
+
+
+def sbr_supported_algorithms() -> dict[str, Any]:
+    """``GET services/supportedAlgorithms`` of the Soft Binding Resolution API."""
+    from fakemedia.softbinding import resolver
+
+    return resolver.supported_algorithms()
+
+
+def sbr_matches(repository: str | os.PathLike, alg: str, *, value: str | None = None,
+                image: bytes | None = None, max_results: int = 10) -> dict[str, Any]:
+    """``matches/byBinding`` (``value``: base64) or ``matches/byContent`` (``image``) of the
+    Soft Binding Resolution API, answered from ``repository``."""
+    from fakemedia.softbinding import resolver
+    from fakemedia.softbinding.repository import Repository
+
+    with Repository(Path(repository), create=False) as repo:
+        if image is not None:
+            return resolver.matches_by_content(repo, image, alg, max_results)
+        return resolver.matches_by_binding(repo, alg, resolver.decode_value(value or ""), max_results)
+
+
+def sbr_manifest(repository: str | os.PathLike, manifest_id: str) -> bytes | None:
+    """``GET manifests/{manifestId}``: the stored manifest store, None when unknown."""
+    from fakemedia.softbinding.repository import Repository
+
+    with Repository(Path(repository), create=False) as repo:
+        entry = repo.get(manifest_id)
+    return entry.store if entry is not None else None
 
 
 def open_repository(path: str | os.PathLike, *, create: bool = False) -> Any:

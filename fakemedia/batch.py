@@ -205,8 +205,10 @@ class VerifyJob:
     #: A manifest store file to validate the images against (else each one's .c2pa sidecar,
     #: when it embeds none).
     manifest_file: str | None = None
-    #: A manifest repository to look the pixels up in when no sound manifest is embedded.
+    #: A manifest repository (or a resolver's base URL) to look the pixels up in when no
+    #: sound manifest is embedded.
     repository: str | None = None
+    resolver: str | None = None
 
 
 @functools.lru_cache(maxsize=8)
@@ -313,8 +315,8 @@ def verify_one(job: VerifyJob, item: Item) -> BatchResult:
     report = api.verify_asset(asset, trust, decrypt_keys=keys,
                               time_requested=job.now is not None)
     found = None
-    if job.repository is not None and api.needs_recovery(report):
-        found = api.recover_asset(asset, job.repository, trust)
+    if (job.repository or job.resolver) and api.needs_recovery(report):
+        found = api.recover_asset(asset, job.repository, trust, resolver=job.resolver)
     return BatchResult(item.index, item.name or asset.name, report=report,
                        seconds=time.perf_counter() - start, recovery=found)
 

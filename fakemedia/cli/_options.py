@@ -57,6 +57,12 @@ def repo_option(func: F) -> F:
                              f"and their soft bindings (default: ${ENV_REPO}).")(func)
 
 
+def resolver_option(func: F) -> F:
+    return click.option("--resolver", metavar="URL",
+                        help="Look up at a Soft Binding Resolution API (base URL, e.g. another "
+                             "'fakemedia serve --repo') instead of a local --repo.")(func)
+
+
 # --- trust -----------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from fakemedia.cli._options import (
     json_option,
     naming,
     repo_option,
+    resolver_option,
     trust_anchors_option,
     trust_from,
 )
@@ -47,12 +48,13 @@ def _need(repo: Path | None) -> Path:
 @click.command("recover", epilog=errors.exit_code_epilog((0, 1, 2, 3, 4, 10), _RECOVER_NOTE))
 @click.argument("image", metavar="IMG", type=click.Path(dir_okay=False, path_type=Path))
 @repo_option
+@resolver_option
 @click.option("-o", "--output", required=True, metavar="OUT", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write IMG with the recovered manifest store re-attached.")
 @force_option
 @trust_anchors_option
 @json_option
-def recover_cmd(image: Path, repo: Path | None, output: Path, force: bool,
+def recover_cmd(image: Path, repo: Path | None, resolver: str | None, output: Path, force: bool,
                 trust_anchors: tuple[Path, ...], as_json: bool) -> None:
     """Find the manifest of IMG (a copy whose metadata was stripped) from its pixels.
 
@@ -72,7 +74,7 @@ def recover_cmd(image: Path, repo: Path | None, output: Path, force: bool,
     with naming(image):
         asset = api.open_asset(image)
         embedded = api.verify_asset(asset, trust)
-        found = api.recover_asset(asset, _need(repo), trust)
+        found = api.recover_asset(asset, None if resolver else _need(repo), trust, resolver=resolver)
     if found.state == "recovered":
         api.write_atomic(output, api.reattach(asset.data, found.recovery.store))
     if as_json:

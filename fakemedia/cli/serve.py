@@ -53,9 +53,12 @@ def _read_token(path: Path) -> bytes:
               help="Seconds one request may take.")
 @click.option("--max-upload-mb", default=None, type=click.FloatRange(0.001, None),
               help="Largest upload accepted (default: fakemedia's file limit, 512 MiB).")
+@click.option("--repo", metavar="DB", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Also answer the Soft Binding Resolution API from this manifest repository, "
+                   "read-only, under /sbr (the resolver URL is http://HOST:PORT/sbr).")
 def serve_cmd(host: str, port: int, trust_anchors: tuple[Path, ...], trust_config: Path | None,
               profiles: tuple[Path, ...], identity: Path | None, token_file: Path | None, workers: int,
-              queue: int, timeout: float, max_upload_mb: float | None) -> None:
+              queue: int, timeout: float, max_upload_mb: float | None, repo: Path | None = None) -> None:
     """Serve the verify page and the HTTP API (POST /v1/verify, /v1/history, /v1/detect,
     /v1/annotate; GET /v1/health, /v1/openapi.json).
 
@@ -88,7 +91,8 @@ def serve_cmd(host: str, port: int, trust_anchors: tuple[Path, ...], trust_confi
                         profiles=tuple(str(p.resolve()) for p in profiles), identity=identity_ref)
     max_bytes = int(max_upload_mb * 1024 * 1024) if max_upload_mb else api.MAX_FILE_BYTES
     settings = ServeSettings(setup=setup, token=token, workers=workers, queue=queue, timeout=timeout,
-                             max_upload_bytes=min(max_bytes, api.MAX_FILE_BYTES))
+                             max_upload_bytes=min(max_bytes, api.MAX_FILE_BYTES),
+                             repository=str(repo.resolve()) if repo else None)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("python_multipart").setLevel(logging.ERROR)
     run(create_app(settings), host, port)

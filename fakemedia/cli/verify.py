@@ -25,6 +25,7 @@ from fakemedia.cli._options import (
     progress,
     raise_if_failed,
     repo_option,
+    resolver_option,
     single,
     trust_anchors_option,
     trust_extra_options,
@@ -82,7 +83,8 @@ def _logged(log: Any, path: Path, result: Any, problem: Any, seconds: float) -> 
 
 def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, history: bool,
          as_json: bool, tree: bool, label: str, recursive: bool, jobs: int, log_path: Path | None,
-         cluster: str | None = None, manifest_file: Path | None = None, repo: Path | None = None) -> None:
+         cluster: str | None = None, manifest_file: Path | None = None, repo: Path | None = None,
+         resolver: str | None = None) -> None:
     """Verify every image, print each, then exit by the verdicts."""
     from fakemedia import batch
 
@@ -90,7 +92,7 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
     job = batch.VerifyJob(trust.anchors, trust.at, decrypt_key_material(decrypt_keys), trust.config,
                           trust.tsa_anchors,
                           manifest_file=str(manifest_file) if manifest_file else None,
-                          repository=str(repo) if repo else None)
+                          repository=str(repo) if repo and not resolver else None, resolver=resolver)
     work = [batch.Item(i, str(item.path), path=str(item.path)) for i, item in enumerate(inputs)]
     with batch.JsonlLog(log_path) as log:
         if single(images, inputs) and not cluster:
@@ -145,6 +147,7 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
 @json_option
 @cluster_option
 @repo_option
+@resolver_option
 # External manifests (sidecar and store files).
 @click.option("--manifest-file", "manifest_file", type=click.Path(dir_okay=False, path_type=Path),
               metavar="F.c2pa", help="Validate against this manifest store file (default: IMG.c2pa "
@@ -154,7 +157,7 @@ def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
                as_json: bool, trust_config: Path | None = None,
                tsa_anchors: tuple[Path, ...] = (), at: datetime | None = None,
                cluster: str | None = None, manifest_file: Path | None = None,
-               repo: Path | None = None) -> None:
+               repo: Path | None = None, resolver: str | None = None) -> None:
     """Check the Content Credentials (C2PA manifests) of JPEG images (or the JPEGs in folders).
 
     The first line is the provenance verdict: Trusted (valid, and the signer is in your trust
@@ -168,7 +171,7 @@ def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
     """
     _run(images, trust_from(trust_anchors, trust_config, tsa_anchors, at), decrypt_keys, history=False,
          as_json=as_json, tree=False, label="Verifying", recursive=recursive, jobs=jobs, log_path=log_path,
-         cluster=cluster, manifest_file=manifest_file, repo=repo)
+         cluster=cluster, manifest_file=manifest_file, repo=repo, resolver=resolver)
 
 
 @click.command("history", epilog=errors.exit_code_epilog(_VERIFY_CODES, _VERIFY_NOTE.replace(

@@ -57,6 +57,8 @@ class ServeSettings:
     #: Seconds one request may take in a worker.
     timeout: float = 30.0
     max_upload_bytes: int = limits.MAX_FILE_BYTES
+    #: A manifest repository answered read-only under /sbr (Soft Binding Resolution API).
+    repository: str | None = None
 
 
 @dataclass
@@ -304,6 +306,22 @@ def create_app(settings: ServeSettings) -> Starlette:
         Route("/v1/openapi.json", openapi_json, methods=["GET"]),
         Mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static"),
     ]
+    if settings.repository is not None:
+        from fakemedia.serve import sbr
+
+        async def sbr_job(request_data: bytes, name: str | None, *args: Any) -> jobs.Done:
+            try:
+                return await _run(runtime.verify_pool, jobs.sbr_by_content, request_data, name, *args)
+            except _HttpError as error:
+                raise sbr.HttpFailure(error.status, error.failure) from None
+
+        async def sbr_upload(request: Request) -> Upload:
+            try:
+                return await _upload(request)
+            except _HttpError as error:
+                raise sbr.HttpFailure(error.status, error.failure) from None
+
+        routes[-1:-1] = sbr.routes(settings.repository, sbr_job, sbr_upload, _status_of)
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
     app.add_middleware(RequestContext)

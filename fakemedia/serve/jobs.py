@@ -15,7 +15,7 @@ from typing import Any
 from fakemedia.serve import page, service
 from fakemedia.serve.service import Failure
 
-__all__ = ["Done", "annotate", "detect", "history", "ping", "verify", "verify_page"]
+__all__ = ["Done", "annotate", "detect", "history", "ping", "sbr_by_content", "verify", "verify_page"]
 
 
 @dataclass(frozen=True)
@@ -79,3 +79,11 @@ def verify_page(data: bytes, name: str | None, version: str, profiles: tuple[str
         return Done(page.page(fragment, version=version, profiles=profiles).encode("utf-8"),
                     "text/html; charset=utf-8", parts.exit_code)
     return _guarded(work, name)
+
+
+def sbr_by_content(data: bytes, name: str | None, repository: str, alg: str,
+                   max_results: int) -> Done | Failure:
+    """``matches/byContent``: the image's binding is computed here, in a worker."""
+    return _guarded(lambda: Done(_json(service.sbr_by_content(repository, data, alg, max_results)),
+                                 "application/json"), name)
+

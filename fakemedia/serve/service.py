@@ -252,3 +252,23 @@ def describe_profiles(paths: Sequence[str]) -> None:
     """Refuse a profile that does not load, at start-up rather than on every request."""
     for path in paths:
         trust.check_profile(path)
+
+
+# --- the Soft Binding Resolution API over a repository --------------------------------------
+
+
+def sbr_supported() -> dict[str, Any]:
+    return api.sbr_supported_algorithms()
+
+
+def sbr_by_binding(repository: str, alg: str, value: str, max_results: int) -> dict[str, Any]:
+    return api.sbr_matches(repository, alg, value=value, max_results=max_results)
+
+
+def sbr_by_content(repository: str, data: bytes, alg: str, max_results: int) -> dict[str, Any]:
+    return api.sbr_matches(repository, alg, image=data, max_results=max_results)
+
+
+def sbr_manifest(repository: str, manifest_id: str) -> bytes | None:
+    return api.sbr_manifest(repository, manifest_id)
+

@@ -17,7 +17,7 @@ States of a :class:`Recovery`:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -29,7 +29,18 @@ from fakemedia.manifest.store import parse_store
 from fakemedia.manifest.validate import TrustSettings, validate_store
 from fakemedia.softbinding import fingerprint
 from fakemedia.softbinding.imaging import check_usable, load_rgb
-from fakemedia.softbinding.repository import Candidate, Repository
+from fakemedia.softbinding.repository import Candidate, Entry
+
+
+class Lookup(Protocol):
+    """Where manifests are looked up: a local :class:`~fakemedia.softbinding.repository.
+    Repository` or a resolver (:class:`~fakemedia.softbinding.resolver.RemoteRepository`)."""
+
+    def by_watermark(self, key: int, *, max_distance: int = 2) -> list[Candidate]: ...
+
+    def by_fingerprint(self, body: bytes, *, max_distance: int) -> list[Candidate]: ...
+
+    def get(self, manifest_id: str) -> Entry | None: ...
 
 #: 256-bit fingerprint distances: at most MATCH is the same picture (recompressed, resized);
 #: from UNRELATED on, as far as two different photographs. Crops fall in between.
@@ -130,7 +141,7 @@ def read_query(pixels: np.ndarray, *, watermark: bool = True, search: bool = Fal
     return Query(body, reading.payload, reading.confidence, search)
 
 
-def recover(data: bytes, repository: Repository, *, trust: TrustSettings | None = None,
+def recover(data: bytes, repository: Lookup, *, trust: TrustSettings | None = None,
             watermark: bool = True) -> Recovery:
     """Find, validate and check the manifest of image ``data`` (its own store is ignored)."""
     pixels = load_rgb(data, max_side=QUERY_SIDE)
@@ -146,7 +157,7 @@ def recover(data: bytes, repository: Repository, *, trust: TrustSettings | None 
     return result
 
 
-def _recover(query: Query, repository: Repository, trust: TrustSettings | None) -> Recovery:
+def _recover(query: Query, repository: Lookup, trust: TrustSettings | None) -> Recovery:
     key_hits: dict[str, Candidate] = {}
     if query.payload is not None:
         for hit in repository.by_watermark(query.payload, max_distance=KEY_SUPPORTED):
@@ -194,7 +205,7 @@ def _replace(r: Recovery, **changes: Any) -> Recovery:
     return dataclasses.replace(r, **changes)
 
 
-def _examine(manifest_id: str, query: Query, repository: Repository,
+def _examine(manifest_id: str, query: Query, repository: Lookup,
              trust: TrustSettings | None, key_hit: Candidate | None) -> Recovery | None:
     entry = repository.get(manifest_id)
     if entry is None:
