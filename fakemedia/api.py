@@ -778,7 +778,7 @@ def _annotate(asset: Asset, annotation: Annotation | Mapping[str, Any] | None, s
     if durable is not None:  # the mark goes into the pixels before the hard binding hashes them
         from fakemedia.manifest import soft_binding
 
-        bound = durable.bind(asset.data)
+        bound = durable.bind(asset.data, store.active if store is not None else None)
         if bound.jpeg is not asset.data:
             data = bound.jpeg
             parsed = (jpeg.parse_jpeg(data), None)

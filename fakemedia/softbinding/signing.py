@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from fakemedia.errors import InputImageError, InvalidRequest
+from fakemedia.manifest import soft_binding
 from fakemedia.manifest.labels import HARD_BINDING_FAILURES
 from fakemedia.manifest.soft_binding import SoftBinding
-from fakemedia.manifest.store import ManifestStore, parse_store
+from fakemedia.manifest.store import Manifest, ManifestStore, parse_store
 from fakemedia.manifest.validate import TrustSettings
 from fakemedia.softbinding import binding, recovery
 from fakemedia.softbinding.repository import Repository
@@ -99,17 +100,21 @@ class DurableSigning:
                                       algorithms, found)
         return self.parent
 
-    def bind(self, data: bytes) -> binding.BoundImage:
+    def bind(self, data: bytes, parent: Manifest | None = None) -> binding.BoundImage:
         """The bytes to sign and the soft bindings to declare (a key is reserved first).
 
-        Pixels that already carry a mark the repository knows (the parent was found by it) are
-        not marked again: a second mark over the first garbles both, and the first one still
-        leads to the parent, whose newest continuation the look-up prefers."""
-        marked_parent = self.parent is not None and "watermark" in (self.parent.recovery.method or "")
-        if self.watermark and marked_parent:
-            assert self.parent is not None
-            self.note = (f"not marked again: the pixels carry the watermark of "
-                         f"{self.parent.recovery.manifest_id}, its parent")
+        Pixels that already carry a mark are not marked again: a mark the parent manifest
+        declares, or one the repository found the parent by. A second mark over the first
+        garbles both, and the first one still leads to the parent, whose newest continuation
+        the look-up prefers."""
+        marker = None
+        if self.parent is not None and "watermark" in (self.parent.recovery.method or ""):
+            marker = self.parent.recovery.manifest_id
+        elif parent is not None:
+            declared, _ = soft_binding.read_soft_bindings(parent)
+            marker = parent.label if any(b.kind == "watermark" for b in declared) else None
+        if self.watermark and marker is not None:
+            self.note = f"not marked again: the pixels carry the watermark of {marker}, its parent"
         elif self.watermark:
             self.key = self.repository.allocate_key()
         self.bound = binding.bind_jpeg(data, self.key)

@@ -318,3 +318,13 @@ def test_a_parallel_batch_keeps_every_manifest(run: Run, repo: Path, tmp_path: P
     made = {r["manifest"] for r in json.loads(result.stdout)}
     listed = json.loads(run("repo", "list", "--repo", repo, "--json").stdout)
     assert listed["count"] == 4 and {e["manifest"] for e in listed["entries"]} == made
+
+
+def test_a_file_whose_manifest_declares_a_mark_is_not_marked_again(
+        run: Run, photograph: Path, repo: Path, tmp_path: Path, identity: IdentityPaths) -> None:
+    pytest.importorskip("onnxruntime")
+    annotate(run, photograph, repo, tmp_path / "signed.jpg", identity, "--watermark")
+    other = tmp_path / "other.sqlite"  # another repository: it knows nothing of the first mark
+    again = annotate(run, tmp_path / "signed.jpg", other, tmp_path / "again.jpg", identity, "--watermark")
+    assert again["durable"]["watermark_key"] is None and "not marked again" in again["durable"]["note"]
+    assert sha(tmp_path / "again.jpg") != sha(tmp_path / "signed.jpg")
