@@ -10,11 +10,14 @@ repr over its fields (the annotated attributes not starting with ``_``, in the o
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 __all__ = ["Frozen", "FrozenError", "Record", "replace"]
 
-R = TypeVar("R", bound="Record")
+if TYPE_CHECKING:  # a TypeVar with a bound by name compiles a ForwardRef at import (≈1 ms)
+    from typing import TypeVar
+
+    R = TypeVar("R", bound="Record")
 
 
 class FrozenError(AttributeError):

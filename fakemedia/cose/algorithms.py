@@ -22,6 +22,23 @@ from fakemedia.errors import SignatureInvalid, SigningError
 if TYPE_CHECKING:  # RSA loads only for a PS* signature or an RSA key (a verify is mostly ECDSA)
     from cryptography.hazmat.primitives.asymmetric import padding
 
+class _VerifyingECDSA(ec.ECDSA):
+    """ECDSA with a hash, for verifying. ``ec.ECDSA.__init__`` imports cryptography's OpenSSL
+    backend (≈5 ms of a cold verify) only to ask whether deterministic signing (RFC 6979) is
+    supported, which a verification never uses; the verifier reads ``algorithm`` alone."""
+
+    def __init__(self, algorithm: hashes.HashAlgorithm) -> None:
+        self._hash = algorithm
+
+    @property
+    def algorithm(self) -> hashes.HashAlgorithm:
+        return self._hash
+
+    @property
+    def deterministic_signing(self) -> bool:
+        return False
+
+
 #: Smallest RSA modulus accepted for PS* (digest §6.3, §7.1).
 MIN_RSA_BITS = 2048
 
@@ -150,7 +167,7 @@ def verify(alg: Algorithm, public_key: Any, signature: bytes, data: bytes) -> No
                 raise InvalidSignature
             r = int.from_bytes(signature[:n], "big")
             s = int.from_bytes(signature[n:], "big")
-            public_key.verify(encode_dss_signature(r, s), data, ec.ECDSA(_HASHES[alg]()))
+            public_key.verify(encode_dss_signature(r, s), data, _VerifyingECDSA(_HASHES[alg]()))
         elif alg.is_pss:
             if len(signature) != (public_key.key_size + 7) // 8:
                 raise InvalidSignature
