@@ -113,9 +113,9 @@ class TypeMapping(Frozen):
                  edit_action: str | None = None) -> None:
         self._init(action=action, digital_source_type=digital_source_type, description=description,
                    creation=creation, edit_action=edit_action)
-        self.__post_init__()
+        self._normalise()
 
-    def __post_init__(self) -> None:
+    def _normalise(self) -> None:
         if not self.creation and self.edit_action is None:
             object.__setattr__(self, "edit_action", self.action)
 

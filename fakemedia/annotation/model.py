@@ -1,6 +1,6 @@
 """The JPEG Fake Media annotation as immutable, self-validating values.
 
-Every dataclass validates itself on construction (JSON Schema plus the rules a schema cannot
+Every class validates itself on construction (JSON Schema plus the rules a schema cannot
 express), so an invalid annotation cannot exist and ``from_dict(to_dict(a)) == a`` always holds.
 ``to_dict`` output is JSON-ready, omits unset fields, and uses the schema's snake_case keys.
 """
@@ -96,7 +96,7 @@ def _prune(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _set(obj: object, name: str, value: Any) -> None:
-    object.__setattr__(obj, name, value)  # frozen dataclasses: normalise in __post_init__
+    object.__setattr__(obj, name, value)  # frozen records: normalised after their fields are set
 
 
 def _check_def(obj: Any, definition: str) -> None:
@@ -138,9 +138,9 @@ class Region(Frozen):
         self._init(shape=shape, unit=unit, x=x, y=y, width=width, height=height, vertices=vertices, name=name,
                    identifier=identifier, region_type=region_type, description=description,
                    probability=probability)
-        self.__post_init__()
+        self._normalise()
 
-    def __post_init__(self) -> None:
+    def _normalise(self) -> None:
         for attr in ("x", "y", "width", "height", "probability"):
             _set(self, attr, _num(getattr(self, attr)))
         if isinstance(self.vertices, Iterable) and not isinstance(self.vertices, str | bytes):
@@ -200,9 +200,9 @@ class Probability(Frozen):
                  calibrated: bool = False, assessor: str | None = None) -> None:
         self._init(value=value, method=method, of=of, name=name, version=version, model_sha256=model_sha256,
                    calibrated=calibrated, assessor=assessor)
-        self.__post_init__()
+        self._normalise()
 
-    def __post_init__(self) -> None:
+    def _normalise(self) -> None:
         _set(self, "value", _num(self.value))
         _check_def(self, "probability")
 
@@ -242,9 +242,9 @@ class Reference(Frozen):
     def __init__(self, url: str, hash_alg: str | None = None, hash: str | None = None,
                  media_type: str | None = None, description: str | None = None) -> None:
         self._init(url=url, hash_alg=hash_alg, hash=hash, media_type=media_type, description=description)
-        self.__post_init__()
+        self._normalise()
 
-    def __post_init__(self) -> None:
+    def _normalise(self) -> None:
         _check_def(self, "reference")
 
     def to_dict(self) -> dict[str, Any]:
@@ -276,9 +276,9 @@ class IPR(Frozen):
     def __init__(self, creator: str | None = None, copyright: str | None = None, licence: str | None = None,
                  licence_url: str | None = None) -> None:
         self._init(creator=creator, copyright=copyright, licence=licence, licence_url=licence_url)
-        self.__post_init__()
+        self._normalise()
 
-    def __post_init__(self) -> None:
+    def _normalise(self) -> None:
         _check_def(self, "ipr")
 
     def to_dict(self) -> dict[str, Any]:
@@ -314,9 +314,9 @@ class Origin(Frozen):
                  url: str | None = None, instance_id: str | None = None, created: str | None = None) -> None:
         self._init(source=source, source_type=source_type, device=device, url=url, instance_id=instance_id,
                    created=created)
-        self.__post_init__()
+        self._normalise()
 
-    def __post_init__(self) -> None:
+    def _normalise(self) -> None:
         _check_def(self, "origin")
 
     def to_dict(self) -> dict[str, Any]:
@@ -372,9 +372,9 @@ class Annotation(Frozen):
         self._init(modification_types=modification_types, purpose=purpose, purpose_text=purpose_text,
                    probability=probability, regions=regions, author=author, software_agent=software_agent,
                    when=when, description=description, ipr=ipr, origin=origin, references=references)
-        self.__post_init__()
+        self._normalise()
 
-    def __post_init__(self) -> None:
+    def _normalise(self) -> None:
         for name in ("modification_types", *_SEQUENCES):
             value = getattr(self, name)
             if isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping):

@@ -233,9 +233,9 @@ class ManifestStore(Record):
         self._by_label = _by_label if _by_label is not None else {}
         self._redacted = _redacted
         self._redacted_by_manifest = _redacted_by_manifest
-        self.__post_init__()
+        self._index()
 
-    def __post_init__(self) -> None:
+    def _index(self) -> None:
         for m in self.manifests:
             self._by_label.setdefault(m.label, []).append(m)
 
