@@ -30,12 +30,13 @@ class _VerifyingECDSA(ec.ECDSA):
     supported, which a verification never uses; the verifier reads ``algorithm`` alone."""
 
     def __init__(self, algorithm: hashes.HashAlgorithm) -> None:
+        self._hash = algorithm
         # The parent's attributes too, should a later verifier read them directly.
         self._algorithm, self._deterministic_signing = algorithm, False
 
     @property
     def algorithm(self) -> hashes.HashAlgorithm:
-        return self._algorithm
+        return self._hash
 
     @property
     def deterministic_signing(self) -> bool:
