@@ -9,17 +9,16 @@ Outputs are written atomically (a temporary file renamed into place), never half
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from fakemedia import __version__, limits
 from fakemedia._io import write_atomic
+from fakemedia._record import Frozen, Record, replace
 from fakemedia.errors import (
     AnnotationInvalid,
     FakemediaError,
@@ -100,18 +99,28 @@ MAX_FILE_BYTES = limits.MAX_FILE_BYTES
 # --- one parsed input --------------------------------------------------------------------------
 
 
-@dataclass
-class Asset:
+class Asset(Record):
     """An input read and parsed once: its bytes, JPEG layout and C2PA store (if any)."""
 
+    __slots__ = ("_store", "data", "external", "layout", "location", "name")
     data: bytes
     name: str | None
     layout: jpeg.JpegLayout
     location: app11.StoreLocation | None
-    _store: ManifestStore | None = field(default=None, repr=False)
+    _store: ManifestStore | None
     #: A manifest store kept outside the image (a ``.c2pa`` sidecar or a store file given
     #: explicitly), used when the image embeds none.
-    external: bytes | None = None
+    external: bytes | None
+
+    def __init__(self, data: bytes, name: str | None, layout: jpeg.JpegLayout,
+                 location: app11.StoreLocation | None, _store: ManifestStore | None = None,
+                 external: bytes | None = None) -> None:
+        self.data = data
+        self.name = name
+        self.layout = layout
+        self.location = location
+        self._store = _store
+        self.external = external
 
     @property
     def store(self) -> ManifestStore | None:
@@ -218,7 +227,7 @@ def with_external(asset: Asset, image_path: str | os.PathLike | None,
         path = external.find_sidecar(Path(image_path))
     if path is None:
         return asset
-    return dataclasses.replace(asset, external=external.read_store_file(path))
+    return replace(asset, external=external.read_store_file(path))
 
 
 def verify_bytes(data: bytes, *, trust_anchors: bytes | Sequence[bytes] | None = None,
@@ -257,8 +266,7 @@ def history(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = N
 # --- durable credentials ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RecoveryResult:
+class RecoveryResult(Frozen):
     """A soft-binding look-up of an image (see :mod:`fakemedia.softbinding.recovery`).
 
     ``recovery``: the state (recovered, conflict, invalid, not-found), method, distances and the
@@ -267,9 +275,13 @@ class RecoveryResult:
     bytes, so a re-encoded copy shows the mismatch it should). ``repository``: where it looked.
     """
 
+    __slots__ = ("recovery", "report", "repository")
     recovery: Any
     report: VerificationReport | None
     repository: str
+
+    def __init__(self, recovery: Any, report: VerificationReport | None, repository: str) -> None:
+        self._init(recovery=recovery, report=report, repository=repository)
 
     @property
     def state(self) -> str:
@@ -602,71 +614,97 @@ def draw_patch_map(source: Source, detection: Any, out: str | os.PathLike) -> No
 # --- annotate ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AnnotateOptions:
-    compress: bool = False
-    title: str | None = None
-    when: datetime | None = None
+class AnnotateOptions(Frozen):
+    __slots__ = ("compress", "definition", "detect", "ingredients", "model_path", "recipients", "redact",
+                 "redaction_reason", "remote_url", "repository", "restrict", "sidecar", "thumbnails",
+                 "timestamper", "title", "tsa_url", "watermark", "when")
+    compress: bool
+    title: str | None
+    when: datetime | None
     #: Assertions of earlier manifests to redact: ``LABEL`` (of the image's active manifest),
     #: ``MANIFEST/LABEL`` or a JUMBF URI.
-    redact: tuple[str, ...] = ()
-    redaction_reason: str = "c2pa.PII.present"
+    redact: tuple[str, ...]
+    redaction_reason: str
     #: Annotation fields to encrypt, and the recipients (PEM public keys or certificates).
-    restrict: tuple[str, ...] = ()
-    recipients: tuple[bytes, ...] = ()
+    restrict: tuple[str, ...]
+    recipients: tuple[bytes, ...]
     #: Run the detector and record its probability and regions: True always, False never,
     #: None when the annotation declares no modification type (then a missing detector stack
     #: or an image too small to analyse skips detection instead of failing).
-    detect: bool | None = None
+    detect: bool | None
     #: Detector model file; None: the shipped default (SHA-256-pinned).
-    model_path: str | None = None
+    model_path: str | None
     #: RFC 3161 time-stamp authority for the claim signature (``sigTst2``), or any
     #: :class:`fakemedia.cose.signer.TimeStamper`; ``timestamper`` wins when both are set.
-    tsa_url: str | None = None
-    timestamper: TimeStamper | None = None
+    tsa_url: str | None
+    timestamper: TimeStamper | None
     #: Ingredients from other files: at most one parentOf (an image that carries a manifest
     #: has its own parent already) and any number of componentOf, each optionally with the
     #: region it occupies (see :mod:`fakemedia.manifest.ingredient`).
-    ingredients: tuple[IngredientSource, ...] = ()
+    ingredients: tuple[IngredientSource, ...]
     #: Claim and ingredient thumbnails; None: none (the command line makes them by default).
-    thumbnails: ThumbnailOptions | None = None
+    thumbnails: ThumbnailOptions | None
     #: A manifest definition (see :func:`load_definition`): its title, generator, assertions,
     #: actions, ingredients and annotation are used where these options and the annotation
     #: passed in leave them unset (what is given explicitly wins).
-    definition: ManifestDefinition | None = None
+    definition: ManifestDefinition | None
     #: Keep the new manifest store outside the image: a sidecar (``OUT.c2pa``, the image
     #: bytes untouched) and/or a remote manifest at ``remote_url`` (the image then carries the
     #: XMP reference, C2PA 2.1 §11.3; the store is written beside it to upload).
-    sidecar: bool = False
-    remote_url: str | None = None
+    sidecar: bool
+    remote_url: str | None
     #: Durable credentials: a manifest repository (SQLite file) that keeps the signed store and
     #: its soft bindings (a fingerprint always, a watermark with ``watermark``); an image
     #: without a sound manifest is first looked up there for a parent.
-    repository: str | None = None
-    watermark: bool = False
+    repository: str | None
+    watermark: bool
+
+    def __init__(self, compress: bool = False, title: str | None = None, when: datetime | None = None,
+                 redact: tuple[str, ...] = (), redaction_reason: str = "c2pa.PII.present",
+                 restrict: tuple[str, ...] = (), recipients: tuple[bytes, ...] = (),
+                 detect: bool | None = None, model_path: str | None = None, tsa_url: str | None = None,
+                 timestamper: TimeStamper | None = None, ingredients: tuple[IngredientSource, ...] = (),
+                 thumbnails: ThumbnailOptions | None = None, definition: ManifestDefinition | None = None,
+                 sidecar: bool = False, remote_url: str | None = None, repository: str | None = None,
+                 watermark: bool = False) -> None:
+        self._init(compress=compress, title=title, when=when, redact=redact,
+                   redaction_reason=redaction_reason, restrict=restrict, recipients=recipients, detect=detect,
+                   model_path=model_path, tsa_url=tsa_url, timestamper=timestamper, ingredients=ingredients,
+                   thumbnails=thumbnails, definition=definition, sidecar=sidecar, remote_url=remote_url,
+                   repository=repository, watermark=watermark)
 
 
-@dataclass(frozen=True)
-class Signed:
+class Signed(Frozen):
     """What :func:`annotate_asset` made: the signed bytes and what is known about them."""
 
+    __slots__ = ("data", "detection", "detection_note", "durability", "parent_failures", "parent_state",
+                 "redacted", "report", "store", "warnings")
     data: bytes
     #: The signed output, verified (the same report :func:`check_signed` passes on).
     report: VerificationReport
     #: The state of the manifest continued, as validated before signing; None without one.
-    parent_state: str | None = None
-    parent_failures: tuple[str, ...] = ()
+    parent_state: str | None
+    parent_failures: tuple[str, ...]
     #: The detector's result when it ran, else why not (None when it was not wanted).
-    detection: Any = None
-    detection_note: str | None = None
-    redacted: tuple[str, ...] = ()
+    detection: Any
+    detection_note: str | None
+    redacted: tuple[str, ...]
     #: What the caller should be told: detected regions clipped to the image, remote
     #: references kept, and the like (one line each).
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...]
     #: The manifest store when it is kept outside the image (sidecar or remote), else None.
-    store: bytes | None = None
+    store: bytes | None
     #: What was done for durable credentials (a :class:`~fakemedia.softbinding.signing.Durability`).
-    durability: Any = None
+    durability: Any
+
+    def __init__(self, data: bytes, report: VerificationReport, parent_state: str | None = None,
+                 parent_failures: tuple[str, ...] = (), detection: Any = None,
+                 detection_note: str | None = None, redacted: tuple[str, ...] = (),
+                 warnings: tuple[str, ...] = (), store: bytes | None = None,
+                 durability: Any = None) -> None:
+        self._init(data=data, report=report, parent_state=parent_state, parent_failures=parent_failures,
+                   detection=detection, detection_note=detection_note, redacted=redacted, warnings=warnings,
+                   store=store, durability=durability)
 
     @property
     def parent_invalid(self) -> bool:
@@ -767,7 +805,7 @@ def _annotate(asset: Asset, annotation: Annotation | Mapping[str, Any] | None, s
         sealed = restricted.seal(secret, options.recipients)
     # Actions carry only what the signer declared: detected regions never become an action's
     # ``changes`` (the detector's finding is not something the signer did to the image).
-    acted = None if recorded is declared else dataclasses.replace(
+    acted = None if recorded is declared else replace(
         recorded, regions=tuple(r for r in recorded.regions if r in declared.regions))
     uris = [r.uri for r in redactions]
     made = _file_ingredients(options, has_parent=parent is not None, trust=trust)
@@ -867,7 +905,7 @@ def _with_definition(options: AnnotateOptions, definition: ManifestDefinition) -
     listed = [IngredientSource(read_source(i.path)[0], i.relationship, i.title or i.path.name,
                                region=i.region, description=i.description)
               for i in definition.ingredients if not (explicit_parent and i.relationship == PARENT)]
-    return dataclasses.replace(options, ingredients=(*listed, *options.ingredients))
+    return replace(options, ingredients=(*listed, *options.ingredients))
 
 
 def ingredient_file(source: Source, relationship: str = "parentOf", *,
@@ -935,7 +973,7 @@ def _clip_detected(data: bytes, found: Annotation) -> tuple[Annotation, list[str
     regions, warnings = clip_regions(found.regions, _display_size(data))
     if not warnings:
         return found, []
-    return dataclasses.replace(found, regions=tuple(regions)), [f"detector: {w}" for w in warnings]
+    return replace(found, regions=tuple(regions)), [f"detector: {w}" for w in warnings]
 
 
 def _timestamper(options: AnnotateOptions) -> TimeStamper | None:
@@ -1007,7 +1045,7 @@ def _check_output(data: bytes, trust: TrustSettings | None, name: str | None,
                   external: bytes | None = None,
                   signatures: SignatureOutcomes | None = None) -> VerificationReport:
     try:
-        report = verify_asset(dataclasses.replace(parse_asset(data, name), external=external), trust,
+        report = verify_asset(replace(parse_asset(data, name), external=external), trust,
                               signatures=signatures)
     except FakemediaError as exc:
         raise SigningError(f"the signed output does not read back ({exc}); nothing was written") from exc

@@ -7,9 +7,9 @@ which only the caller knows (the displayed size, EXIF orientation applied).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
+from fakemedia._record import replace
 from fakemedia.annotation.model import Annotation, Region
 from fakemedia.annotation.schema import raise_issues
 
@@ -80,17 +80,17 @@ def _clip(region: Region, size: tuple[int, int]) -> Region | None:
             right, bottom = min(right, width), min(bottom, height)
             if right - left <= _EPS or bottom - top <= _EPS:
                 return None
-            return dataclasses.replace(region, x=left, y=top, width=right - left, height=bottom - top)
+            return replace(region, x=left, y=top, width=right - left, height=bottom - top)
         if region.shape == "circle":
             x, y = float(region.x or 0), float(region.y or 0)
             if not (0 <= x <= width and 0 <= y <= height):
                 return None
             diameter = 2 * min(x, y, width - x, height - y, float(region.width or 0) / 2)
-            return dataclasses.replace(region, width=diameter) if diameter > _EPS else None
+            return replace(region, width=diameter) if diameter > _EPS else None
         points = _clip_polygon(list(region.vertices), width, height)
         if len(points) < 3:
             return None
-        return dataclasses.replace(region, vertices=tuple(points))
+        return replace(region, vertices=tuple(points))
     except Exception:  # a degenerate remainder (zero area) fails the region's own checks
         return None
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from fakemedia._record import Frozen
 from fakemedia.annotation.model import (
     CAPTURE_SOURCE_TYPES,
     GENERATIVE_SOURCE_TYPES,
@@ -93,8 +93,7 @@ C2PA_ACTIONS: frozenset[str] = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class TypeMapping:
+class TypeMapping(Frozen):
     """How one modification type is written in C2PA.
 
     ``action`` is what the type means when written: ``c2pa.created`` for the creation types.
@@ -103,13 +102,20 @@ class TypeMapping:
     ``digital_source_type`` is None only where the type says nothing about the content's source.
     """
 
+    __slots__ = ("action", "creation", "description", "digital_source_type", "edit_action")
     action: str
     digital_source_type: str | None
     description: str
-    creation: bool = False
-    edit_action: str | None = None
+    creation: bool
+    edit_action: str | None
 
-    def __post_init__(self) -> None:
+    def __init__(self, action: str, digital_source_type: str | None, description: str, creation: bool = False,
+                 edit_action: str | None = None) -> None:
+        self._init(action=action, digital_source_type=digital_source_type, description=description,
+                   creation=creation, edit_action=edit_action)
+        self._normalise()
+
+    def _normalise(self) -> None:
         if not self.creation and self.edit_action is None:
             object.__setattr__(self, "edit_action", self.action)
 

@@ -1,18 +1,17 @@
 """The JPEG Fake Media annotation as immutable, self-validating values.
 
-Every dataclass validates itself on construction (JSON Schema plus the rules a schema cannot
+Every class validates itself on construction (JSON Schema plus the rules a schema cannot
 express), so an invalid annotation cannot exist and ``from_dict(to_dict(a)) == a`` always holds.
 ``to_dict`` output is JSON-ready, omits unset fields, and uses the schema's snake_case keys.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
 from typing import Any
 
+from fakemedia._record import Frozen, replace
 from fakemedia.annotation.schema import def_issues, issues_of, raise_issues
 
 __all__ = [
@@ -97,7 +96,7 @@ def _prune(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _set(obj: object, name: str, value: Any) -> None:
-    object.__setattr__(obj, name, value)  # frozen dataclasses: normalise in __post_init__
+    object.__setattr__(obj, name, value)  # frozen records: normalised after their fields are set
 
 
 def _check_def(obj: Any, definition: str) -> None:
@@ -112,25 +111,36 @@ def _def_semantics(obj: Any, definition: str) -> list[str]:
     return []
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(Frozen):
     """A C2PA spatial region: rectangle (x, y top-left, width, height), circle (x, y centre,
     width = diameter) or polygon (``vertices``, at least 3, closing itself)."""
 
+    __slots__ = ("description", "height", "identifier", "name", "probability", "region_type", "shape", "unit",
+                 "vertices", "width", "x", "y")
     shape: str
-    unit: str = "pixel"
-    x: float | None = None
-    y: float | None = None
-    width: float | None = None
-    height: float | None = None
-    vertices: tuple[tuple[float, float], ...] = ()
-    name: str | None = None
-    identifier: str | None = None
-    region_type: str | None = None
-    description: str | None = None
-    probability: float | None = None
+    unit: str
+    x: float | None
+    y: float | None
+    width: float | None
+    height: float | None
+    vertices: tuple[tuple[float, float], ...]
+    name: str | None
+    identifier: str | None
+    region_type: str | None
+    description: str | None
+    probability: float | None
 
-    def __post_init__(self) -> None:
+    def __init__(self, shape: str, unit: str = "pixel", x: float | None = None, y: float | None = None,
+                 width: float | None = None, height: float | None = None,
+                 vertices: tuple[tuple[float, float], ...] = (), name: str | None = None,
+                 identifier: str | None = None, region_type: str | None = None,
+                 description: str | None = None, probability: float | None = None) -> None:
+        self._init(shape=shape, unit=unit, x=x, y=y, width=width, height=height, vertices=vertices, name=name,
+                   identifier=identifier, region_type=region_type, description=description,
+                   probability=probability)
+        self._normalise()
+
+    def _normalise(self) -> None:
         for attr in ("x", "y", "width", "height", "probability"):
             _set(self, attr, _num(getattr(self, attr)))
         if isinstance(self.vertices, Iterable) and not isinstance(self.vertices, str | bytes):
@@ -167,8 +177,7 @@ class Region:
         return cls(**kw)
 
 
-@dataclass(frozen=True)
-class Probability:
+class Probability(Frozen):
     """Probability that the image was modified, and how it was estimated.
 
     ``of`` names what the value is the probability of ("synthetic" by default, "modified" for
@@ -176,16 +185,24 @@ class Probability:
     (plus optional ``version``, ``model_sha256``, ``calibrated``); "human" needs ``assessor``.
     """
 
+    __slots__ = ("assessor", "calibrated", "method", "model_sha256", "name", "of", "value", "version")
     value: float
-    method: str = "algorithmic"
-    of: str = "synthetic"
-    name: str | None = None
-    version: str | None = None
-    model_sha256: str | None = None
-    calibrated: bool = False
-    assessor: str | None = None
+    method: str
+    of: str
+    name: str | None
+    version: str | None
+    model_sha256: str | None
+    calibrated: bool
+    assessor: str | None
 
-    def __post_init__(self) -> None:
+    def __init__(self, value: float, method: str = "algorithmic", of: str = "synthetic",
+                 name: str | None = None, version: str | None = None, model_sha256: str | None = None,
+                 calibrated: bool = False, assessor: str | None = None) -> None:
+        self._init(value=value, method=method, of=of, name=name, version=version, model_sha256=model_sha256,
+                   calibrated=calibrated, assessor=assessor)
+        self._normalise()
+
+    def _normalise(self) -> None:
         _set(self, "value", _num(self.value))
         _check_def(self, "probability")
 
@@ -212,17 +229,22 @@ class Probability:
         return cls(**d)
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(Frozen):
     """An externally hosted description, bound by ``hash_alg`` + hex ``hash`` when given."""
 
+    __slots__ = ("description", "hash", "hash_alg", "media_type", "url")
     url: str
-    hash_alg: str | None = None
-    hash: str | None = None
-    media_type: str | None = None
-    description: str | None = None
+    hash_alg: str | None
+    hash: str | None
+    media_type: str | None
+    description: str | None
 
-    def __post_init__(self) -> None:
+    def __init__(self, url: str, hash_alg: str | None = None, hash: str | None = None,
+                 media_type: str | None = None, description: str | None = None) -> None:
+        self._init(url=url, hash_alg=hash_alg, hash=hash, media_type=media_type, description=description)
+        self._normalise()
+
+    def _normalise(self) -> None:
         _check_def(self, "reference")
 
     def to_dict(self) -> dict[str, Any]:
@@ -242,16 +264,21 @@ class Reference:
         return cls(**d)
 
 
-@dataclass(frozen=True)
-class IPR:
+class IPR(Frozen):
     """Intellectual property rights: creator, copyright notice, licence name and/or URL."""
 
-    creator: str | None = None
-    copyright: str | None = None
-    licence: str | None = None
-    licence_url: str | None = None
+    __slots__ = ("copyright", "creator", "licence", "licence_url")
+    creator: str | None
+    copyright: str | None
+    licence: str | None
+    licence_url: str | None
 
-    def __post_init__(self) -> None:
+    def __init__(self, creator: str | None = None, copyright: str | None = None, licence: str | None = None,
+                 licence_url: str | None = None) -> None:
+        self._init(creator=creator, copyright=copyright, licence=licence, licence_url=licence_url)
+        self._normalise()
+
+    def _normalise(self) -> None:
         _check_def(self, "ipr")
 
     def to_dict(self) -> dict[str, Any]:
@@ -270,20 +297,26 @@ class IPR:
         return cls(**d)
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(Frozen):
     """Where the image or its original came from. ``source_type`` is an IPTC digital source
     type term (e.g. "negativeFilm") refining the c2pa.created action of a creation type;
     ``created`` is an RFC 3339 date-time or full date."""
 
-    source: str | None = None
-    source_type: str | None = None
-    device: str | None = None
-    url: str | None = None
-    instance_id: str | None = None
-    created: str | None = None
+    __slots__ = ("created", "device", "instance_id", "source", "source_type", "url")
+    source: str | None
+    source_type: str | None
+    device: str | None
+    url: str | None
+    instance_id: str | None
+    created: str | None
 
-    def __post_init__(self) -> None:
+    def __init__(self, source: str | None = None, source_type: str | None = None, device: str | None = None,
+                 url: str | None = None, instance_id: str | None = None, created: str | None = None) -> None:
+        self._init(source=source, source_type=source_type, device=device, url=url, instance_id=instance_id,
+                   created=created)
+        self._normalise()
+
+    def _normalise(self) -> None:
         _check_def(self, "origin")
 
     def to_dict(self) -> dict[str, Any]:
@@ -312,24 +345,36 @@ _PARTS: Mapping[str, Any] = {
 _SEQUENCES: Mapping[str, Any] = {"regions": Region, "references": Reference}
 
 
-@dataclass(frozen=True)
-class Annotation:
+class Annotation(Frozen):
     """One JPEG Fake Media annotation: what was done, why, by whom, how likely, and where."""
 
-    modification_types: tuple[str, ...] = ()
-    purpose: str | None = None
-    purpose_text: str | None = None
-    probability: Probability | None = None
-    regions: tuple[Region, ...] = ()
-    author: str | None = None
-    software_agent: str | None = None
-    when: str | None = None
-    description: str | None = None
-    ipr: IPR | None = None
-    origin: Origin | None = None
-    references: tuple[Reference, ...] = field(default=())
+    __slots__ = ("author", "description", "ipr", "modification_types", "origin", "probability", "purpose",
+                 "purpose_text", "references", "regions", "software_agent", "when")
+    modification_types: tuple[str, ...]
+    purpose: str | None
+    purpose_text: str | None
+    probability: Probability | None
+    regions: tuple[Region, ...]
+    author: str | None
+    software_agent: str | None
+    when: str | None
+    description: str | None
+    ipr: IPR | None
+    origin: Origin | None
+    references: tuple[Reference, ...]
 
-    def __post_init__(self) -> None:
+    def __init__(self, modification_types: tuple[str, ...] = (), purpose: str | None = None,
+                 purpose_text: str | None = None, probability: Probability | None = None,
+                 regions: tuple[Region, ...] = (), author: str | None = None,
+                 software_agent: str | None = None, when: str | None = None, description: str | None = None,
+                 ipr: IPR | None = None, origin: Origin | None = None,
+                 references: tuple[Reference, ...] = ()) -> None:
+        self._init(modification_types=modification_types, purpose=purpose, purpose_text=purpose_text,
+                   probability=probability, regions=regions, author=author, software_agent=software_agent,
+                   when=when, description=description, ipr=ipr, origin=origin, references=references)
+        self._normalise()
+
+    def _normalise(self) -> None:
         for name in ("modification_types", *_SEQUENCES):
             value = getattr(self, name)
             if isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping):
@@ -392,11 +437,11 @@ class Annotation:
         mixed, so a merge cannot invent combinations neither side stated.
         """
         changes = {
-            f.name: getattr(other, f.name)
-            for f in fields(self)
-            if getattr(other, f.name) is not None and getattr(other, f.name) != ()
+            name: getattr(other, name)
+            for name in self._fields
+            if getattr(other, name) is not None and getattr(other, name) != ()
         }
-        return dataclasses.replace(self, **changes)
+        return replace(self, **changes)
 
 
 def _number(value: Any) -> float | None:

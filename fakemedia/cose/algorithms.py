@@ -6,7 +6,9 @@ with MGF1 on the same hash and salt length = hash length, Ed25519 as is. RS256 i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
@@ -21,6 +23,26 @@ from fakemedia.errors import SignatureInvalid, SigningError
 
 if TYPE_CHECKING:  # RSA loads only for a PS* signature or an RSA key (a verify is mostly ECDSA)
     from cryptography.hazmat.primitives.asymmetric import padding
+
+
+class _VerifyingECDSA(ec.ECDSA):
+    """ECDSA with a hash, for verifying. ``ec.ECDSA.__init__`` imports cryptography's OpenSSL
+    backend (≈5 ms of a cold verify) only to ask whether deterministic signing (RFC 6979) is
+    supported, which a verification never uses; the verifier reads ``algorithm`` alone."""
+
+    def __init__(self, algorithm: hashes.HashAlgorithm) -> None:
+        self._hash = algorithm
+        # The parent's attributes too, should a later verifier read them directly.
+        self._algorithm, self._deterministic_signing = algorithm, False
+
+    @property
+    def algorithm(self) -> hashes.HashAlgorithm:
+        return self._hash
+
+    @property
+    def deterministic_signing(self) -> bool:
+        return False
+
 
 #: Smallest RSA modulus accepted for PS* (C2PA 2.2 §13.2, §14.5.1).
 MIN_RSA_BITS = 2048
@@ -91,6 +113,31 @@ _HASHES: dict[Algorithm, type[hashes.HashAlgorithm]] = {
     Algorithm.PS384: hashes.SHA384,
     Algorithm.PS512: hashes.SHA512,
 }
+
+
+class Digest:
+    """A SHA-2 hash with hashlib's ``update`` and ``digest``, computed by cryptography, which
+    a verify loads anyway; hashlib would load OpenSSL's libcrypto a second time (≈2 ms of a
+    cold start) for the same code."""
+
+    __slots__ = ("_hash",)
+
+    def __init__(self, algorithm: hashes.HashAlgorithm, data: bytes | memoryview = b"") -> None:
+        self._hash = hashes.Hash(algorithm)
+        if data:
+            self._hash.update(data)
+
+    def update(self, data: bytes | memoryview) -> None:
+        self._hash.update(data)
+
+    def digest(self) -> bytes:
+        return self._hash.copy().finalize()
+
+
+#: The C2PA hash algorithms by name, each called as ``hashlib.sha256`` is.
+SHA2: dict[str, Callable[..., Digest]] = {
+    "sha256": partial(Digest, hashes.SHA256()), "sha384": partial(Digest, hashes.SHA384()),
+    "sha512": partial(Digest, hashes.SHA512())}
 _PSS_HASHES = {Algorithm.PS256, Algorithm.PS384, Algorithm.PS512}
 _CURVE_ALGS = {curve: alg for alg, (curve, _) in _CURVES.items()}
 
@@ -150,7 +197,7 @@ def verify(alg: Algorithm, public_key: Any, signature: bytes, data: bytes) -> No
                 raise InvalidSignature
             r = int.from_bytes(signature[:n], "big")
             s = int.from_bytes(signature[n:], "big")
-            public_key.verify(encode_dss_signature(r, s), data, ec.ECDSA(_HASHES[alg]()))
+            public_key.verify(encode_dss_signature(r, s), data, _VerifyingECDSA(_HASHES[alg]()))
         elif alg.is_pss:
             if len(signature) != (public_key.key_size + 7) // 8:
                 raise InvalidSignature

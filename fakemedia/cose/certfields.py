@@ -13,7 +13,6 @@ instead: both give the same answers where this one answers at all (tests check i
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -124,6 +123,8 @@ class CertificateFields:
                                           self.critical))
 
     def sha256_fingerprint(self) -> bytes:
+        import hashlib  # not on a verify's path: it would load a second libcrypto (≈2 ms)
+
         return hashlib.sha256(self.der).digest()
 
     def is_valid_at(self, when: datetime) -> bool:
@@ -411,6 +412,8 @@ class SignerChain:
         return profile.problems(self._facts, profile.accepted_ekus(extra))
 
     def sha256_fingerprint(self) -> bytes:
+        import hashlib
+
         return hashlib.sha256(self.ders[0]).digest()
 
     def is_valid_at(self, when: datetime) -> bool:

@@ -8,12 +8,12 @@ The payload (the claim bytes) is detached; the signature covers
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import cbor2
 
 from fakemedia import limits
+from fakemedia._record import Frozen
 from fakemedia.cose import algorithms, certfields
 from fakemedia.cose._cbor import loads_exact
 from fakemedia.cose.algorithms import Algorithm
@@ -58,16 +58,21 @@ class UnsupportedAlgorithm(SignatureInvalid):
     """The protected header names no algorithm, or one we do not support."""
 
 
-@dataclass(frozen=True)
-class Sign1:
+class Sign1(Frozen):
     """A decoded COSE_Sign1; ``protected_bytes`` are kept verbatim for verification."""
 
+    __slots__ = ("payload", "protected", "protected_bytes", "signature", "unprotected")
     protected_bytes: bytes
     protected: dict[Any, Any]
     unprotected: dict[Any, Any]
     signature: bytes
     #: Embedded payload; None for the detached payload C2PA uses.
-    payload: bytes | None = field(default=None)
+    payload: bytes | None
+
+    def __init__(self, protected_bytes: bytes, protected: dict[Any, Any], unprotected: dict[Any, Any],
+                 signature: bytes, payload: bytes | None = None) -> None:
+        self._init(protected_bytes=protected_bytes, protected=protected, unprotected=unprotected,
+                   signature=signature, payload=payload)
 
     @property
     def alg_id(self) -> Any:

@@ -9,9 +9,9 @@ demands it (contiguous packets, Z from 1).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 
 from fakemedia import limits
+from fakemedia._record import Frozen
 from fakemedia.errors import LimitExceeded, MalformedBox, MalformedSegment
 from fakemedia.formats.jpeg import JpegLayout, Marker, Segment, parse_jpeg
 
@@ -32,8 +32,7 @@ DEFAULT_PIECE = 64000
 DEFAULT_INSTANCE = 0x0211
 
 
-@dataclass(frozen=True)
-class StoreLocation:
+class StoreLocation(Frozen):
     """Where the C2PA APP11 run sits.
 
     ``offset`` is the first ``FF EB`` of the run, ``length`` spans through the end of its last
@@ -42,12 +41,18 @@ class StoreLocation:
     byte for byte with :func:`app11_segments`.
     """
 
+    __slots__ = ("instance", "jumbf", "length", "offset", "piece_size", "segment_count")
     offset: int
     length: int
     jumbf: bytes
     segment_count: int
     instance: int
-    piece_size: int = DEFAULT_PIECE
+    piece_size: int
+
+    def __init__(self, offset: int, length: int, jumbf: bytes, segment_count: int, instance: int,
+                 piece_size: int = DEFAULT_PIECE) -> None:
+        self._init(offset=offset, length=length, jumbf=jumbf, segment_count=segment_count, instance=instance,
+                   piece_size=piece_size)
 
 
 def _content(seg: Segment) -> bytes:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import IntEnum
 
 from fakemedia import limits
+from fakemedia._record import Frozen
 from fakemedia.errors import LimitExceeded, MalformedSegment, TruncatedData, UnsupportedFormat
 
 
@@ -71,10 +71,13 @@ class Marker(IntEnum):
     COM = 0xFE
 
 
-@dataclass(frozen=True)
-class MarkerInfo:
+class MarkerInfo(Frozen):
+    __slots__ = ("has_length", "name")
     name: str
     has_length: bool
+
+    def __init__(self, name: str, has_length: bool) -> None:
+        self._init(name=name, has_length=has_length)
 
 
 def _build_table() -> dict[int, MarkerInfo]:
@@ -101,17 +104,20 @@ def marker_name(code: int) -> str:
     return info.name if info else f"0x{code:02X}"
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(Frozen):
     """One marker segment exactly as stored: ``data[offset:offset + len(raw)] == raw``.
 
     ``raw`` starts with any 0xFF fill bytes that preceded the marker (T.81 §B.1.1.2), so
     concatenating segments reproduces the file byte for byte.
     """
 
+    __slots__ = ("marker", "offset", "raw")
     marker: int
     offset: int
     raw: bytes
+
+    def __init__(self, marker: int, offset: int, raw: bytes) -> None:
+        self._init(marker=marker, offset=offset, raw=raw)
 
     @property
     def fill(self) -> int:
@@ -205,15 +211,18 @@ def iter_segments(data: bytes) -> Iterator[Segment]:
         pos = end
 
 
-@dataclass(frozen=True)
-class JpegLayout:
+class JpegLayout(Frozen):
     """Header segments (SOI .. SOS inclusive) and where the entropy-coded data starts.
 
     Invariant: ``b"".join(s.raw for s in segments) + data[scan_offset:] == data``.
     """
 
+    __slots__ = ("scan_offset", "segments")
     segments: tuple[Segment, ...]
     scan_offset: int
+
+    def __init__(self, segments: tuple[Segment, ...], scan_offset: int) -> None:
+        self._init(segments=segments, scan_offset=scan_offset)
 
 
 def parse_jpeg(data: bytes) -> JpegLayout:

@@ -8,9 +8,9 @@ depends on re-serialisation. After editing a parsed box, set ``raw = None`` to r
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
 
 from fakemedia import limits
+from fakemedia._record import Record
 from fakemedia.errors import LimitExceeded, MalformedBox, TruncatedData
 from fakemedia.formats.brob import brotli_compress, brotli_decompress
 
@@ -111,16 +111,26 @@ def salt_box(salt: bytes) -> bytes:
     return box_header(b"c2sh", len(salt)) + bytes(salt)
 
 
-@dataclass
-class DescriptionBox:
+class DescriptionBox(Record):
     """A ``jumd`` box. Field-presence bits of ``toggles`` follow the fields on output."""
 
+    __slots__ = ("box_id", "label", "private", "signature", "toggles", "uuid")
     uuid: bytes
     label: str | None
-    toggles: int = REQUESTABLE | HAS_LABEL
-    box_id: int | None = None
-    signature: bytes | None = None
-    private: bytes | None = None
+    toggles: int
+    box_id: int | None
+    signature: bytes | None
+    private: bytes | None
+
+    def __init__(self, uuid: bytes, label: str | None, toggles: int = REQUESTABLE | HAS_LABEL,
+                 box_id: int | None = None, signature: bytes | None = None,
+                 private: bytes | None = None) -> None:
+        self.uuid = uuid
+        self.label = label
+        self.toggles = toggles
+        self.box_id = box_id
+        self.signature = signature
+        self.private = private
 
     @property
     def effective_toggles(self) -> int:
@@ -221,12 +231,16 @@ class DescriptionBox:
 # --- content and super boxes -----------------------------------------------------------------
 
 
-@dataclass
-class ContentBox:
+class ContentBox(Record):
     """Any non-``jumb`` box (cbor, json, uuid, bfdb, bidb, brob, unknown types pass through)."""
 
+    __slots__ = ("box_type", "payload")
     box_type: bytes
     payload: bytes
+
+    def __init__(self, box_type: bytes, payload: bytes) -> None:
+        self.box_type = box_type
+        self.payload = payload
 
     def to_bytes(self) -> bytes:
         return box_header(self.box_type, len(self.payload)) + self.payload
@@ -236,14 +250,21 @@ class ContentBox:
         return self.box_type.decode("latin-1")
 
 
-@dataclass
-class SuperBox:
+class SuperBox(Record):
     """A ``jumb`` superbox: one description box, then child boxes."""
 
+    __slots__ = ("children", "description", "header_size", "raw")
     description: DescriptionBox
-    children: list[SuperBox | ContentBox] = field(default_factory=list)
-    raw: bytes | None = None
-    header_size: int = 8
+    children: list[SuperBox | ContentBox]
+    raw: bytes | None
+    header_size: int
+
+    def __init__(self, description: DescriptionBox, children: list[SuperBox | ContentBox] | None = None,
+                 raw: bytes | None = None, header_size: int = 8) -> None:
+        self.description = description
+        self.children = children if children is not None else []
+        self.raw = raw
+        self.header_size = header_size
 
     def to_bytes(self) -> bytes:
         """``raw`` if parsed (byte-identical copies), else a fresh serialisation."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fakemedia._io import write_atomic
+from fakemedia._record import Frozen
 from fakemedia.cose.algorithms import Algorithm
 from fakemedia.cose.signer import LocalSigner
 from fakemedia.errors import IdentityError, MalformedDer
@@ -54,10 +54,10 @@ def default_identity_dir() -> Path:
     return base / "fakemedia" / "identity"
 
 
-@dataclass(frozen=True)
-class IdentityPaths:
+class IdentityPaths(Frozen):
     """Where each file of a local identity lives."""
 
+    __slots__ = ("chain", "directory", "root_cert", "root_key", "signer_cert", "signer_key", "trust_anchors")
     directory: Path
     signer_key: Path
     signer_cert: Path
@@ -65,6 +65,11 @@ class IdentityPaths:
     root_cert: Path
     root_key: Path
     trust_anchors: Path
+
+    def __init__(self, directory: Path, signer_key: Path, signer_cert: Path, chain: Path, root_cert: Path,
+                 root_key: Path, trust_anchors: Path) -> None:
+        self._init(directory=directory, signer_key=signer_key, signer_cert=signer_cert, chain=chain,
+                   root_cert=root_cert, root_key=root_key, trust_anchors=trust_anchors)
 
     @classmethod
     def of(cls, directory: Path) -> IdentityPaths:

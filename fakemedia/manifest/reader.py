@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from fakemedia import limits
+from fakemedia._record import Record
 from fakemedia.cose import certfields, sign1
 from fakemedia.formats import app11, xmp
 from fakemedia.manifest import cawg, labels
@@ -33,15 +33,23 @@ _CUSTOM = "org.fakemedia.annotation"
 _CLAIM_THUMBNAIL = "c2pa.thumbnail.claim"
 
 
-@dataclass
-class IngredientView:
+class IngredientView(Record):
+    __slots__ = ("label", "manifest", "relationship", "soft_bindings_matched", "title")
     label: str
     relationship: str | None
     title: str | None
     manifest: str | None
     #: The soft-binding algorithms that found this ingredient's manifest, when it was recovered
     #: for an asset without one of its own (C2PA 2.1 §18.15.14: ``softBindingsMatched``).
-    soft_bindings_matched: tuple[str, ...] = ()
+    soft_bindings_matched: tuple[str, ...]
+
+    def __init__(self, label: str, relationship: str | None, title: str | None, manifest: str | None,
+                 soft_bindings_matched: tuple[str, ...] = ()) -> None:
+        self.label = label
+        self.relationship = relationship
+        self.title = title
+        self.manifest = manifest
+        self.soft_bindings_matched = soft_bindings_matched
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"assertion": self.label, "relationship": self.relationship,
@@ -51,10 +59,11 @@ class IngredientView:
         return out
 
 
-@dataclass
-class ManifestView:
+class ManifestView(Record):
     """What a person wants to know about one manifest, plus its own validation."""
 
+    __slots__ = ("algorithm", "annotation", "claim_version", "compressed", "generator", "identities",
+                 "ingredients", "kind", "label", "redacted", "signer", "statuses", "thumbnail", "title")
     label: str
     kind: str
     compressed: bool
@@ -67,11 +76,31 @@ class ManifestView:
     ingredients: list[IngredientView]
     statuses: StatusList
     #: Assertions of this manifest that a later manifest redacted (their content is gone).
-    redacted: list[str] = field(default_factory=list)
+    redacted: list[str]
     #: CAWG identity assertions of this manifest, validated (who vouches beside the signer).
-    identities: list[cawg.VerifiedIdentity] = field(default_factory=list)
+    identities: list[cawg.VerifiedIdentity]
     #: Label of the claim thumbnail assertion (C2PA 2.1 §9.2), when the manifest binds one.
-    thumbnail: str | None = None
+    thumbnail: str | None
+
+    def __init__(self, label: str, kind: str, compressed: bool, claim_version: int, title: str | None,
+                 generator: dict[str, Any], signer: dict[str, Any] | None, algorithm: str | None,
+                 annotation: dict[str, Any], ingredients: list[IngredientView], statuses: StatusList,
+                 redacted: list[str] | None = None, identities: list[cawg.VerifiedIdentity] | None = None,
+                 thumbnail: str | None = None) -> None:
+        self.label = label
+        self.kind = kind
+        self.compressed = compressed
+        self.claim_version = claim_version
+        self.title = title
+        self.generator = generator
+        self.signer = signer
+        self.algorithm = algorithm
+        self.annotation = annotation
+        self.ingredients = ingredients
+        self.statuses = statuses
+        self.redacted = redacted if redacted is not None else []
+        self.identities = identities if identities is not None else []
+        self.thumbnail = thumbnail
 
     @property
     def state(self) -> str:
@@ -95,19 +124,34 @@ class ManifestView:
 SOUND_OUTPUT = ("claimSignature.validated", "assertion.dataHash.match")
 
 
-@dataclass
-class VerificationReport:
+class VerificationReport(Record):
+    __slots__ = ("active_manifest", "manifest_found", "manifests", "remote_url", "results", "source", "state",
+                 "time_requested", "validated_at")
     manifest_found: bool
-    state: str | None = None
-    active_manifest: str | None = None
-    results: ValidationResults | None = None
-    manifests: list[ManifestView] = field(default_factory=list)
-    remote_url: str | None = None
-    source: str | None = None
+    state: str | None
+    active_manifest: str | None
+    results: ValidationResults | None
+    manifests: list[ManifestView]
+    remote_url: str | None
+    source: str | None
     #: The validation time the signers were judged at (unless a time-stamp moved it), and
     #: whether the caller asked for that time rather than taking the moment of validation.
-    validated_at: datetime | None = None
-    time_requested: bool = False
+    validated_at: datetime | None
+    time_requested: bool
+
+    def __init__(self, manifest_found: bool, state: str | None = None, active_manifest: str | None = None,
+                 results: ValidationResults | None = None, manifests: list[ManifestView] | None = None,
+                 remote_url: str | None = None, source: str | None = None,
+                 validated_at: datetime | None = None, time_requested: bool = False) -> None:
+        self.manifest_found = manifest_found
+        self.state = state
+        self.active_manifest = active_manifest
+        self.results = results
+        self.manifests = manifests if manifests is not None else []
+        self.remote_url = remote_url
+        self.source = source
+        self.validated_at = validated_at
+        self.time_requested = time_requested
 
     def failures(self) -> list[str]:
         if self.results is None:

@@ -6,9 +6,9 @@ other validators. Each status names the JUMBF URI of what was checked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
+from fakemedia._record import Frozen, Record
 from fakemedia.manifest.cawg import codes as cawg_codes
 
 Kind = Literal["success", "informational", "failure"]
@@ -49,11 +49,14 @@ def is_tolerated(code: str) -> bool:
     return code in TOLERATED_FAILURES or code.startswith(_TOLERATED_PREFIXES)
 
 
-@dataclass(frozen=True)
-class Status:
+class Status(Frozen):
+    __slots__ = ("code", "explanation", "url")
     code: str
-    url: str | None = None
-    explanation: str = ""
+    url: str | None
+    explanation: str
+
+    def __init__(self, code: str, url: str | None = None, explanation: str = "") -> None:
+        self._init(code=code, url=url, explanation=explanation)
 
     @property
     def kind(self) -> Kind:
@@ -68,11 +71,14 @@ class Status:
         return out
 
 
-@dataclass
-class StatusList:
+class StatusList(Record):
     """Statuses of one manifest, grouped the C2PA way on output."""
 
-    statuses: list[Status] = field(default_factory=list)
+    __slots__ = ("statuses",)
+    statuses: list[Status]
+
+    def __init__(self, statuses: list[Status] | None = None) -> None:
+        self.statuses = statuses if statuses is not None else []
 
     def add(self, code: str, url: str | None = None, explanation: str = "") -> None:
         self.statuses.append(Status(code, url, explanation))
@@ -88,25 +94,37 @@ class StatusList:
                 for k in ("success", "informational", "failure")}
 
 
-@dataclass
-class IngredientDelta:
+class IngredientDelta(Record):
     """Validation of an ingredient's manifest, reported under the ingredient assertion."""
 
+    __slots__ = ("ingredient_uri", "statuses")
     ingredient_uri: str
     statuses: StatusList
+
+    def __init__(self, ingredient_uri: str, statuses: StatusList) -> None:
+        self.ingredient_uri = ingredient_uri
+        self.statuses = statuses
 
     def to_dict(self) -> dict[str, Any]:
         return {"ingredientAssertionURI": self.ingredient_uri,
                 "validationDeltas": self.statuses.to_dict()}
 
 
-@dataclass
-class ValidationResults:
-    active_manifest: StatusList = field(default_factory=StatusList)
-    ingredient_deltas: list[IngredientDelta] = field(default_factory=list)
+class ValidationResults(Record):
+    __slots__ = ("active_manifest", "ingredient_deltas", "manifest_statuses")
+    _uncompared: ClassVar[tuple[str, ...]] = ("manifest_statuses",)
+    active_manifest: StatusList
+    ingredient_deltas: list[IngredientDelta]
     #: Each validated manifest's own statuses by label, from the same run (the active one's
     #: is ``active_manifest``); not part of the C2PA output.
-    manifest_statuses: dict[str, StatusList] = field(default_factory=dict, compare=False)
+    manifest_statuses: dict[str, StatusList]
+
+    def __init__(self, active_manifest: StatusList | None = None,
+                 ingredient_deltas: list[IngredientDelta] | None = None,
+                 manifest_statuses: dict[str, StatusList] | None = None) -> None:
+        self.active_manifest = active_manifest if active_manifest is not None else StatusList()
+        self.ingredient_deltas = ingredient_deltas if ingredient_deltas is not None else []
+        self.manifest_statuses = manifest_statuses if manifest_statuses is not None else {}
 
     def failures(self) -> list[str]:
         codes = self.active_manifest.codes("failure")

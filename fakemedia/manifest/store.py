@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import cbor2
 
 from fakemedia import limits
+from fakemedia._record import Frozen, Record
 from fakemedia.cose._cbor import loads_exact
 from fakemedia.errors import FormatError, LimitExceeded, ManifestError
 from fakemedia.formats import jumbf
@@ -33,13 +33,16 @@ _PART_LABELS = {"c2as": (labels.ASSERTIONS,), "c2cl": (labels.CLAIM_V2, labels.C
 _REQUIRED_TOGGLES = jumbf.REQUESTABLE | jumbf.HAS_LABEL
 
 
-@dataclass(frozen=True)
-class HashedURI:
+class HashedURI(Frozen):
     """A ``hashed-uri-map`` (§8.4.2): a JUMBF URI, its expected hash, an optional algorithm."""
 
+    __slots__ = ("alg", "hash", "url")
     url: str
     hash: bytes
-    alg: str | None = None
+    alg: str | None
+
+    def __init__(self, url: str, hash: bytes, alg: str | None = None) -> None:
+        self._init(url=url, hash=hash, alg=alg)
 
     @classmethod
     def from_cbor(cls, value: Any) -> HashedURI | None:
@@ -61,12 +64,16 @@ class HashedURI:
         return out
 
 
-@dataclass
-class Assertion:
+class Assertion(Record):
     """One assertion superbox of an assertion store."""
 
+    __slots__ = ("box", "label")
     label: str
     box: jumbf.SuperBox
+
+    def __init__(self, label: str, box: jumbf.SuperBox) -> None:
+        self.label = label
+        self.box = box
 
     @property
     def kind(self) -> str:
@@ -102,25 +109,47 @@ class Assertion:
             return None
 
 
-@dataclass
-class Manifest:
+class Manifest(Record):
     """One manifest of the store, decompressed when it was stored compressed (§11.1.3.2)."""
 
+    __slots__ = ("_by_label", "assertion_store", "box", "claim", "claim_box", "claim_bytes", "claim_label",
+                 "compressed", "kind", "label", "problems", "signature_box", "signature_bytes", "stored")
     label: str
     box: jumbf.SuperBox
     stored: jumbf.SuperBox
-    kind: str  # "standard" | "update"
-    compressed: bool = False
-    claim_label: str | None = None
-    claim_bytes: bytes | None = None
-    claim: dict[str, Any] | None = None
-    signature_bytes: bytes | None = None
-    assertion_store: jumbf.SuperBox | None = None
-    claim_box: jumbf.SuperBox | None = None
-    signature_box: jumbf.SuperBox | None = None
-    problems: list[tuple[str, str]] = field(default_factory=list)
+    kind: str
+    compressed: bool
+    claim_label: str | None
+    claim_bytes: bytes | None
+    claim: dict[str, Any] | None
+    signature_bytes: bytes | None
+    assertion_store: jumbf.SuperBox | None
+    claim_box: jumbf.SuperBox | None
+    signature_box: jumbf.SuperBox | None
+    problems: list[tuple[str, str]]
     #: Assertion boxes of the assertion store by label; a label held twice is ambiguous.
-    _by_label: dict[str, list[jumbf.SuperBox]] = field(default_factory=dict, repr=False)
+    _by_label: dict[str, list[jumbf.SuperBox]]
+
+    def __init__(self, label: str, box: jumbf.SuperBox, stored: jumbf.SuperBox, kind: str,
+                 compressed: bool = False, claim_label: str | None = None, claim_bytes: bytes | None = None,
+                 claim: dict[str, Any] | None = None, signature_bytes: bytes | None = None,
+                 assertion_store: jumbf.SuperBox | None = None, claim_box: jumbf.SuperBox | None = None,
+                 signature_box: jumbf.SuperBox | None = None, problems: list[tuple[str, str]] | None = None,
+                 _by_label: dict[str, list[jumbf.SuperBox]] | None = None) -> None:
+        self.label = label
+        self.box = box
+        self.stored = stored
+        self.kind = kind
+        self.compressed = compressed
+        self.claim_label = claim_label
+        self.claim_bytes = claim_bytes
+        self.claim = claim
+        self.signature_bytes = signature_bytes
+        self.assertion_store = assertion_store
+        self.claim_box = claim_box
+        self.signature_box = signature_box
+        self.problems = problems if problems is not None else []
+        self._by_label = _by_label if _by_label is not None else {}
 
     @property
     def claim_version(self) -> int:
@@ -188,15 +217,25 @@ class Manifest:
         return {}
 
 
-@dataclass
-class ManifestStore:
+class ManifestStore(Record):
+    __slots__ = ("_by_label", "_redacted", "_redacted_by_manifest", "box", "manifests")
     manifests: list[Manifest]
     box: jumbf.SuperBox
-    _by_label: dict[str, list[Manifest]] = field(default_factory=dict, repr=False)
-    _redacted: frozenset[str] | None = field(default=None, repr=False)
-    _redacted_by_manifest: dict[str, list[str]] | None = field(default=None, repr=False)
+    _by_label: dict[str, list[Manifest]]
+    _redacted: frozenset[str] | None
+    _redacted_by_manifest: dict[str, list[str]] | None
 
-    def __post_init__(self) -> None:
+    def __init__(self, manifests: list[Manifest], box: jumbf.SuperBox,
+                 _by_label: dict[str, list[Manifest]] | None = None, _redacted: frozenset[str] | None = None,
+                 _redacted_by_manifest: dict[str, list[str]] | None = None) -> None:
+        self.manifests = manifests
+        self.box = box
+        self._by_label = _by_label if _by_label is not None else {}
+        self._redacted = _redacted
+        self._redacted_by_manifest = _redacted_by_manifest
+        self._index()
+
+    def _index(self) -> None:
         for m in self.manifests:
             self._by_label.setdefault(m.label, []).append(m)
 

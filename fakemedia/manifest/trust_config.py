@@ -29,11 +29,11 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fakemedia._record import replace
 from fakemedia.errors import FakemediaError, InvalidRequest
 from fakemedia.manifest.validate import TrustSettings
 

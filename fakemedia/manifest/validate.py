@@ -21,14 +21,13 @@ No step raises on hostile content: every problem becomes a status code.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fakemedia import limits
-from fakemedia.cose import certfields, sign1
+from fakemedia._record import Record
+from fakemedia.cose import algorithms, certfields, sign1
 from fakemedia.errors import FakemediaError
 from fakemedia.formats.app11 import StoreLocation
 from fakemedia.manifest import cawg, labels
@@ -38,7 +37,7 @@ from fakemedia.manifest.store import Assertion, HashedURI, Manifest, ManifestSto
 if TYPE_CHECKING:  # certificates of anchors; a verify reads the signer's with the DER reader
     from cryptography import x509
 
-HASH_ALGS = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
+HASH_ALGS = algorithms.SHA2
 _V2_CLAIM_KEYS = {"instanceID", "claim_generator_info", "signature", "created_assertions",
                   "gathered_assertions", "dc:title", "redacted_assertions", "alg", "alg_soft",
                   "metadata"}
@@ -66,8 +65,7 @@ _THUMBNAIL_CLAIM = "c2pa.thumbnail.claim"
 _Refs = dict[str, tuple[HashedURI, Assertion, bool]]
 
 
-@dataclass
-class TrustSettings:
+class TrustSettings(Record):
     """What a signer is judged against (C2PA 2.x §14.4): the reference SDK's trust model.
 
     ``anchors`` are the C2PA signer trust anchors; ``extra_ekus`` extends the accepted
@@ -81,64 +79,117 @@ class TrustSettings:
     ``now`` is the validation time: a signer without a trusted time-stamp is judged at it.
     """
 
-    anchors: Sequence[x509.Certificate] = ()
-    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    tsa_anchors: Sequence[x509.Certificate] = ()
-    cawg_anchors: Sequence[x509.Certificate] = ()
-    extra_ekus: Sequence[str] = ()
-    end_entities: frozenset[bytes] = frozenset()
-    cawg_extra_ekus: Sequence[str] = ()
-    cawg_end_entities: frozenset[bytes] = frozenset()
-    cawg_ica_issuers: Sequence[str] = ()
+    __slots__ = ("anchors", "cawg_anchors", "cawg_end_entities", "cawg_extra_ekus", "cawg_ica_issuers",
+                 "end_entities", "extra_ekus", "now", "tsa_anchors")
+    anchors: Sequence[x509.Certificate]
+    now: datetime
+    tsa_anchors: Sequence[x509.Certificate]
+    cawg_anchors: Sequence[x509.Certificate]
+    extra_ekus: Sequence[str]
+    end_entities: frozenset[bytes]
+    cawg_extra_ekus: Sequence[str]
+    cawg_end_entities: frozenset[bytes]
+    cawg_ica_issuers: Sequence[str]
+
+    def __init__(self, anchors: Sequence[x509.Certificate] = (), now: datetime | None = None,
+                 tsa_anchors: Sequence[x509.Certificate] = (), cawg_anchors: Sequence[x509.Certificate] = (),
+                 extra_ekus: Sequence[str] = (), end_entities: frozenset[bytes] = frozenset(),
+                 cawg_extra_ekus: Sequence[str] = (), cawg_end_entities: frozenset[bytes] = frozenset(),
+                 cawg_ica_issuers: Sequence[str] = ()) -> None:
+        self.anchors = anchors
+        self.now = now if now is not None else (lambda: datetime.now(timezone.utc))()
+        self.tsa_anchors = tsa_anchors
+        self.cawg_anchors = cawg_anchors
+        self.extra_ekus = extra_ekus
+        self.end_entities = end_entities
+        self.cawg_extra_ekus = cawg_extra_ekus
+        self.cawg_end_entities = cawg_end_entities
+        self.cawg_ica_issuers = cawg_ica_issuers
 
     @property
     def time_stamp_anchors(self) -> list[x509.Certificate]:
         return [*self.tsa_anchors, *(a for a in self.anchors if a not in self.tsa_anchors)]
 
 
-@dataclass
 class StoreResults(ValidationResults):
     """The C2PA validation results plus what the run established beyond status codes."""
 
+    __slots__ = ("identities", "signers")
+    _uncompared: ClassVar[tuple[str, ...]] = ("identities", "signers")
     #: Manifest label -> its CAWG identity assertions as validated, in claim order (only
     #: assertions whose hashed URI matched are checked); not part of the C2PA output.
-    identities: dict[str, list[cawg.IdentityFinding]] = field(default_factory=dict, compare=False)
+    identities: dict[str, list[cawg.IdentityFinding]]
     #: Manifest label -> (summary of the signing certificate, algorithm label) as the signature
     #: check read them, so the report names the signer without reading the certificate again;
     #: plain data (results cross process boundaries in batches); not part of the C2PA output.
-    signers: dict[str, SignerSummary] = field(default_factory=dict, compare=False)
+    signers: dict[str, SignerSummary]
+
+    def __init__(self, active_manifest: StatusList | None = None,
+                 ingredient_deltas: list[IngredientDelta] | None = None,
+                 manifest_statuses: dict[str, StatusList] | None = None,
+                 identities: dict[str, list[cawg.IdentityFinding]] | None = None,
+                 signers: dict[str, SignerSummary] | None = None) -> None:
+        super().__init__(active_manifest, ingredient_deltas, manifest_statuses)
+        self.identities = identities if identities is not None else {}
+        self.signers = signers if signers is not None else {}
 
 
-@dataclass
-class _Edge:
+class _Edge(Record):
     """An ingredient assertion of a manifest and the manifest it names."""
 
+    __slots__ = ("child", "content", "url")
     url: str
     child: Manifest
     content: dict[str, Any]
 
+    def __init__(self, url: str, child: Manifest, content: dict[str, Any]) -> None:
+        self.url = url
+        self.child = child
+        self.content = content
 
-@dataclass
-class _Checked:
+
+class _Checked(Record):
     """One manifest's own statuses and the ingredient edges to follow from it."""
 
+    __slots__ = ("edges", "statuses")
     statuses: StatusList
-    edges: list[_Edge] = field(default_factory=list)
+    edges: list[_Edge]
+
+    def __init__(self, statuses: StatusList, edges: list[_Edge] | None = None) -> None:
+        self.statuses = statuses
+        self.edges = edges if edges is not None else []
 
 
-@dataclass
-class _Context:
+class _Context(Record):
+    __slots__ = ("asset", "checked", "identities", "location", "redacted", "signatures", "signers", "store",
+                 "trust")
     store: ManifestStore
     asset: bytes | None
     location: StoreLocation | None
     trust: TrustSettings
-    redacted: frozenset[str] = frozenset()
+    redacted: frozenset[str]
     #: Manifest label -> its checks, so every manifest is validated once per run.
-    checked: dict[str, _Checked] = field(default_factory=dict)
+    checked: dict[str, _Checked]
     #: Manifest label -> its identity findings (manifests with identity assertions only).
-    identities: dict[str, list[cawg.IdentityFinding]] = field(default_factory=dict)
-    signatures: SignatureOutcomes = field(default_factory=dict)
-    signers: dict[str, SignerSummary] = field(default_factory=dict)
+    identities: dict[str, list[cawg.IdentityFinding]]
+    signatures: SignatureOutcomes
+    signers: dict[str, SignerSummary]
+
+    def __init__(self, store: ManifestStore, asset: bytes | None, location: StoreLocation | None,
+                 trust: TrustSettings, redacted: frozenset[str] = frozenset(),
+                 checked: dict[str, _Checked] | None = None,
+                 identities: dict[str, list[cawg.IdentityFinding]] | None = None,
+                 signatures: SignatureOutcomes | None = None,
+                 signers: dict[str, SignerSummary] | None = None) -> None:
+        self.store = store
+        self.asset = asset
+        self.location = location
+        self.trust = trust
+        self.redacted = redacted
+        self.checked = checked if checked is not None else {}
+        self.identities = identities if identities is not None else {}
+        self.signatures = signatures if signatures is not None else {}
+        self.signers = signers if signers is not None else {}
 
 
 #: (COSE_Sign1 bytes, claim bytes) -> what verifying the one over the other gave: a status
@@ -422,7 +473,7 @@ def _check_signature(ctx: _Context, m: Manifest, out: StatusList, url: str) -> N
     when = stamped_at or ctx.trust.now
     basis = _time_basis(stamped_at, ctx.trust.now)
     # Trust is judged even when the signature fails, as c2pa-rs reports both (E-sig-CA.jpg).
-    if signer.sha256_fingerprint() in ctx.trust.end_entities:
+    if ctx.trust.end_entities and signer.sha256_fingerprint() in ctx.trust.end_entities:
         out.add("signingCredential.trusted", url, "signing certificate is on the end-entity allow-list")
     else:
         trust_problems = signer.chain_problems(ctx.trust.anchors, when)

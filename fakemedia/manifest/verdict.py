@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timezone
 from typing import Any, Literal, cast
 
+from fakemedia._record import Frozen
 from fakemedia.manifest.reader import ManifestView, VerificationReport
 from fakemedia.manifest.report import is_tolerated
 
@@ -26,28 +26,37 @@ State = Literal["Trusted", "Valid", "Invalid"]
 TimeSource = Literal["time-stamp", "requested", "now"]
 
 
-@dataclass(frozen=True)
-class JudgedAt:
+class JudgedAt(Frozen):
+    __slots__ = ("moment", "source")
     source: TimeSource
-    moment: str  # RFC 3339, to the second, UTC
+    moment: str
+
+    def __init__(self, source: TimeSource, moment: str) -> None:
+        self._init(source=source, moment=moment)
 
     def to_dict(self) -> dict[str, str]:
         return {"source": self.source, "time": self.moment}
 
 
-@dataclass(frozen=True)
-class Provenance:
+class Provenance(Frozen):
     """Is the manifest intact, and is its signer trusted?"""
 
+    __slots__ = ("found", "judged_at", "problems", "remote_url", "signer", "state", "untrusted")
     found: bool
     state: State | None
-    signer: Mapping[str, Any] | None = None
+    signer: Mapping[str, Any] | None
     #: Failure codes that decide the state (tolerated ones, such as an untrusted signer, left
     #: out), distinct, in validation order.
-    problems: tuple[str, ...] = ()
-    untrusted: bool = False
-    remote_url: str | None = None
-    judged_at: JudgedAt | None = None
+    problems: tuple[str, ...]
+    untrusted: bool
+    remote_url: str | None
+    judged_at: JudgedAt | None
+
+    def __init__(self, found: bool, state: State | None, signer: Mapping[str, Any] | None = None,
+                 problems: tuple[str, ...] = (), untrusted: bool = False, remote_url: str | None = None,
+                 judged_at: JudgedAt | None = None) -> None:
+        self._init(found=found, state=state, signer=signer, problems=problems, untrusted=untrusted,
+                   remote_url=remote_url, judged_at=judged_at)
 
     @property
     def acceptable(self) -> bool:
@@ -63,20 +72,26 @@ class Provenance:
                 "judged_at": self.judged_at.to_dict() if self.judged_at else None}
 
 
-@dataclass(frozen=True)
-class ContentAssessment:
+class ContentAssessment(Frozen):
     """A recorded estimate about the pixels, with whose model or judgement it is."""
 
+    __slots__ = ("by", "calibrated", "manifest", "method", "model_sha256", "of", "probability", "regions")
     probability: float
     of: str
     method: Literal["algorithmic", "human"]
     #: The model (name and version) or the person who made the estimate.
     by: str
-    calibrated: bool | None = None
-    model_sha256: str | None = None
-    manifest: str | None = None
+    calibrated: bool | None
+    model_sha256: str | None
+    manifest: str | None
     #: Areas recorded beside the estimate.
-    regions: int = 0
+    regions: int
+
+    def __init__(self, probability: float, of: str, method: Literal["algorithmic", "human"], by: str,
+                 calibrated: bool | None = None, model_sha256: str | None = None, manifest: str | None = None,
+                 regions: int = 0) -> None:
+        self._init(probability=probability, of=of, method=method, by=by, calibrated=calibrated,
+                   model_sha256=model_sha256, manifest=manifest, regions=regions)
 
     @property
     def label(self) -> str:
@@ -88,13 +103,17 @@ class ContentAssessment:
                 "manifest": self.manifest, "regions": self.regions}
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(Frozen):
+    __slots__ = ("assessment", "declared", "provenance")
     provenance: Provenance
     #: The active manifest's content assessment, if it records one.
-    assessment: ContentAssessment | None = None
+    assessment: ContentAssessment | None
     #: What the signer declared was done to the image (modification types).
-    declared: tuple[str, ...] = ()
+    declared: tuple[str, ...]
+
+    def __init__(self, provenance: Provenance, assessment: ContentAssessment | None = None,
+                 declared: tuple[str, ...] = ()) -> None:
+        self._init(provenance=provenance, assessment=assessment, declared=declared)
 
     def to_dict(self) -> dict[str, Any]:
         return {"provenance": self.provenance.to_dict(),

@@ -18,10 +18,10 @@ by default, so credentials are reported untrusted, as by the reference SDK.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
+from fakemedia._record import Frozen, Record, replace
 from fakemedia.manifest import labels
 from fakemedia.manifest.cawg import codes
 from fakemedia.manifest.cawg.identity import NamedIdentity, VerifiedIdentity
@@ -39,16 +39,20 @@ class Trust(Protocol):
     now: datetime
 
 
-@dataclass
-class IdentityResult:
+class IdentityResult(Record):
     """Status codes as (code, url, explanation) and the identity, when the assertion parsed."""
 
-    statuses: list[tuple[str, str, str]] = field(default_factory=list)
-    identity: VerifiedIdentity | None = None
+    __slots__ = ("identity", "statuses")
+    statuses: list[tuple[str, str, str]]
+    identity: VerifiedIdentity | None
+
+    def __init__(self, statuses: list[tuple[str, str, str]] | None = None,
+                 identity: VerifiedIdentity | None = None) -> None:
+        self.statuses = statuses if statuses is not None else []
+        self.identity = identity
 
 
-@dataclass(frozen=True)
-class IdentityFinding:
+class IdentityFinding(Frozen):
     """What validation established about one ``cawg.identity`` assertion of a manifest.
 
     ``url`` is the assertion's absolute JUMBF URI, ``statuses`` its CAWG status codes as
@@ -57,10 +61,15 @@ class IdentityFinding:
     did not parse or its credential signed other assertions than the claim's.
     """
 
+    __slots__ = ("identity", "label", "statuses", "url")
     url: str
     label: str
     statuses: tuple[tuple[str, str], ...]
     identity: VerifiedIdentity | None
+
+    def __init__(self, url: str, label: str, statuses: tuple[tuple[str, str], ...],
+                 identity: VerifiedIdentity | None) -> None:
+        self._init(url=url, label=label, statuses=statuses, identity=identity)
 
     @property
     def codes(self) -> tuple[str, ...]:

@@ -17,12 +17,13 @@ container cannot be decoded counts as no time-stamp, as there.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
-from dataclasses import replace
 from datetime import datetime, timezone
 
 from cryptography.exceptions import InvalidSignature
 
+from fakemedia import _record
 from fakemedia.cose import sign1
 from fakemedia.errors import FakemediaError
 from fakemedia.manifest.cawg import codes
@@ -134,10 +135,10 @@ def _same_payload(signed: SignerPayload, asset: SignerPayload) -> bool:
     ``alg`` takes the credential's (signers fill in a default the claim does not carry)."""
     if len(signed.referenced_assertions) != len(asset.referenced_assertions):
         return False
-    refs = tuple(ref if ref.alg is not None else replace(ref, alg=theirs.alg)
+    refs = tuple(ref if ref.alg is not None else _record.replace(ref, alg=theirs.alg)
                  for ref, theirs in zip(signed.referenced_assertions, asset.referenced_assertions,
                                            strict=True))
-    return replace(signed, referenced_assertions=refs) == asset
+    return dataclasses.replace(signed, referenced_assertions=refs) == asset
 
 
 def _iso(when: datetime | None) -> str | None:
