@@ -790,7 +790,7 @@ def _annotate(asset: Asset, annotation: Annotation | Mapping[str, Any] | None, s
             active, found.validation_results if found else results.to_dict(), title,
             found.algorithms if found else ()))
     elif durable is not None and asset.external is None:
-        found = durable.recover_parent(asset.data, trust)
+        found = durable.recover_parent(asset.data, trust, speculate=True)
         if found is not None and found.store.active is not None:
             store, parent_state = found.store, found.recovery.validation.state
             parent = builder.ingredient_assertion(builder.ParentInfo(

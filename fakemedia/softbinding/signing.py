@@ -13,6 +13,7 @@ The façade (:func:`fakemedia.api.annotate_asset`) drives one :class:`DurableSig
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,7 @@ class DurableSigning:
         self.bound: binding.BoundImage | None = None
         self.parent: RecoveredParent | None = None
         self.note: str | None = None
+        self._speculative: binding.BoundImage | None = None
         self._recorded = False
 
     def __enter__(self) -> DurableSigning:
@@ -83,15 +85,26 @@ class DurableSigning:
         self.repository.close()
 
     def recover_parent(self, data: bytes, trust: TrustSettings | None,
-                       embedded_label: str | None = None) -> RecoveredParent | None:
+                       embedded_label: str | None = None, *,
+                       speculate: bool = False) -> RecoveredParent | None:
         """The repository's manifest for ``data``'s pixels, when it is recovered (not a conflict,
         not invalid). ``embedded_label``: the file's own manifest, whose hard binding failed;
-        only that same manifest may then be recovered (another one is left to the caller)."""
-        try:
-            found = recovery.recover(data, self.repository, trust=trust)
-        except InputImageError:
-            return None  # pixels nothing can be found by (binding them says why, if asked)
-        if found.state != "recovered" or found.store is None or found.validation is None:
+        only that same manifest may then be recovered (another one is left to the caller).
+
+        ``speculate``: with a watermark to make, mark a copy of the pixels while the look-up
+        reads them (the two network passes run side by side, on the look-up's own connection);
+        :meth:`bind` uses that copy unless the look-up finds the pixels marked already."""
+        if speculate and self.watermark:
+            with ThreadPoolExecutor(1) as pool:
+                looking = pool.submit(self._look_up, data, trust, True)
+                self.key = self.repository.allocate_key()
+                try:
+                    self._speculative = binding.bind_jpeg(data, self.key)
+                finally:
+                    found = looking.result()
+        else:
+            found = self._look_up(data, trust, False)
+        if found is None or found.state != "recovered" or found.store is None or found.validation is None:
             return None
         if embedded_label is not None and found.manifest_id != embedded_label:
             return None
@@ -99,6 +112,15 @@ class DurableSigning:
         self.parent = RecoveredParent(parse_store(found.store), found.validation.to_dict(),
                                       algorithms, found)
         return self.parent
+
+    def _look_up(self, data: bytes, trust: TrustSettings | None, own: bool) -> recovery.Recovery | None:
+        try:
+            if own:  # an SQLite connection belongs to the thread that opened it
+                with Repository(self.path, create=False) as repository:
+                    return recovery.recover(data, repository, trust=trust)
+            return recovery.recover(data, self.repository, trust=trust)
+        except InputImageError:
+            return None  # pixels nothing can be found by (binding them says why, if asked)
 
     def bind(self, data: bytes, parent: Manifest | None = None) -> binding.BoundImage:
         """The bytes to sign and the soft bindings to declare (a key is reserved first).
@@ -113,6 +135,14 @@ class DurableSigning:
         elif parent is not None:
             declared, _ = soft_binding.read_soft_bindings(parent)
             marker = parent.label if any(b.kind == "watermark" for b in declared) else None
+        if self._speculative is not None:
+            if marker is None:
+                self.bound = self._speculative
+                return self.bound
+            self._speculative = None  # marked already: the copy and its key are given up
+            if self.key is not None:
+                self.repository.release_key(self.key)
+                self.key = None
         if self.watermark and marker is not None:
             self.note = f"not marked again: the pixels carry the watermark of {marker}, its parent"
         elif self.watermark:

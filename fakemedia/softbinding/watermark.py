@@ -111,14 +111,18 @@ def embed(pixels: np.ndarray, payload: int) -> np.ndarray:
     residual = (marked - frame)[0, ::-1, 0] * np.float32(127.5)
     height, width = pixels.shape[:2]
     out = np.empty_like(pixels)
+    work = np.empty((height, width), np.float32)
     for channel in range(3):
         plane = Image.fromarray(np.ascontiguousarray(residual[channel]), "F")
-        up = np.array(plane.resize((width, height), Image.Resampling.BICUBIC))
-        up += pixels[:, :, channel]
+        # Read through the bytes once: np.array(image) copies them a second time (≈0.1 s a
+        # channel at 12 MP).
+        up = np.frombuffer(plane.resize((width, height), Image.Resampling.BICUBIC).tobytes(),
+                           np.float32).reshape(height, width)
+        np.add(up, pixels[:, :, channel], out=work)
         # Rounding, not truncation: truncating costs about 2 dB of PSNR for nothing.
-        np.rint(up, out=up)
-        np.clip(up, 0, 255, out=up)
-        out[:, :, channel] = up
+        np.rint(work, out=work)
+        np.clip(work, 0, 255, out=work)
+        out[:, :, channel] = work
     return out
 
 
