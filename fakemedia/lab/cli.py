@@ -135,11 +135,17 @@ def _sources(data: Path, *, size: int, limit: int | None, cache: str | None, pro
 @click.option(
     "--name", default="fakemedia-detector", show_default=True, help="Model name recorded in the file."
 )
+@click.option("--augment", type=click.Choice(["none", "newsroom"]), default="none", show_default=True,
+              help="newsroom: add seeded processed copies of the training images (crop 70-100 %, "
+                   "resize 40-100 %, JPEG q 60-95), in their sources' groups.")
+@click.option("--augment-copies", type=int, default=2, show_default=True, help="Copies per training image.")
+@click.option("--augment-seed", type=int, default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the training report as JSON.")
 @encoder_weights_option
 def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: int, classifier: str,
           calibration: str, size: int, limit: int | None, quick: bool, no_search: bool, no_patch_map: bool,
-          cache: str | None, name: str, as_json: bool) -> None:  # fmt: skip
+          cache: str | None, name: str, augment: str, augment_copies: int, augment_seed: int,
+          as_json: bool) -> None:  # fmt: skip
     """Train a detector on DATA and write it to --out.
 
     DATA is a folder with real/ and fake/ sub-folders, a folder with benchmark.csv, or a CSV
@@ -157,8 +163,17 @@ def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: 
     te_ds = ds.split("test") if ds.splits is not None and "test" in set(ds.splits.tolist()) else None
     feats = FeatureConfig(kind=kind, components=components, latent=latent, rate=rate)
     tr = FeatureSource.load(tr_ds, size=size, cache_dir=cache_dir, progress=True)
-    model, info = train_detector(tr, features=feats, classifier=classifier, search=not no_search, quick=quick,
-                                 calibration=calibration, patch_map=not no_patch_map, name=name)  # fmt: skip
+    fit_on, extra = tr, None
+    if augment == "newsroom":
+        from fakemedia.lab.augment import augment_newsroom
+
+        aug_ds, aug_imgs = augment_newsroom(tr.ds, tr.images, copies=augment_copies, seed=augment_seed)
+        fit_on = FeatureSource(aug_ds, aug_imgs, cache_dir, tr.get_encoder(), True)
+        extra = {"augmentation": {"kind": "newsroom", "copies": augment_copies, "seed": augment_seed,
+                                  "crop": [0.7, 1.0], "resize": [0.4, 1.0], "jpeg_quality": [60, 95]}}
+    model, info = train_detector(fit_on, features=feats, classifier=classifier, search=not no_search,
+                                 quick=quick, calibration=calibration, patch_map=not no_patch_map, name=name,
+                                 extra_meta=extra, patch_train=tr)  # fmt: skip
     report: dict[str, Any] = {"model": str(out), "features": feats.label(), "classifier": classifier, **info}
     if te_ds is not None:
         te = FeatureSource.load(te_ds, size=size, cache_dir=cache_dir, encoder=tr.encoder, progress=True)
