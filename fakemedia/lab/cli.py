@@ -140,12 +140,15 @@ def _sources(data: Path, *, size: int, limit: int | None, cache: str | None, pro
                    "resize 40-100 %, JPEG q 60-95), in their sources' groups.")
 @click.option("--augment-copies", type=int, default=2, show_default=True, help="Copies per training image.")
 @click.option("--augment-seed", type=int, default=0, show_default=True)
+@click.option("--max-real-fp", type=float, default=None, metavar="F",
+              help="Record a decision threshold: the smallest >= 0.5 at which at most F of the training "
+                   "real images, each scored by a fit without its group, are called synthetic.")
 @click.option("--json", "as_json", is_flag=True, help="Print the training report as JSON.")
 @encoder_weights_option
 def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: int, classifier: str,
           calibration: str, size: int, limit: int | None, quick: bool, no_search: bool, no_patch_map: bool,
           cache: str | None, name: str, augment: str, augment_copies: int, augment_seed: int,
-          as_json: bool) -> None:  # fmt: skip
+          max_real_fp: float | None, as_json: bool) -> None:  # fmt: skip
     """Train a detector on DATA and write it to --out.
 
     DATA is a folder with real/ and fake/ sub-folders, a folder with benchmark.csv, or a CSV
@@ -175,6 +178,20 @@ def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: 
                                  quick=quick, calibration=calibration, patch_map=not no_patch_map, name=name,
                                  extra_meta=extra, patch_train=tr)  # fmt: skip
     report: dict[str, Any] = {"model": str(out), "features": feats.label(), "classifier": classifier, **info}
+    if max_real_fp is not None:
+        from fakemedia.lab.experiment import _fit
+        from fakemedia.lab.threshold import choose_threshold, out_of_group_probabilities, threshold_report
+
+        def refit(X: Any, y: Any, g: Any) -> Any:
+            return _fit(feats, classifier, X, y, g, search=not no_search, quick=quick,
+                        calibration=calibration)
+
+        p_oof = out_of_group_probabilities(fit_on.features(feats), fit_on.labels, fit_on.groups, refit)
+        t = choose_threshold(p_oof, fit_on.labels, max_real_fp)
+        model.meta["decision_threshold"] = t
+        model.meta["threshold_selection"] = {"max_real_fp": max_real_fp, "by": "leave-one-group-out",
+                                             **threshold_report(p_oof, fit_on.labels, t)}
+        report["threshold"] = model.meta["threshold_selection"]
     if te_ds is not None:
         te = FeatureSource.load(te_ds, size=size, cache_dir=cache_dir, encoder=tr.encoder, progress=True)
         m = evaluate_model(model, te)

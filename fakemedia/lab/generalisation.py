@@ -69,11 +69,13 @@ PROCESSINGS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def _rates(labels: np.ndarray, p: np.ndarray) -> dict[str, Any]:
+def _rates(labels: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> dict[str, Any]:
+    """binary_metrics (at 0.5) plus the calls at ``threshold``: real called synthetic, fakes caught."""
     m = binary_metrics(labels, p)
     real = labels == 0
-    m["real_called_synthetic"] = float((p[real] > 0.5).mean()) if real.any() else float("nan")
-    m["fake_recall"] = float((p[~real] > 0.5).mean()) if (~real).any() else float("nan")
+    m["real_called_synthetic"] = float((p[real] > threshold).mean()) if real.any() else float("nan")
+    m["fake_recall"] = float((p[~real] > threshold).mean()) if (~real).any() else float("nan")
+    m["accuracy_at_threshold"] = float(((p > threshold) == (labels == 1)).mean())
     return m
 
 
@@ -146,7 +148,7 @@ def robustness(
             probs.append(res.probability)
             areas.append(len(detected_regions(res)) > 0)
         p, a, real = np.asarray(probs), np.asarray(areas), ds.labels == 0
-        m = _rates(ds.labels, p)
+        m = _rates(ds.labels, p, model.decision_threshold)
         rows.append(
             {
                 "processing": name,
@@ -155,6 +157,8 @@ def robustness(
                 "accuracy": m["accuracy"],
                 "roc_auc": m["roc_auc"],
                 "ece": m["ece"],
+                "threshold": model.decision_threshold,
+                "accuracy_at_threshold": m["accuracy_at_threshold"],
                 "real_called_synthetic": m["real_called_synthetic"],
                 "fake_recall": m["fake_recall"],
                 "real_with_area": float(a[real].mean()),
