@@ -182,9 +182,9 @@ def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: 
         from fakemedia.lab.experiment import _fit
         from fakemedia.lab.threshold import choose_threshold, out_of_group_probabilities, threshold_report
 
-        def refit(X: Any, y: Any, g: Any) -> Any:
-            return _fit(feats, classifier, X, y, g, search=not no_search, quick=quick,
-                        calibration=calibration)
+        def refit(X: Any, y: Any, g: Any) -> Any:  # the chosen parameters, refitted without one group
+            kw = {"params": info["best_params"]} if info["best_params"] else {}
+            return _fit(feats, classifier, X, y, g, search=False, calibration=calibration, **kw)
 
         p_oof = out_of_group_probabilities(fit_on.features(feats), fit_on.labels, fit_on.groups, refit)
         t = choose_threshold(p_oof, fit_on.labels, max_real_fp)
