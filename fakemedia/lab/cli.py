@@ -561,6 +561,65 @@ def robustness(data: Path, model_path: Path | None, split: str, as_json: bool) -
     click.echo(json.dumps(rows) if as_json else markdown(rows))
 
 
+@lab.command("choose-threshold")
+@click.argument("data", type=click.Path(exists=True, path_type=Path))
+@click.option("--model", "model_path", type=click.Path(path_type=Path), required=True,
+              help="A model trained on DATA's train split (its parameters and augmentation are reused).")
+@click.option("--max-real-fp", type=float, default=0.02, show_default=True, metavar="F")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the model with the threshold in its metadata (never over an existing file).")
+@click.option("--cache", default=None, help="Latent cache folder ('none' to disable).")
+@encoder_weights_option
+def choose_threshold_cmd(data: Path, model_path: Path, max_real_fp: float, out: Path | None,
+                         cache: str | None) -> None:  # fmt: skip
+    """A decision threshold from the training scenes: each group scored by a refit without it.
+
+    The model's own training set is rebuilt (DATA's train split plus the newsroom copies the
+    model records, same seed), its recorded parameters are refitted once per left-out group,
+    and the smallest threshold >= 0.5 with at most F of those real images called synthetic is
+    reported (and recorded with --out). The test split is not read.
+    """
+    _need_lab_extra()
+    _limit_threads()
+    from fakemedia.detect.model import load_model
+    from fakemedia.lab.compile import save_model
+    from fakemedia.lab.experiment import FeatureSource, _fit
+    from fakemedia.lab.threshold import choose_threshold, out_of_group_probabilities, threshold_report
+
+    if out is not None and out.exists():
+        raise DetectorError(f"{out} exists; choose a new file")
+    model = load_model(model_path)
+    ds, cache_dir = _sources(data, size=model.image_size, limit=None, cache=cache)
+    tr_ds = ds.split("train") if ds.splits is not None else ds
+    src = FeatureSource.load(tr_ds, size=model.image_size, cache_dir=cache_dir)
+    aug = model.meta.get("augmentation") or {}
+    if aug.get("kind") == "newsroom":
+        from fakemedia.lab.augment import augment_newsroom
+
+        a_ds, a_imgs = augment_newsroom(src.ds, src.images, copies=int(aug["copies"]), seed=int(aug["seed"]))
+        src = FeatureSource(a_ds, a_imgs, cache_dir, src.get_encoder())
+    if src.sha != (model.meta.get("training_data") or {}).get("images_sha256"):
+        raise DetectorError("DATA's train split (with the recorded augmentation) is not this model's "
+                            "training set")
+    feats, clf = model.features, str(model.meta.get("classifier", "stack"))
+    params, calibration = model.meta.get("best_params") or {}, str(model.meta.get("calibration", "isotonic"))
+
+    def refit(X: Any, y: Any, g: Any) -> Any:
+        kw = {"params": params} if params else {}
+        return _fit(feats, clf, X, y, g, search=False, calibration=calibration, **kw)
+
+    p = out_of_group_probabilities(src.features(feats), src.labels, src.groups, refit)
+    t = choose_threshold(p, src.labels, max_real_fp)
+    report: dict[str, Any] = {"max_real_fp": max_real_fp, "by": "leave-one-group-out on the training set",
+                              **threshold_report(p, src.labels, t)}  # fmt: skip
+    if out is not None:
+        model.meta["decision_threshold"] = t
+        model.meta["threshold_selection"] = report
+        report["sha256"] = save_model(model, out)
+        report["model"] = str(out)
+    click.echo(json.dumps(report))
+
+
 @lab.command("calibrate-probability")
 @click.argument("data", type=click.Path(exists=True, path_type=Path))
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
