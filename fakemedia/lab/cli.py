@@ -566,12 +566,15 @@ def robustness(data: Path, model_path: Path | None, split: str, as_json: bool) -
 @click.option("--model", "model_path", type=click.Path(path_type=Path), required=True,
               help="A model trained on DATA's train split (its parameters and augmentation are reused).")
 @click.option("--max-real-fp", type=float, default=0.02, show_default=True, metavar="F")
+@click.option("--per-group", is_flag=True, help="Bound the rate in every training group (the worst scene).")
+@click.option("--scores", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the out-of-group scores (npz: p, y, groups).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the model with the threshold in its metadata (never over an existing file).")
 @click.option("--cache", default=None, help="Latent cache folder ('none' to disable).")
 @encoder_weights_option
-def choose_threshold_cmd(data: Path, model_path: Path, max_real_fp: float, out: Path | None,
-                         cache: str | None) -> None:  # fmt: skip
+def choose_threshold_cmd(data: Path, model_path: Path, max_real_fp: float, per_group: bool,
+                         scores: Path | None, out: Path | None, cache: str | None) -> None:  # fmt: skip
     """A decision threshold from the training scenes: each group scored by a refit without it.
 
     The model's own training set is rebuilt (DATA's train split plus the newsroom copies the
@@ -609,9 +612,14 @@ def choose_threshold_cmd(data: Path, model_path: Path, max_real_fp: float, out: 
         return _fit(feats, clf, X, y, g, search=False, calibration=calibration, **kw)
 
     p = out_of_group_probabilities(src.features(feats), src.labels, src.groups, refit)
-    t = choose_threshold(p, src.labels, max_real_fp)
-    report: dict[str, Any] = {"max_real_fp": max_real_fp, "by": "leave-one-group-out on the training set",
-                              **threshold_report(p, src.labels, t)}  # fmt: skip
+    if scores is not None:
+        import numpy as np
+
+        np.savez(scores, p=p, y=src.labels, groups=src.groups)
+    t = choose_threshold(p, src.labels, max_real_fp, groups=src.groups if per_group else None)
+    report: dict[str, Any] = {"max_real_fp": max_real_fp, "per_group": per_group,
+                              "by": "leave-one-group-out on the training set",
+                              **threshold_report(p, src.labels, t, src.groups)}  # fmt: skip
     if out is not None:
         model.meta["decision_threshold"] = t
         model.meta["threshold_selection"] = report

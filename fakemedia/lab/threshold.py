@@ -25,11 +25,18 @@ def out_of_group_probabilities(
     return p
 
 
-def choose_threshold(p: np.ndarray, y: np.ndarray, max_real_fp: float, floor: float = 0.5) -> float:
+def choose_threshold(
+    p: np.ndarray, y: np.ndarray, max_real_fp: float, floor: float = 0.5, groups: np.ndarray | None = None
+) -> float:
     """Smallest threshold ≥ ``floor`` (on the grid of out-of-fold scores) with real FP ≤ ``max_real_fp``.
 
-    An image is called synthetic when its probability is strictly above the threshold.
+    An image is called synthetic when its probability is strictly above the threshold. With
+    ``groups`` the bound must hold in every group (the worst scene), not only pooled: scenes
+    differ more than images of one scene do.
     """
+    if groups is not None:
+        per = [choose_threshold(p[groups == g], y[groups == g], max_real_fp, floor) for g in np.unique(groups)]
+        return max(per)
     real = np.sort(np.asarray(p, dtype=np.float64)[np.asarray(y) == 0])
     if not len(real):
         return floor
@@ -38,11 +45,19 @@ def choose_threshold(p: np.ndarray, y: np.ndarray, max_real_fp: float, floor: fl
     return float(min(max(floor, t), 0.999))
 
 
-def threshold_report(p: np.ndarray, y: np.ndarray, t: float) -> dict[str, Any]:
-    """Out-of-fold rates at 0.5 and at ``t``."""
+def threshold_report(
+    p: np.ndarray, y: np.ndarray, t: float, groups: np.ndarray | None = None
+) -> dict[str, Any]:
+    """Out-of-fold rates at 0.5 and at ``t`` (and real FP per group at both)."""
     y = np.asarray(y)
     real, fake = p[y == 0], p[y == 1]
+    per_group = {}
+    if groups is not None:
+        for g in np.unique(groups):
+            r = p[(groups == g) & (y == 0)]
+            per_group[str(g)] = [round(float((r > 0.5).mean()), 4), round(float((r > t).mean()), 4)]
     return {
+        "oof_real_fp_per_group_at_0.5_and_t": per_group,
         "threshold": round(t, 4),
         "oof_real_fp_at_0.5": round(float((real > 0.5).mean()), 4),
         "oof_fake_recall_at_0.5": round(float((fake > 0.5).mean()), 4),
