@@ -35,7 +35,8 @@ def choose_threshold(
     differ more than images of one scene do.
     """
     if groups is not None:
-        per = [choose_threshold(p[groups == g], y[groups == g], max_real_fp, floor) for g in np.unique(groups)]
+        per = [choose_threshold(p[groups == g], y[groups == g], max_real_fp, floor)
+               for g in np.unique(groups)]
         return max(per)
     real = np.sort(np.asarray(p, dtype=np.float64)[np.asarray(y) == 0])
     if not len(real):
