@@ -543,9 +543,11 @@ def leave_one_family_out(data: Path, size: int, no_search: bool, shipped: bool, 
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="Model file; default: the shipped model.")
 @click.option("--split", type=click.Choice(["test", "train", "all"]), default="test", show_default=True)
+@click.option("--scores", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the per-image probabilities (npz: labels, groups, one array per processing).")
 @click.option("--json", "as_json", is_flag=True)
 @encoder_weights_option
-def robustness(data: Path, model_path: Path | None, split: str, as_json: bool) -> None:
+def robustness(data: Path, model_path: Path | None, split: str, scores: Path | None, as_json: bool) -> None:
     """Accuracy, AUC, real images called synthetic and real images with an area, per processing."""
     _need_lab_extra()
     _limit_threads()
@@ -557,7 +559,12 @@ def robustness(data: Path, model_path: Path | None, split: str, as_json: bool) -
     model = load_model(model_path) if model_path else load_default_model()
     ds = read_dataset(data)
     part = ds if split == "all" else ds.split(split)
-    rows = run(model, part)
+    kept: dict[str, Any] = {}
+    rows = run(model, part, scores=kept)
+    if scores is not None:
+        import numpy as np
+
+        np.savez(scores, labels=part.labels, groups=part.groups, **kept)
     click.echo(json.dumps(rows) if as_json else markdown(rows))
 
 

@@ -130,9 +130,13 @@ def leave_one_family_out(
 
 
 def robustness(
-    model: Any, ds: Dataset, *, size: int | None = None, processings: tuple[str, ...] = tuple(PROCESSINGS)
+    model: Any, ds: Dataset, *, size: int | None = None, processings: tuple[str, ...] = tuple(PROCESSINGS),
+    scores: dict[str, np.ndarray] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per processing: ``model`` scored like ``fakemedia detect`` on processed images."""
+    """One row per processing: ``model`` scored like ``fakemedia detect`` on processed images.
+
+    ``scores``, when given, receives each processing's per-image probabilities.
+    """
     from fakemedia.detect.encoder import load_encoder
     from fakemedia.detect.model import score_images
     from fakemedia.detection import detected_regions
@@ -148,6 +152,8 @@ def robustness(
             probs.append(res.probability)
             areas.append(len(detected_regions(res)) > 0)
         p, a, real = np.asarray(probs), np.asarray(areas), ds.labels == 0
+        if scores is not None:
+            scores[name] = p
         m = _rates(ds.labels, p, model.decision_threshold)
         rows.append(
             {
