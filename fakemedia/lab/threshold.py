@@ -30,7 +30,8 @@ def choose_threshold(
 ) -> float:
     """Smallest threshold ≥ ``floor`` (on the grid of out-of-fold scores) with real FP ≤ ``max_real_fp``.
 
-    An image is called synthetic when its probability is strictly above the threshold. With
+    An image is called synthetic when its probability is strictly above the threshold (capped
+    at 0.999, where the bound may then not hold: the report says what it gives). With
     ``groups`` the bound must hold in every group (the worst scene), not only pooled: scenes
     differ more than images of one scene do.
     """
