@@ -229,6 +229,18 @@ class DetectorModel:
         return self.meta.get("encoder_sha256")
 
     @property
+    def decision_threshold(self) -> float:
+        """Probability above which the model calls an image synthetic (``meta["decision_threshold"]``).
+
+        A model may record an operating point chosen on its training data for a bounded rate of
+        real images called synthetic; the probability itself is left as it is. Default 0.5.
+        """
+        t = self.meta.get("decision_threshold", 0.5)
+        if not isinstance(t, (int, float)) or not 0.0 < float(t) < 1.0:
+            raise DetectorError("model file: decision_threshold must be a number in (0, 1)")
+        return float(t)
+
+    @property
     def calibrated(self) -> bool:
         """Whether the whole-image probability is calibrated by a held-out measure (ECE ≤ MAX_ECE)."""
         return is_calibrated(self.meta)
@@ -370,15 +382,18 @@ class DetectionResult:
     area_rule: dict[str, Any] | None = None
     #: True only when the model records a held-out ECE after calibration of at most MAX_ECE.
     calibrated: bool = False
+    #: The model's decision threshold: ``label`` is "synthetic" above it.
+    threshold: float = 0.5
 
     @property
     def label(self) -> str:
-        return "synthetic" if self.probability > 0.5 else "real"
+        return "synthetic" if self.probability > self.threshold else "real"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "probability_synthetic": round(float(self.probability), 6),
             "label": self.label,
+            "decision_threshold": self.threshold,
             "patch_map_shape": None if self.patch_map is None else list(self.patch_map.shape),
             "cell_size": self.cell_size,
             "offset": list(self.offset),
@@ -462,6 +477,7 @@ def score_images(
         results.append(DetectionResult(
             prob, pmap, 16 * cell_scale, offset, (int(rgb.shape[1]), int(rgb.shape[0])),
             model.name, model.version, model.sha256, cfg.label(), model.area_rule, model.calibrated,
+            model.decision_threshold,
         ))  # fmt: skip
     return results
 

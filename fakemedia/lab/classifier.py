@@ -157,8 +157,12 @@ def fit_classifier(
     calibration: str = "isotonic",
     seed: int = 42,
     n_splits: int = 3,
+    params: dict[str, Any] | None = None,
 ) -> FitResult:
-    """Search (optional), then fit a calibrated classifier; labels: 1 = synthetic."""
+    """Search (optional), then fit a calibrated classifier; labels: 1 = synthetic.
+
+    ``params`` (without search): fixed estimator parameters, e.g. a search's earlier choice.
+    """
     from sklearn.base import clone
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
@@ -170,7 +174,9 @@ def fit_classifier(
         raise DetectorError("training data holds one class only; need real and synthetic images")
     folds = group_splits(y, groups, n_splits)
     est = base_estimator(kind, seed=seed, n_features=X.shape[1])
-    best: dict[str, Any] = {}
+    best: dict[str, Any] = dict(params or {})
+    if best and not search:
+        est = clone(est).set_params(**best)
     cv_acc = None
     t0 = time.perf_counter()
     with warnings.catch_warnings():
@@ -232,8 +238,13 @@ def fit_stack(
     quick: bool = False,
     calibration: str = "isotonic",
     seed: int = 42,
+    params: dict[str, Any] | None = None,
 ) -> FitResult:
-    """Stacking for ``pooled+spectral``: base LR per block, calibrated meta LR on OOF decisions."""
+    """Stacking for ``pooled+spectral``: base LR per block, calibrated meta LR on OOF decisions.
+
+    ``params`` (the ``best_params`` of an earlier fit, ``block{i}_…`` keys) fixes each block's
+    parameters instead of searching them.
+    """
     from sklearn.model_selection import cross_val_predict
 
     X = np.asarray(X, dtype=np.float32)
@@ -242,9 +253,12 @@ def fit_stack(
     t0 = time.perf_counter()
     bases, oof, params = [], [], {}
     for i, (s, e) in enumerate(blocks):
-        r = fit_classifier(
-            X[:, s:e], y, groups, "logreg", search=search, quick=quick, calibration="none", seed=seed
-        )
+        fixed = None
+        if params is not None:
+            pre = f"block{i}_"
+            fixed = {k[len(pre):]: v for k, v in params.items() if k.startswith(pre)}
+        r = fit_classifier(X[:, s:e], y, groups, "logreg", search=search and fixed is None, quick=quick,
+                           calibration="none", seed=seed, params=fixed)  # fmt: skip
         bases.append(r.estimator)
         params.update({f"block{i}_{k}": v for k, v in r.best_params.items()})
         oof.append(cross_val_predict(r.estimator, X[:, s:e], y, cv=folds, method="decision_function"))

@@ -135,11 +135,20 @@ def _sources(data: Path, *, size: int, limit: int | None, cache: str | None, pro
 @click.option(
     "--name", default="fakemedia-detector", show_default=True, help="Model name recorded in the file."
 )
+@click.option("--augment", type=click.Choice(["none", "newsroom"]), default="none", show_default=True,
+              help="newsroom: add seeded processed copies of the training images (crop 70-100 %, "
+                   "resize 40-100 %, JPEG q 60-95), in their sources' groups.")
+@click.option("--augment-copies", type=int, default=2, show_default=True, help="Copies per training image.")
+@click.option("--augment-seed", type=int, default=0, show_default=True)
+@click.option("--max-real-fp", type=float, default=None, metavar="F",
+              help="Record a decision threshold: the smallest >= 0.5 at which at most F of the training "
+                   "real images, each scored by a fit without its group, are called synthetic.")
 @click.option("--json", "as_json", is_flag=True, help="Print the training report as JSON.")
 @encoder_weights_option
 def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: int, classifier: str,
           calibration: str, size: int, limit: int | None, quick: bool, no_search: bool, no_patch_map: bool,
-          cache: str | None, name: str, as_json: bool) -> None:  # fmt: skip
+          cache: str | None, name: str, augment: str, augment_copies: int, augment_seed: int,
+          max_real_fp: float | None, as_json: bool) -> None:  # fmt: skip
     """Train a detector on DATA and write it to --out.
 
     DATA is a folder with real/ and fake/ sub-folders, a folder with benchmark.csv, or a CSV
@@ -157,9 +166,32 @@ def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: 
     te_ds = ds.split("test") if ds.splits is not None and "test" in set(ds.splits.tolist()) else None
     feats = FeatureConfig(kind=kind, components=components, latent=latent, rate=rate)
     tr = FeatureSource.load(tr_ds, size=size, cache_dir=cache_dir, progress=True)
-    model, info = train_detector(tr, features=feats, classifier=classifier, search=not no_search, quick=quick,
-                                 calibration=calibration, patch_map=not no_patch_map, name=name)  # fmt: skip
+    fit_on, extra = tr, None
+    if augment == "newsroom":
+        from fakemedia.lab.augment import augment_newsroom
+
+        aug_ds, aug_imgs = augment_newsroom(tr.ds, tr.images, copies=augment_copies, seed=augment_seed)
+        fit_on = FeatureSource(aug_ds, aug_imgs, cache_dir, tr.get_encoder(), True)
+        extra = {"augmentation": {"kind": "newsroom", "copies": augment_copies, "seed": augment_seed,
+                                  "crop": [0.7, 1.0], "resize": [0.4, 1.0], "jpeg_quality": [60, 95]}}
+    model, info = train_detector(fit_on, features=feats, classifier=classifier, search=not no_search,
+                                 quick=quick, calibration=calibration, patch_map=not no_patch_map, name=name,
+                                 extra_meta=extra, patch_train=tr)  # fmt: skip
     report: dict[str, Any] = {"model": str(out), "features": feats.label(), "classifier": classifier, **info}
+    if max_real_fp is not None:
+        from fakemedia.lab.experiment import _fit
+        from fakemedia.lab.threshold import choose_threshold, out_of_group_probabilities, threshold_report
+
+        def refit(X: Any, y: Any, g: Any) -> Any:  # the chosen parameters, refitted without one group
+            kw = {"params": info["best_params"]} if info["best_params"] else {}
+            return _fit(feats, classifier, X, y, g, search=False, calibration=calibration, **kw)
+
+        p_oof = out_of_group_probabilities(fit_on.features(feats), fit_on.labels, fit_on.groups, refit)
+        t = choose_threshold(p_oof, fit_on.labels, max_real_fp)
+        model.meta["decision_threshold"] = t
+        model.meta["threshold_selection"] = {"max_real_fp": max_real_fp, "by": "leave-one-group-out",
+                                             **threshold_report(p_oof, fit_on.labels, t)}
+        report["threshold"] = model.meta["threshold_selection"]
     if te_ds is not None:
         te = FeatureSource.load(te_ds, size=size, cache_dir=cache_dir, encoder=tr.encoder, progress=True)
         m = evaluate_model(model, te)
@@ -511,9 +543,11 @@ def leave_one_family_out(data: Path, size: int, no_search: bool, shipped: bool, 
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="Model file; default: the shipped model.")
 @click.option("--split", type=click.Choice(["test", "train", "all"]), default="test", show_default=True)
+@click.option("--scores", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the per-image probabilities (npz: labels, groups, one array per processing).")
 @click.option("--json", "as_json", is_flag=True)
 @encoder_weights_option
-def robustness(data: Path, model_path: Path | None, split: str, as_json: bool) -> None:
+def robustness(data: Path, model_path: Path | None, split: str, scores: Path | None, as_json: bool) -> None:
     """Accuracy, AUC, real images called synthetic and real images with an area, per processing."""
     _need_lab_extra()
     _limit_threads()
@@ -525,8 +559,80 @@ def robustness(data: Path, model_path: Path | None, split: str, as_json: bool) -
     model = load_model(model_path) if model_path else load_default_model()
     ds = read_dataset(data)
     part = ds if split == "all" else ds.split(split)
-    rows = run(model, part)
+    kept: dict[str, Any] = {}
+    rows = run(model, part, scores=kept)
+    if scores is not None:
+        import numpy as np
+
+        np.savez(scores, labels=part.labels, groups=part.groups, **kept)
     click.echo(json.dumps(rows) if as_json else markdown(rows))
+
+
+@lab.command("choose-threshold")
+@click.argument("data", type=click.Path(exists=True, path_type=Path))
+@click.option("--model", "model_path", type=click.Path(path_type=Path), required=True,
+              help="A model trained on DATA's train split (its parameters and augmentation are reused).")
+@click.option("--max-real-fp", type=float, default=0.02, show_default=True, metavar="F")
+@click.option("--per-group", is_flag=True, help="Bound the rate in every training group (the worst scene).")
+@click.option("--scores", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the out-of-group scores (npz: p, y, groups).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the model with the threshold in its metadata (never over an existing file).")
+@click.option("--cache", default=None, help="Latent cache folder ('none' to disable).")
+@encoder_weights_option
+def choose_threshold_cmd(data: Path, model_path: Path, max_real_fp: float, per_group: bool,
+                         scores: Path | None, out: Path | None, cache: str | None) -> None:  # fmt: skip
+    """A decision threshold from the training scenes: each group scored by a refit without it.
+
+    The model's own training set is rebuilt (DATA's train split plus the newsroom copies the
+    model records, same seed), its recorded parameters are refitted once per left-out group,
+    and the smallest threshold >= 0.5 with at most F of those real images called synthetic is
+    reported (and recorded with --out). The test split is not read.
+    """
+    _need_lab_extra()
+    _limit_threads()
+    from fakemedia.detect.model import load_model
+    from fakemedia.lab.compile import save_model
+    from fakemedia.lab.experiment import FeatureSource, _fit
+    from fakemedia.lab.threshold import choose_threshold, out_of_group_probabilities, threshold_report
+
+    if out is not None and out.exists():
+        raise DetectorError(f"{out} exists; choose a new file")
+    model = load_model(model_path)
+    ds, cache_dir = _sources(data, size=model.image_size, limit=None, cache=cache)
+    tr_ds = ds.split("train") if ds.splits is not None else ds
+    src = FeatureSource.load(tr_ds, size=model.image_size, cache_dir=cache_dir)
+    aug = model.meta.get("augmentation") or {}
+    if aug.get("kind") == "newsroom":
+        from fakemedia.lab.augment import augment_newsroom
+
+        a_ds, a_imgs = augment_newsroom(src.ds, src.images, copies=int(aug["copies"]), seed=int(aug["seed"]))
+        src = FeatureSource(a_ds, a_imgs, cache_dir, src.get_encoder())
+    if src.sha != (model.meta.get("training_data") or {}).get("images_sha256"):
+        raise DetectorError("DATA's train split (with the recorded augmentation) is not this model's "
+                            "training set")
+    feats, clf = model.features, str(model.meta.get("classifier", "stack"))
+    params, calibration = model.meta.get("best_params") or {}, str(model.meta.get("calibration", "isotonic"))
+
+    def refit(X: Any, y: Any, g: Any) -> Any:
+        kw = {"params": params} if params else {}
+        return _fit(feats, clf, X, y, g, search=False, calibration=calibration, **kw)
+
+    p = out_of_group_probabilities(src.features(feats), src.labels, src.groups, refit)
+    if scores is not None:
+        import numpy as np
+
+        np.savez(scores, p=p, y=src.labels, groups=src.groups)
+    t = choose_threshold(p, src.labels, max_real_fp, groups=src.groups if per_group else None)
+    report: dict[str, Any] = {"max_real_fp": max_real_fp, "per_group": per_group,
+                              "by": "leave-one-group-out on the training set",
+                              **threshold_report(p, src.labels, t, src.groups)}  # fmt: skip
+    if out is not None:
+        model.meta["decision_threshold"] = t
+        model.meta["threshold_selection"] = report
+        report["sha256"] = save_model(model, out)
+        report["model"] = str(out)
+    click.echo(json.dumps(report))
 
 
 @lab.command("calibrate-probability")

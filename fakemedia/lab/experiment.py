@@ -257,8 +257,13 @@ def train_detector(
     name: str = "fakemedia-detector",
     version: str = "1",
     extra_meta: dict[str, Any] | None = None,
+    patch_train: FeatureSource | None = None,
 ) -> tuple[DetectorModel, dict[str, Any]]:
-    """Fit the image classifier (and the patch-map classifier) on ``train``; returns model + info."""
+    """Fit the image classifier (and the patch-map classifier) on ``train``; returns model + info.
+
+    ``patch_train`` (default ``train``) is what the patch map is fitted on: augmented copies
+    carry no pasted box, so with augmentation the map keeps to the original images.
+    """
     import sklearn
 
     if features.kind == "patches":
@@ -272,13 +277,14 @@ def train_detector(
                             "cv_accuracy": fit.cv_accuracy}  # fmt: skip
     patch_est, n_patch = None, 0
     if patch_map:
+        ptr = patch_train or train
         pf = PATCH_FEATURES.with_(rate=features.rate)
-        block = latent_block(train.latents(pf.rate), pf)
+        block = latent_block(ptr.latents(pf.rate), pf)
         h, w = block.shape[2:]
         pos = patch_positions(h, w, pf.n_patches, pf.seed)
         V, img = train_patch_vectors(block, pf)
-        yp = patch_labels(train, pos, (h, w))
-        pfit = fit_classifier(V, yp, train.groups[img], "hgb", search=False, calibration=calibration)
+        yp = patch_labels(ptr, pos, (h, w))
+        pfit = fit_classifier(V, yp, ptr.groups[img], "hgb", search=False, calibration=calibration)
         patch_est, n_patch = pfit.estimator, V.shape[1]
         info["patch_train_s"] = round(pfit.train_seconds, 2)
     meta = {

@@ -69,11 +69,13 @@ PROCESSINGS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def _rates(labels: np.ndarray, p: np.ndarray) -> dict[str, Any]:
+def _rates(labels: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> dict[str, Any]:
+    """binary_metrics (at 0.5) plus the calls at ``threshold``: real called synthetic, fakes caught."""
     m = binary_metrics(labels, p)
     real = labels == 0
-    m["real_called_synthetic"] = float((p[real] > 0.5).mean()) if real.any() else float("nan")
-    m["fake_recall"] = float((p[~real] > 0.5).mean()) if (~real).any() else float("nan")
+    m["real_called_synthetic"] = float((p[real] > threshold).mean()) if real.any() else float("nan")
+    m["fake_recall"] = float((p[~real] > threshold).mean()) if (~real).any() else float("nan")
+    m["accuracy_at_threshold"] = float(((p > threshold) == (labels == 1)).mean())
     return m
 
 
@@ -128,9 +130,13 @@ def leave_one_family_out(
 
 
 def robustness(
-    model: Any, ds: Dataset, *, size: int | None = None, processings: tuple[str, ...] = tuple(PROCESSINGS)
+    model: Any, ds: Dataset, *, size: int | None = None, processings: tuple[str, ...] = tuple(PROCESSINGS),
+    scores: dict[str, np.ndarray] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per processing: ``model`` scored like ``fakemedia detect`` on processed images."""
+    """One row per processing: ``model`` scored like ``fakemedia detect`` on processed images.
+
+    ``scores``, when given, receives each processing's per-image probabilities.
+    """
     from fakemedia.detect.encoder import load_encoder
     from fakemedia.detect.model import score_images
     from fakemedia.detection import detected_regions
@@ -146,7 +152,9 @@ def robustness(
             probs.append(res.probability)
             areas.append(len(detected_regions(res)) > 0)
         p, a, real = np.asarray(probs), np.asarray(areas), ds.labels == 0
-        m = _rates(ds.labels, p)
+        if scores is not None:
+            scores[name] = p
+        m = _rates(ds.labels, p, model.decision_threshold)
         rows.append(
             {
                 "processing": name,
@@ -155,6 +163,8 @@ def robustness(
                 "accuracy": m["accuracy"],
                 "roc_auc": m["roc_auc"],
                 "ece": m["ece"],
+                "threshold": model.decision_threshold,
+                "accuracy_at_threshold": m["accuracy_at_threshold"],
                 "real_called_synthetic": m["real_called_synthetic"],
                 "fake_recall": m["fake_recall"],
                 "real_with_area": float(a[real].mean()),

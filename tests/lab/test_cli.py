@@ -37,6 +37,29 @@ def test_train_then_evaluate(tmp_path: Path, small_bench: Path) -> None:
 
 
 @pytest.mark.detect
+def test_train_with_newsroom_copies_then_choose_threshold(tmp_path: Path, small_bench: Path) -> None:
+    runner, cache = CliRunner(), str(tmp_path / "c")
+    m = tmp_path / "aug.safetensors"
+    r = runner.invoke(lab, ["train", str(small_bench), "--out", str(m), "--size", "64", "--no-search",
+                            "--no-patch-map", "--augment", "newsroom", "--augment-copies", "1",
+                            "--max-real-fp", "0.25", "--json", "--cache", cache])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.stdout.strip().splitlines()[-1])
+    assert rep["threshold"]["threshold"] >= 0.5 and rep["threshold"]["oof_real_fp"] <= 0.25
+    from fakemedia.detect.model import load_model
+
+    model = load_model(m)
+    assert model.meta["augmentation"]["copies"] == 1
+    assert model.decision_threshold == pytest.approx(rep["threshold"]["threshold"])
+    out = tmp_path / "t.safetensors"
+    r = runner.invoke(lab, ["choose-threshold", str(small_bench), "--model", str(m), "--max-real-fp", "0.25",
+                            "--per-group", "--out", str(out), "--cache", cache])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    ch = json.loads(r.stdout.strip().splitlines()[-1])
+    assert ch["oof_real_fp"] <= 0.25 and load_model(out).decision_threshold == pytest.approx(ch["threshold"])
+
+
+@pytest.mark.detect
 def test_a_trained_model_scores_with_its_map_and_identity(tiny_model: Path) -> None:
     from fakemedia.detect.model import load_model, score_image
 
