@@ -58,11 +58,11 @@ def bind_jpeg(data: bytes, key: int | None, *, quality: int = JPEG_QUALITY) -> B
 
     stripped, _ = app11.remove_c2pa_store(data)
     pixels = load_rgb(stripped)
-    marked = watermark.embed(pixels, key)
+    marked, psnr = watermark.embed_measured(pixels, key)
     jpeg = encode_jpeg(marked, like=stripped, quality=quality)
     bindings = (SoftBinding(soft_binding.WATERMARK_ALG, soft_binding.watermark_value(key)),
                 fingerprint_binding(jpeg))
-    return BoundImage(jpeg, bindings, watermark.psnr(pixels, marked))
+    return BoundImage(jpeg, bindings, psnr)
 
 
 def store_of(signed: bytes) -> bytes:

@@ -112,3 +112,10 @@ def test_wm_embed_on_12_megapixels_is_fast() -> None:
     cpu = time.process_time() - started
     assert watermark.decode(marked_big).payload == PAYLOAD
     assert cpu < 4.0, f"12 MP embed used {cpu:.2f} s of CPU"
+
+
+def test_wm_embed_measures_the_psnr_it_makes() -> None:
+    pixels = photo("coffee")
+    marked, measured = watermark.embed_measured(pixels, 0x1234ABCD)
+    assert np.array_equal(marked, watermark.embed(pixels, 0x1234ABCD))
+    assert measured == pytest.approx(watermark.psnr(pixels, marked), abs=1e-9)
