@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+pytest.importorskip("safetensors")  # the detect/lab stack: skipped on a base install
+
 from fakemedia.detect.model import DetectionResult, load_default_model
 from fakemedia.errors import DetectorError
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+pytest.importorskip("safetensors")  # the detect/lab stack: skipped on a base install
+pytest.importorskip("sklearn")  # the detect/lab stack: skipped on a base install
+
 from fakemedia.lab.augment import augment_newsroom, newsroom_copy
 from fakemedia.lab.data import Dataset
 from fakemedia.lab.threshold import choose_threshold, out_of_group_probabilities, threshold_report
