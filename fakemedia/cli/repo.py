@@ -41,7 +41,8 @@ def recovery_problem(name: str, found: Any, *, recovered: bool = False) -> Fakem
 
 def _need(repo: Path | None) -> Path:
     if repo is None:
-        raise click.UsageError("no repository: give --repo DB or set FAKEMEDIA_REPO")
+        raise click.UsageError("no repository: give --repo DB or set FAKEMEDIA_REPO (recover and verify "
+                               "also take --resolver URL)")
     return repo
 
 
