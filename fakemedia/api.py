@@ -294,11 +294,11 @@ class RecoveryResult(Frozen):
 def needs_recovery(report: VerificationReport) -> bool:
     """Whether an image's pixels should be looked up: it embeds no manifest, or the embedded
     one fails its hard binding (a re-encoded copy that kept its metadata)."""
-    from fakemedia.manifest.labels import HARD_BINDING_FAILURES
+    from fakemedia.manifest.labels import hard_binding_failed
 
     if not report.manifest_found:
         return not report.remote_url
-    return bool(set(report.failures()) & HARD_BINDING_FAILURES)
+    return hard_binding_failed(report.failures())
 
 
 def recover_asset(asset: Asset, repository: str | os.PathLike | None, trust: TrustSettings | None = None,
@@ -387,15 +387,13 @@ def repository_add(repository: Any, source: Source, *, trust: TrustSettings | No
         if asset.location is None:
             raise ManifestNotFound(f"{name or 'input'}: no C2PA manifest to keep")
         store, report = asset.location.jumbf, verify_asset(asset, trust)
-    else:
-        store, report = data, None
+        state, failures = report.state, report.failures()
+    else:  # a store file: validated on its own, there is no asset to bind
+        store = data
         state, failures = stored_manifest_state(store, trust)
-        if state == "Invalid":
-            raise ManifestError(f"{name or 'input'}: the manifest store does not validate "
-                                f"({', '.join(failures)})")
-    if report is not None and report.state == "Invalid":
+    if state == "Invalid":
         raise ManifestError(f"{name or 'input'}: its manifest does not validate "
-                            f"({', '.join(report.failures()[:3])}); a repository keeps sound ones")
+                            f"({', '.join(failures[:3])}); a repository keeps sound ones")
     return repository.add(store, title=name)
 
 
@@ -879,11 +877,9 @@ def _recovered_parent(durable: Any, data: bytes, trust: TrustSettings, store: Ma
                       failures: set[str]) -> Any:
     """The embedded manifest recovered through soft bindings when only its hard binding fails
     (a re-encoded copy that kept its metadata); None otherwise or without a repository."""
-    if durable is None or store.active is None:
-        return None
-    from fakemedia.manifest.labels import HARD_BINDING_FAILURES
+    from fakemedia.manifest.labels import hard_binding_failed
 
-    if not failures & HARD_BINDING_FAILURES:
+    if durable is None or store.active is None or not hard_binding_failed(failures):
         return None
     return durable.recover_parent(data, trust, embedded_label=store.active.label)
 

@@ -6,6 +6,7 @@ Labels are data: every name the manifest code writes or looks for is defined onc
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 STORE = "c2pa"
 ASSERTIONS = "c2pa.assertions"
@@ -26,6 +27,11 @@ HARD_BINDINGS = ("c2pa.hash.data", "c2pa.hash.boxes", "c2pa.hash.bmff", "c2pa.ha
 #: may still find its manifest through soft bindings (C2PA 2.1 §18.10).
 HARD_BINDING_FAILURES = frozenset({"assertion.dataHash.mismatch", "assertion.boxesHash.mismatch",
                                    "assertion.bmffHash.mismatch"})
+
+
+def hard_binding_failed(codes: Iterable[str]) -> bool:
+    """Whether failure ``codes`` include a hard binding that no longer matches its asset."""
+    return not HARD_BINDING_FAILURES.isdisjoint(codes)
 
 _URI_PREFIX = "self#jumbf="
 # Pre-1.0 manifests carried vendor-test labels; c2pa-rs refuses them as prerelease content.

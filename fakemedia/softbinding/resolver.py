@@ -26,16 +26,14 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from fakemedia import limits
 from fakemedia.errors import FakemediaError, InvalidRequest, RepositoryError
 from fakemedia.manifest import soft_binding
 from fakemedia.manifest.store import parse_store
 from fakemedia.softbinding import fingerprint
 from fakemedia.softbinding.repository import Candidate, Entry, Repository
 
-#: Answers larger than this are refused (a manifest store, with thumbnails, stays far below).
-MAX_ANSWER_BYTES = 64 * 1024 * 1024
 MAX_RESULTS = 50
-_TIMEOUT = 20.0
 
 
 def supported_algorithms() -> dict[str, Any]:
@@ -105,7 +103,7 @@ def matches_by_content(repository: Repository, image: bytes, alg: str,
 class RemoteRepository:
     """A resolver reached over HTTP, with the look-ups :mod:`recovery` makes of a repository."""
 
-    def __init__(self, base_url: str, *, timeout: float = _TIMEOUT) -> None:
+    def __init__(self, base_url: str, *, timeout: float = limits.REMOTE_FETCH_TIMEOUT) -> None:
         parts = urllib.parse.urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InvalidRequest(f"resolver {base_url!r}: not an http(s) URL")
@@ -124,7 +122,7 @@ class RemoteRepository:
             url += "?" + urllib.parse.urlencode(query)
         try:
             with urllib.request.urlopen(url, timeout=self.timeout) as answer:
-                data: bytes = answer.read(MAX_ANSWER_BYTES + 1)
+                data: bytes = answer.read(limits.MAX_REMOTE_STORE_BYTES + 1)
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
                 return None
@@ -132,7 +130,7 @@ class RemoteRepository:
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise RepositoryError(f"resolver {self.base} cannot be reached: {reason}") from None
-        if len(data) > MAX_ANSWER_BYTES:
+        if len(data) > limits.MAX_REMOTE_STORE_BYTES:  # the bound of any fetched store
             raise RepositoryError(f"resolver {self.base}: answer to {path} is too large")
         return data
 

@@ -20,14 +20,13 @@ from typing import Any
 
 from fakemedia.errors import InputImageError, InvalidRequest
 from fakemedia.manifest import soft_binding
-from fakemedia.manifest.labels import HARD_BINDING_FAILURES
 from fakemedia.manifest.soft_binding import SoftBinding
 from fakemedia.manifest.store import Manifest, ManifestStore, parse_store
 from fakemedia.manifest.validate import TrustSettings
 from fakemedia.softbinding import binding, recovery
 from fakemedia.softbinding.repository import Repository
 
-__all__ = ["HARD_BINDING_FAILURES", "Durability", "DurableSigning", "RecoveredParent", "check_request"]
+__all__ = ["Durability", "DurableSigning", "RecoveredParent", "check_request"]
 
 @dataclass(frozen=True)
 class RecoveredParent:
