@@ -22,6 +22,7 @@ from fakemedia._record import Frozen, Record, replace
 from fakemedia.errors import (
     AnnotationInvalid,
     FakemediaError,
+    FormatError,
     InputImageError,
     InvalidRequest,
     LimitExceeded,
@@ -390,7 +391,11 @@ def repository_add(repository: Any, source: Source, *, trust: TrustSettings | No
         state, failures = report.state, report.failures()
     else:  # a store file: validated on its own, there is no asset to bind
         store = data
-        state, failures = stored_manifest_state(store, trust)
+        try:
+            state, failures = stored_manifest_state(store, trust)
+        except FormatError as exc:
+            raise UnsupportedFormat(f"{name or 'input'}: neither a JPEG nor a C2PA manifest store "
+                                    f"({exc})") from None
     if state == "Invalid":
         raise ManifestError(f"{name or 'input'}: its manifest does not validate "
                             f"({', '.join(failures[:3])}); a repository keeps sound ones")

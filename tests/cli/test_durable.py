@@ -141,6 +141,10 @@ def test_repo_add_list_show_remove(run: Run, image: Path, repo: Path, tmp_path: 
     unsigned = tmp_path / "plain.jpg"
     unsigned.write_bytes(jpeg_bytes())
     assert_one_error(run("repo", "add", unsigned, "--repo", repo), errors.EXIT_NO_MANIFEST)
+    text = tmp_path / "notes.txt"
+    text.write_text("not an image")
+    line = assert_one_error(run("repo", "add", text, "--repo", repo), errors.EXIT_UNREADABLE)
+    assert "neither a JPEG nor a C2PA manifest store" in line
 
 
 def test_repo_add_refuses_a_manifest_that_does_not_validate(
