@@ -477,15 +477,23 @@ def calibrate_areas(model_path: Path | None, bench: Path | None, variants: int, 
 
 @lab.command("fetch-photos")
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--deb", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Read this plasma-workspace-wallpapers .deb instead of running apt-get download.")
+@click.option("--deb", "debs", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read this .deb instead of running apt-get download (repeatable; a known package each).")
+@click.option("--package", "packages", multiple=True, metavar="NAME",
+              help="Download only this source package (repeatable; default: every known source).")
 @click.option("--force", is_flag=True, help="Replace an existing SOURCES.json and its photographs.")
-def fetch_photos(dest: Path, deb: Path | None, force: bool) -> None:
-    """Training data: the genuine photographs of Debian's plasma-workspace-wallpapers, with SOURCES.json."""
+def fetch_photos(dest: Path, debs: tuple[Path, ...], packages: tuple[str, ...], force: bool) -> None:
+    """Training data: the genuine photographs of Debian packages, with SOURCES.json.
+
+    Sources: plasma-workspace-wallpapers, palapeli-data and opencv-doc. The packages kept for
+    evaluation (ukui-wallpapers, mate-backgrounds, lomiri-wallpapers*) are refused.
+    """
     from fakemedia.lab.debian_photos import fetch_photos as run
 
-    s = run(dest, deb=deb, force=force)
-    click.echo(f"{len(s['photos'])} photographs from {s['package']} {s['version']} in {dest}")
+    s = run(dest, deb=list(debs) or None, packages=list(packages) or None, force=force)
+    names = s.get("packages") or [s]
+    sources = ", ".join(f"{p['package']} {p['version']}" for p in names)
+    click.echo(f"{len(s['photos'])} photographs from {sources} in {dest}")
 
 
 @lab.command("family-benchmark")

@@ -11,6 +11,10 @@ here on crops of the *training* scenes only:
 * ``diffusion`` — a DDPM sampled with DDIM: kinds ``diffusion-sample`` (from pure noise) and
   ``diffusion-sdedit`` (a crop of the scene noised half-way and denoised).
 
+A third of each family's fakes are splices (kind ``composite-<kind>``, with the pasted ``box``):
+a rectangle of the generated image, colour-matched, pasted with a hard or feathered edge into
+another crop of the same photograph and usually re-saved as JPEG (:func:`generators.splice`).
+
 Real images are random crops of the bundled photographs (:mod:`fakemedia.lab.benchmark`) and,
 with ``--photos``, of the Debian photographs written by ``fetch-photos`` (each its own scene).
 Every image of both classes is an 8-bit PNG of the same side; the split is by scene. Unconditional
@@ -31,14 +35,22 @@ from PIL import Image
 
 FAMILIES: tuple[str, ...] = ("autoencoder", "gan", "diffusion")
 AE_UPSAMPLERS: tuple[str, ...] = ("tconv", "bilinear")
-#: Debian photographs held out for testing (with the bundled benchmark's test scenes); fixed once.
-DEBIAN_TEST_SCENES: tuple[str, ...] = ("ColorfulCups", "FallenLeaf", "Path")
+#: Debian photographs held out for testing (with the bundled benchmark's test scenes); fixed once,
+#: before any score was seen: three wallpapers, and every fourth of the palapeli-data and
+#: opencv-doc photographs in name order (starting with the second).
+DEBIAN_TEST_SCENES: tuple[str, ...] = (
+    "ColorfulCups", "FallenLeaf", "Path",
+    "cincinnati-bridge", "opencv-aloe", "opencv-building", "opencv-copy-shop", "opencv-fruits",
+    "opencv-monarch", "opencv-robin", "opencv-toys",
+)  # fmt: skip
 
 
 def family_of(kind: str) -> str:
     """The generator family of a benchmark ``kind`` ("real" for real images)."""
     if kind == "real":
         return "real"
+    if kind.startswith("composite-"):  # a splice of that family's output into a real photograph
+        return family_of(kind.removeprefix("composite-"))
     if kind.startswith(("ae-", "recon-", "decode-")) or kind == "composite":
         return "autoencoder"
     if kind.startswith("gan"):
@@ -137,7 +149,11 @@ def build_family_benchmark(
                 "diffusion-sdedit",
                 fam.ddim_sample(ddpm, rng, init=src[None], strength=0.5, steps=6)[0],
             )
-        for label, arr, cls, kd in ((1, real, "real", "real"), (0, fake, "fake", kind)):
+        box = ""
+        if (n // len(FAMILIES)) % 3 == 2:  # a third of each family's fakes: spliced into a photograph
+            fake, b, _ = gen.splice(src, fake, rng)
+            kind, box = f"composite-{kind}", " ".join(str(v) for v in b)
+        for label, arr, cls, kd, bx in ((1, real, "real", "real", ""), (0, fake, "fake", kind, box)):
             rel = Path(cls) / scene / f"{name}_{k:03d}.png"
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
             Image.fromarray(arr).save(out / rel, optimize=False)
@@ -148,7 +164,7 @@ def build_family_benchmark(
                     "group": scene,
                     "split": split,
                     "kind": kd,
-                    "box": "",
+                    "box": bx,
                 }
             )
 

@@ -143,3 +143,44 @@ def paste_box(
     out = real.copy()
     out[y0 : y0 + side, x0 : x0 + side] = fake[y0 : y0 + side, x0 : x0 + side]
     return out, (x0, y0, x0 + side, y0 + side)
+
+
+def splice(
+    real: np.ndarray, fake: np.ndarray, rng: np.random.Generator, frac: Sequence[float] = (0.25, 0.6)
+) -> tuple[np.ndarray, tuple[int, int, int, int], str]:
+    """Paste a region of ``fake`` into ``real`` the way a forger would; returns (image, box, how).
+
+    The region is a rectangle of random sides (``frac`` of the image each), its colours matched to
+    the part of ``real`` it covers (per-channel mean and spread), its edge hard or feathered over
+    3-10 px; the result is re-saved as JPEG (quality 70-95) with chance 0.7, as a splice usually is.
+    """
+    h, w = real.shape[:2]
+    lo, hi = frac
+    bh, bw = int(rng.uniform(lo, hi) * h), int(rng.uniform(lo, hi) * w)
+    y0, x0 = int(rng.integers(0, h - bh + 1)), int(rng.integers(0, w - bw + 1))
+    region = (slice(y0, y0 + bh), slice(x0, x0 + bw))
+    src = fake[region].astype(np.float64)
+    dst = real[region].astype(np.float64)
+    matched = (src - src.mean((0, 1))) / (src.std((0, 1)) + 1e-6) * dst.std((0, 1)) + dst.mean((0, 1))
+    alpha = np.ones((bh, bw), np.float64)
+    how = "hard"
+    if rng.random() < 0.5:
+        ramp = int(rng.integers(3, 11))
+        yy = np.minimum(np.arange(bh), np.arange(bh)[::-1])[:, None]
+        xx = np.minimum(np.arange(bw), np.arange(bw)[::-1])[None, :]
+        alpha = np.clip((np.minimum(yy, xx) + 1) / (ramp + 1), 0.0, 1.0)
+        how = f"feathered {ramp} px"
+    out = real.astype(np.float64)
+    out[region] = alpha[..., None] * matched + (1 - alpha[..., None]) * dst
+    img = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    if rng.random() < 0.7:
+        q = int(rng.integers(70, 96))
+        import io
+
+        from PIL import Image
+
+        buf = io.BytesIO()
+        Image.fromarray(img).save(buf, format="JPEG", quality=q)
+        with Image.open(io.BytesIO(buf.getvalue())) as im:
+            img, how = np.asarray(im.convert("RGB")), f"{how}, JPEG q{q}"
+    return img, (x0, y0, x0 + bw, y0 + bh), how

@@ -22,6 +22,8 @@ def test_family_of_maps_every_benchmark_kind() -> None:
     )
     assert family_of("gan") == "gan" and family_of("diffusion-sdedit") == "diffusion"
     assert family_of("real") == "real"
+    assert family_of("composite-gan") == "gan" and family_of("composite-diffusion-sample") == "diffusion"
+    assert family_of("composite-ae-recon-tconv") == "autoencoder"
 
 
 def test_processings_change_pixels_and_sizes_as_named() -> None:
@@ -78,6 +80,12 @@ def test_family_benchmark_holds_every_family_in_both_splits(family_bench: Path) 
     assert not {r["group"] for r in rows if r["split"] == "test"} & {
         r["group"] for r in rows if r["split"] == "train"
     }
+    splices = [r for r in rows if r["kind"].startswith("composite-")]
+    assert {family_of(r["kind"]) for r in splices} == {"autoencoder", "gan", "diffusion"}
+    for r in splices:  # a pasted box inside the image, covering part of it
+        x0, y0, x1, y1 = (int(v) for v in r["box"].split())
+        assert 0 <= x0 < x1 <= 64 and 0 <= y0 < y1 <= 64 and (x1 - x0) * (y1 - y0) < 64 * 64
+    assert all(r["box"] == "" for r in rows if not r["kind"].startswith("composite-"))
     again = CliRunner().invoke(_lab(), ["family-benchmark", "--out", str(family_bench), "--small"])
     assert again.exit_code == 6
 
@@ -211,3 +219,23 @@ def test_calibrate_probability_records_a_heldout_ece_only_when_measured_on_other
     # Without a held-out measure nothing is claimed.
     r = CliRunner().invoke(_lab(), [*base, str(small_bench)])
     assert r.exit_code == 0 and json.loads(r.stdout.strip().splitlines()[-1])["calibrated"] is False
+
+
+def test_splice_matches_colours_and_keeps_the_outside_untouched() -> None:
+    from fakemedia.lab.generators import splice
+
+    rng = np.random.default_rng(3)
+    real = np.full((64, 64, 3), (40, 120, 200), np.uint8) + rng.integers(0, 20, (64, 64, 3), dtype=np.uint8)
+    fake = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    hows = set()
+    for seed in range(12):
+        img, (x0, y0, x1, y1), how = splice(real, fake, np.random.default_rng(seed))
+        hows.add(how.split(",")[0].split()[0])
+        inside = img[y0:y1, x0:x1].reshape(-1, 3).astype(float)
+        # colour-matched: the pasted noise takes the covered region's mean colour
+        assert np.abs(inside.mean(0) - real[y0:y1, x0:x1].reshape(-1, 3).mean(0)).max() < 6
+        if "JPEG" not in how:  # without the re-save the outside stays the photograph's pixels
+            mask = np.ones((64, 64), bool)
+            mask[y0:y1, x0:x1] = False
+            assert np.array_equal(img[mask], real[mask])
+    assert hows == {"hard", "feathered"}
