@@ -42,8 +42,8 @@ from fakemedia.errors import DetectorError
 from fakemedia.lab.benchmark import TEST_SCENES
 from fakemedia.lab.photos import PHOTOS, load_photo
 
-__all__ = ["GRID", "HELDOUT_SCENES", "TARGET", "Sample", "calibrate", "choose_rule", "newsroom_variants",
-           "real_samples", "synthetic_samples"]
+__all__ = ["GRID", "HELDOUT_SCENES", "TARGET", "Sample", "calibrate", "choose_rule", "heldout_scenes",
+           "newsroom_variants", "real_samples", "synthetic_samples"]
 
 #: Scenes whose photographs are only ever used to measure (the benchmark's test scenes).
 HELDOUT_SCENES: tuple[str, ...] = TEST_SCENES
@@ -98,24 +98,43 @@ def newsroom_variants(rgb: np.ndarray, n: int, rng: np.random.Generator) -> list
     return out
 
 
-def real_samples(variants: int, seed: int = 0,
-                 scenes: Iterable[str] | None = None) -> list[tuple[Sample, np.ndarray]]:
-    """Every bundled photograph that loads here (of ``scenes``, default all), as it is and in
-    ``variants`` newsroom versions; each photograph's versions depend on ``seed`` and its place
-    in :data:`~fakemedia.lab.photos.PHOTOS` only, so a subset reproduces the same images."""
+def real_samples(variants: int, seed: int = 0, scenes: Iterable[str] | None = None,
+                 photos_dir: str | Path | None = None) -> list[tuple[Sample, np.ndarray]]:
+    """Every bundled photograph that loads here, and those of ``photos_dir`` (a ``fetch-photos``
+    folder), of ``scenes`` (default all), as it is and in ``variants`` newsroom versions; each
+    photograph's versions depend on ``seed`` and its place in the list only, so a subset
+    reproduces the same images."""
     wanted = None if scenes is None else set(scenes)
+    sources: list[tuple[str, str, Any]] = [(r.name, r.scene, lambda n=r.name: load_photo(n)) for r in PHOTOS]
+    if photos_dir is not None:
+        from fakemedia.detect.imageio import load_rgb
+        from fakemedia.lab.debian_photos import load_sources
+
+        for rec in load_sources(photos_dir):
+            path = Path(photos_dir) / rec["file"]
+            sources.append((path.stem, path.stem, lambda p=path: load_rgb(p)))
     out = []
-    for index, record in enumerate(PHOTOS):
-        if wanted is not None and record.scene not in wanted:
+    for index, (name, scene, load) in enumerate(sources):
+        if wanted is not None and scene not in wanted:
             continue
         rng = np.random.default_rng([seed, index])
         try:
-            rgb = load_photo(record.name)
+            rgb = load()
         except DetectorError:
             continue  # an optional package (matplotlib, scikit-learn) is not installed
         for processing, img in newsroom_variants(rgb, variants, rng):
-            out.append((Sample(record.name, record.scene, processing, False, None), img))
+            out.append((Sample(name, scene, processing, False, None), img))
     return out
+
+
+def heldout_scenes(photos_dir: str | Path | None) -> tuple[str, ...]:
+    """The scenes only ever measured on: the benchmark's, and with photographs those the family
+    benchmark holds out of them."""
+    if photos_dir is None:
+        return HELDOUT_SCENES
+    from fakemedia.lab.family_bench import DEBIAN_TEST_SCENES
+
+    return HELDOUT_SCENES + DEBIAN_TEST_SCENES
 
 
 def synthetic_samples(bench: str | Path, every: int = 4) -> list[tuple[Sample, np.ndarray]]:
@@ -206,6 +225,15 @@ def choose_rule(samples: Sequence[Sample], target: float = TARGET,
     return best[1], best[2]
 
 
+def real_calls(samples: Sequence[Sample], threshold: float) -> dict[str, Any]:
+    """How many real samples the whole-image probability calls synthetic (above ``threshold``)."""
+    real = [s for s in samples if not s.synthetic]
+    called = [s for s in real if float(s.result.probability) > threshold]
+    return {"real": len(real), "called_synthetic": len(called),
+            "rate": round(len(called) / len(real), 4) if real else None,
+            "by_scene": {sc: sum(s.scene == sc for s in called) for sc in sorted({s.scene for s in called})}}
+
+
 def _settings_dict(s: RegionSettings) -> dict[str, Any]:
     return {"threshold": s.threshold, "min_cells": s.min_cells, "smoothing": s.smoothing, "gap": s.gap,
             "max_regions": s.max_regions}  # fmt: skip
@@ -277,21 +305,25 @@ def best_heldout(samples: Sequence[Sample], grid: Iterable[RegionSettings] = GRI
 
 
 def calibrate(detector: Detector, *, bench: str | Path | None, variants: int = 30, seed: int = 0,
-              target: float = TARGET, progress: bool = False, cache: Path | None = None) -> dict[str, Any]:
+              target: float = TARGET, progress: bool = False, cache: Path | None = None,
+              photos_dir: str | Path | None = None) -> dict[str, Any]:
     """Choose the area rule and measure it on held-out scenes; returns the report, whose
     ``area_rule`` is the rule to record (None: the model must not sign areas). ``cache``: a JSON
     file of scores to reuse (written when absent or made for another model or data)."""
-    items = real_samples(variants, seed)
+    items = real_samples(variants, seed, photos_dir=photos_dir)
+    held_out = set(heldout_scenes(photos_dir))
     if bench is not None:
         items += synthetic_samples(bench)
     bench_id = _bench_id(bench) if bench is not None else None
     key = {"model_sha256": detector.model.sha256, "variants": variants, "seed": seed, "bench": bench_id,
-           "images": len(items)}  # fmt: skip
+           "images": len(items),
+           "photos": sorted({s.source for s, _ in items if not s.synthetic})}  # fmt: skip
     _score(detector, items, key, cache, progress)
     samples = [s for s, _ in items]
-    calib = [s for s in samples if s.scene not in HELDOUT_SCENES]
-    held = [s for s in samples if s.scene in HELDOUT_SCENES]
+    calib = [s for s in samples if s.scene not in held_out]
+    held = [s for s in samples if s.scene in held_out]
     settings, calib_figures = choose_rule(calib, target)
+    threshold = detector.model.decision_threshold
     report: dict[str, Any] = {
         "target": target, "variants_per_photo": variants, "seed": seed,
         "processing": "as is, or crop 50-100 % of each side (half), resize 40-100 %, JPEG q60-95",
@@ -300,6 +332,9 @@ def calibrate(detector: Detector, *, bench: str | Path | None, variants: int = 3
         "bench": bench_id,
         "model": {"name": detector.model.name, "sha256": detector.model.sha256},
         "best_heldout_after_the_fact": best_heldout(held),
+        # the whole-image call beside the areas: real photographs the model calls synthetic
+        "called_synthetic": {"threshold": threshold, "calibration": real_calls(calib, threshold),
+                             "heldout": real_calls(held, threshold)},
     }  # fmt: skip
     if settings is None:
         report.update(status="not calibrated", reason=f"no rule of the grid keeps the calibration "

@@ -413,6 +413,9 @@ def train_codec(out: Path, minutes: float, crop: int, batch: int, lr: float, see
               "measure what the rule still finds.")
 @click.option("--variants", type=int, default=30, show_default=True,
               help="Processed versions per real photograph.")
+@click.option("--photos", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="A fetch-photos folder: its photographs join the bundled ones (the family "
+              "benchmark's test scenes among them are held out).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--target", type=float, default=0.02, show_default=True,
               help="Largest fraction of real photographs that may get an area.")
@@ -423,8 +426,9 @@ def train_codec(out: Path, minutes: float, crop: int, batch: int, lr: float, see
               help="Keep the detector's scores in this JSON file and reuse them on the next run "
               "(same model and data).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def calibrate_areas(model_path: Path | None, bench: Path | None, variants: int, seed: int, target: float,
-                    out: Path | None, force: bool, scores: Path | None, as_json: bool) -> None:
+def calibrate_areas(model_path: Path | None, bench: Path | None, variants: int, photos: Path | None,
+                    seed: int, target: float, out: Path | None, force: bool, scores: Path | None,
+                    as_json: bool) -> None:  # fmt: skip
     """Choose the area rule on processed real photographs and measure it on held-out ones.
 
     The model records the rule only if at most --target of the held-out processed photographs get
@@ -442,7 +446,7 @@ def calibrate_areas(model_path: Path | None, bench: Path | None, variants: int, 
 
     detector = load_detector(str(model_path) if model_path else None)
     report = calibrate(detector, bench=bench, variants=variants, seed=seed, target=target,
-                       progress=not as_json, cache=scores)  # fmt: skip
+                       progress=not as_json, cache=scores, photos_dir=photos)  # fmt: skip
     if out is not None:
         from dataclasses import replace
 
@@ -466,6 +470,10 @@ def calibrate_areas(model_path: Path | None, bench: Path | None, variants: int, 
                        f"{m['synthetic_with_area']}/{m['synthetic']}; composites located (IoU ≥ 0.5) "
                        f"{m['composites_located']}/{m['composites']}")  # fmt: skip
     click.echo(f"rule: {report.get('rule')}")
+    for part, calls in report["called_synthetic"].items():
+        if isinstance(calls, dict) and calls["real"]:
+            click.echo(f"{part}: {calls['called_synthetic']}/{calls['real']} real photographs called "
+                       f"synthetic (p > {report['called_synthetic']['threshold']:g})")  # fmt: skip
     best = report.get("best_heldout_after_the_fact")
     if best:
         click.echo(f"best any grid rule reaches on the held-out photographs (after the fact): "

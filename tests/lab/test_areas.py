@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -78,3 +80,35 @@ def test_the_shipped_model_signs_areas_into_at_most_2_percent_of_heldout_process
         assert calibration["status"] == "calibrated" and rule.target == TARGET
         assert rule.false_area_rate == pytest.approx(rate)  # the recorded rate is this measurement
         assert isinstance(rule, AreaRule) and isinstance(rule.settings, RegionSettings)
+
+
+def test_fetch_photos_pictures_join_and_their_test_scenes_are_held_out(tmp_path: Path) -> None:
+    import json
+
+    from PIL import Image
+
+    from fakemedia.lab.areas import heldout_scenes, real_calls
+    from fakemedia.lab.family_bench import DEBIAN_TEST_SCENES
+
+    rng = np.random.default_rng(0)
+    for stem in ("opencv-robin", "opencv-dog"):
+        Image.fromarray(rng.integers(0, 256, (80, 120, 3), dtype=np.uint8)).save(tmp_path / f"{stem}.png")
+    photos = [{"file": f"{s}.png", "package": "opencv-doc"} for s in ("opencv-robin", "opencv-dog")]
+    (tmp_path / "SOURCES.json").write_text(json.dumps({"packages": [{"package": "opencv-doc"}],
+                                                       "photos": photos}))
+    items = real_samples(2, SEED, scenes=["opencv-robin", "opencv-dog"], photos_dir=tmp_path)
+    assert sorted({s.scene for s, _ in items}) == ["opencv-dog", "opencv-robin"] and len(items) == 6
+    again = real_samples(2, SEED, scenes=["opencv-dog"], photos_dir=tmp_path)  # a subset: the same images
+    assert [s.processing for s, _ in again] == [s.processing for s, _ in items if s.scene == "opencv-dog"]
+    held = heldout_scenes(tmp_path)
+    assert "opencv-robin" in held and "opencv-dog" not in held and set(DEBIAN_TEST_SCENES) <= set(held)
+    assert heldout_scenes(None) == HELDOUT_SCENES
+
+    class Scored:
+        def __init__(self, p: float) -> None:
+            self.probability = p
+
+    samples = [Sample("a", "x", "as is", False, None, Scored(p)) for p in (0.2, 0.6, 0.9)]
+    samples.append(Sample("f", "x", "as is", True, None, Scored(0.99)))  # fakes are not counted
+    calls = real_calls(samples, 0.6)  # strictly above the threshold, as the label is
+    assert (calls["real"], calls["called_synthetic"], calls["by_scene"]) == (3, 1, {"x": 1})
