@@ -39,8 +39,13 @@ class FeatureConfig:
     rate: int = 0
     n_patches: int = 15
     seed: int = 42
+    #: per-position vectors alone ("none"), or beside their difference from the image's median
+    #: position ("relative": what differs inside one image, as a splice does, not the scene)
+    context: str = "none"
 
     def __post_init__(self) -> None:
+        if self.context not in ("none", "relative"):
+            raise DetectorError(f"patch context must be none or relative, not {self.context!r}")
         if self.kind not in KINDS:
             raise DetectorError(f"unknown feature kind {self.kind!r} (choose from {', '.join(KINDS)})")
         if self.components not in ("Y", "YUV"):
@@ -113,11 +118,21 @@ def all_patch_vectors(block: np.ndarray) -> np.ndarray:
     return block.reshape(n, c, -1).transpose(0, 2, 1)
 
 
+def patch_vectors(block: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
+    """N×C×h×w → N×(h·w)×C, or N×(h·w)×2C with ``context="relative"``: each position's vector and
+    its difference from the per-channel median over the image's positions."""
+    v = all_patch_vectors(block)
+    if cfg.context == "relative":
+        v = np.concatenate([v, v - np.median(v, axis=1, keepdims=True)], axis=2)
+    return v
+
+
 def train_patch_vectors(block: np.ndarray, cfg: FeatureConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Training samples for ``patches``: (N·n)×C vectors and the image index of each row."""
-    n, c, h, w = block.shape
+    """Training samples for ``patches``: (N·n)×C vectors (2C with context) and each row's image."""
+    n, _, h, w = block.shape
     pos = patch_positions(h, w, cfg.n_patches, cfg.seed)
-    vec = all_patch_vectors(block)[:, pos, :].reshape(-1, c)
+    full = patch_vectors(block, cfg)
+    vec = full[:, pos, :].reshape(-1, full.shape[2])
     img = np.repeat(np.arange(n), len(pos))
     return vec, img
 

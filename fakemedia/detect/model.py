@@ -38,7 +38,13 @@ import numpy as np
 from safetensors.numpy import load as st_load
 
 from fakemedia.detect.calibration import META_KEY, apply_calibration, is_calibrated
-from fakemedia.detect.features import FeatureConfig, all_patch_vectors, image_features, latent_block
+from fakemedia.detect.features import (
+    FeatureConfig,
+    all_patch_vectors,
+    image_features,
+    latent_block,
+    patch_vectors,
+)
 from fakemedia.errors import DetectorError, WeightsMismatch
 
 FORMAT = "fakemedia-detector"
@@ -473,7 +479,8 @@ def score_images(
         pmap = None
         if model.patch_spec is not None and model.patch_features is not None and lat is not None:
             block = latent_block(lat, model.patch_features)
-            pmap = model.predict_patches(all_patch_vectors(block)[0]).reshape(block.shape[2:])
+            vectors = patch_vectors(block, model.patch_features)[0]
+            pmap = model.predict_patches(vectors).reshape(block.shape[2:])
         results.append(DetectionResult(
             prob, pmap, 16 * cell_scale, offset, (int(rgb.shape[1]), int(rgb.shape[0])),
             model.name, model.version, model.sha256, cfg.label(), model.area_rule, model.calibrated,

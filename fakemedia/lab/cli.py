@@ -143,12 +143,15 @@ def _sources(data: Path, *, size: int, limit: int | None, cache: str | None, pro
 @click.option("--max-real-fp", type=float, default=None, metavar="F",
               help="Record a decision threshold: the smallest >= 0.5 at which at most F of the training "
                    "real images, each scored by a fit without its group, are called synthetic.")
+@click.option("--patch-context", type=click.Choice(["none", "relative"]), default="none", show_default=True,
+              help="relative: the patch map sees each position beside its difference from the image's "
+                   "median position, and is fitted on real images and composites only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the training report as JSON.")
 @encoder_weights_option
 def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: int, classifier: str,
           calibration: str, size: int, limit: int | None, quick: bool, no_search: bool, no_patch_map: bool,
           cache: str | None, name: str, augment: str, augment_copies: int, augment_seed: int,
-          max_real_fp: float | None, as_json: bool) -> None:  # fmt: skip
+          max_real_fp: float | None, patch_context: str, as_json: bool) -> None:  # fmt: skip
     """Train a detector on DATA and write it to --out.
 
     DATA is a folder with real/ and fake/ sub-folders, a folder with benchmark.csv, or a CSV
@@ -176,7 +179,7 @@ def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: 
                                   "crop": [0.7, 1.0], "resize": [0.4, 1.0], "jpeg_quality": [60, 95]}}
     model, info = train_detector(fit_on, features=feats, classifier=classifier, search=not no_search,
                                  quick=quick, calibration=calibration, patch_map=not no_patch_map, name=name,
-                                 extra_meta=extra, patch_train=tr)  # fmt: skip
+                                 extra_meta=extra, patch_train=tr, patch_context=patch_context)  # fmt: skip
     report: dict[str, Any] = {"model": str(out), "features": feats.label(), "classifier": classifier, **info}
     if max_real_fp is not None:
         from fakemedia.lab.experiment import _fit

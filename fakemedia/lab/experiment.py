@@ -258,11 +258,14 @@ def train_detector(
     version: str = "1",
     extra_meta: dict[str, Any] | None = None,
     patch_train: FeatureSource | None = None,
+    patch_context: str = "none",
 ) -> tuple[DetectorModel, dict[str, Any]]:
     """Fit the image classifier (and the patch-map classifier) on ``train``; returns model + info.
 
     ``patch_train`` (default ``train``) is what the patch map is fitted on: augmented copies
-    carry no pasted box, so with augmentation the map keeps to the original images.
+    carry no pasted box, so with augmentation the map keeps to the original images. With
+    ``patch_context="relative"`` the map learns what differs inside one image, so it is fitted on
+    real images and composites only: a fully synthetic image differs from itself nowhere.
     """
     import sklearn
 
@@ -275,15 +278,20 @@ def train_detector(
     fit = _fit(features, classifier, X, y, g, search=search, quick=quick, calibration=calibration)
     info: dict[str, Any] = {"image_train_s": round(fit.train_seconds, 2), "best_params": fit.best_params,
                             "cv_accuracy": fit.cv_accuracy}  # fmt: skip
-    patch_est, n_patch = None, 0
+    patch_est, n_patch, pf = None, 0, PATCH_FEATURES
     if patch_map:
         ptr = patch_train or train
-        pf = PATCH_FEATURES.with_(rate=features.rate)
+        pf = PATCH_FEATURES.with_(rate=features.rate, context=patch_context)
         block = latent_block(ptr.latents(pf.rate), pf)
         h, w = block.shape[2:]
         pos = patch_positions(h, w, pf.n_patches, pf.seed)
         V, img = train_patch_vectors(block, pf)
         yp = patch_labels(ptr, pos, (h, w))
+        if patch_context == "relative":
+            boxes = ptr.ds.boxes or [None] * len(ptr.ds)
+            keep = np.array([lab == 0 or box is not None for lab, box in zip(ptr.labels, boxes, strict=True)])
+            V, yp, img = V[keep[img]], yp[keep[img]], img[keep[img]]
+            info["patch_images"] = int(keep.sum())
         pfit = fit_classifier(V, yp, ptr.groups[img], "hgb", search=False, calibration=calibration)
         patch_est, n_patch = pfit.estimator, V.shape[1]
         info["patch_train_s"] = round(pfit.train_seconds, 2)
@@ -307,7 +315,7 @@ def train_detector(
     }
     meta.update(extra_meta or {})
     model = build_model(features, fit.estimator, X.shape[1], patch_estimator=patch_est,
-                        patch_features=PATCH_FEATURES.with_(rate=features.rate) if patch_map else None,
+                        patch_features=pf if patch_map else None,
                         n_patch_features=n_patch, meta=meta)  # fmt: skip
     return model, info
 

@@ -8,7 +8,9 @@ from fakemedia.detect.features import (
     all_patch_vectors,
     combine_patch_probs,
     image_features,
+    latent_block,
     patch_positions,
+    patch_vectors,
     train_patch_vectors,
 )
 from fakemedia.detect.spectral import radial_spectrum
@@ -53,9 +55,27 @@ def test_patches_are_distinct_fixed_and_all_scored_at_test() -> None:
     assert np.allclose(vote, [2 / 3, 1 / 3]) and np.allclose(mean, [0.6, 0.5])
 
 
+def test_relative_patch_context_adds_each_position_s_difference_from_the_image_median() -> None:
+    block = latent_block(_lat(n=2, h=4), FeatureConfig("patches", "YUV"))
+    plain = patch_vectors(block, FeatureConfig("patches", "YUV"))
+    assert np.array_equal(plain, all_patch_vectors(block))
+    rel = patch_vectors(block, FeatureConfig("patches", "YUV", context="relative"))
+    assert rel.shape == (2, 16, 512) and np.array_equal(rel[..., :256], plain)
+    median = np.median(block[1].reshape(256, -1), axis=1)
+    assert np.allclose(rel[1, 5, 256:], block[1, :, 1, 1] - median)
+    # a constant shift of the whole image (another scene, another exposure) leaves the context part
+    assert np.allclose(patch_vectors(block + 3.0, FeatureConfig("patches", context="relative"))[..., 256:],
+                       rel[..., 256:], atol=1e-5)
+    X, img = train_patch_vectors(block, FeatureConfig("patches", "YUV", n_patches=5, context="relative"))
+    assert X.shape == (10, 512) and np.array_equal(img, np.repeat([0, 1], 5))
+    assert FeatureConfig.from_dict({"kind": "patches"}).context == "none"  # models written before it
+
+
 def test_bad_config_rejected() -> None:
     with pytest.raises(DetectorError):
         FeatureConfig("everything")
+    with pytest.raises(DetectorError, match="patch context"):
+        FeatureConfig("patches", context="global")
 
 
 def test_spectrum_sees_upsampling() -> None:

@@ -239,3 +239,28 @@ def test_splice_matches_colours_and_keeps_the_outside_untouched() -> None:
             mask[y0:y1, x0:x1] = False
             assert np.array_equal(img[mask], real[mask])
     assert hows == {"hard", "feathered"}
+
+
+@pytest.mark.detect
+def test_a_relative_patch_map_is_fitted_on_real_images_and_composites_and_scores_through_the_file(
+    family_bench: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("sklearn")
+    from fakemedia.detect.model import load_model, score_image
+    from fakemedia.lab.compile import save_model
+    from fakemedia.lab.data import read_dataset
+    from fakemedia.lab.experiment import FeatureSource, train_detector
+
+    ds = read_dataset(family_bench).split("train")
+    src = FeatureSource.load(ds, size=64, cache_dir=tmp_path / "cache")
+    model, info = train_detector(src, search=False, patch_context="relative")
+    wanted = sum(1 for lab, box in zip(src.labels, ds.boxes, strict=True) if lab == 0 or box is not None)
+    assert 0 < info["patch_images"] == wanted < len(ds)  # the fully synthetic images are left out
+    save_model(model, tmp_path / "m.safetensors")
+    again = load_model(tmp_path / "m.safetensors")
+    assert again.patch_features is not None and again.patch_features.context == "relative"
+    assert again.n_patch_features == 512
+    img = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    result = score_image(img, again)
+    assert result.patch_map is not None and result.patch_map.shape == (4, 4)
+    assert np.all((result.patch_map >= 0) & (result.patch_map <= 1))
