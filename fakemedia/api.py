@@ -32,6 +32,30 @@ from fakemedia.errors import (
     UnsupportedFormat,
 )
 from fakemedia.formats import app11, jpeg
+from fakemedia.inputs import (
+    ANCHORS_FILE,
+    ENV_DECRYPT_PASSPHRASE,
+    ENV_PASSPHRASE,
+    ENV_TRUST_ANCHORS,
+    MAX_KEY_FILE_BYTES,
+    Prompt,
+    Trust,
+    anchor_file,
+    anchor_paths,
+    build_annotation,
+    decrypt_key_material,
+    identity_dir,
+    identity_passphrase,
+    load_trust,
+    naming,
+    parse_component,
+    parse_field_list,
+    parse_region,
+    read_annotation_file,
+    read_key_file,
+    read_recipients,
+    read_trust_anchors,
+)
 from fakemedia.manifest.reader import VerificationReport, read_report
 from fakemedia.manifest.verdict import Verdict, verdict_of
 
@@ -47,31 +71,53 @@ if TYPE_CHECKING:
 Source = bytes | bytearray | memoryview | str | os.PathLike | IO[bytes]
 
 __all__ = [
+    "ANCHORS_FILE",
+    "ENV_DECRYPT_PASSPHRASE",
+    "ENV_PASSPHRASE",
+    "ENV_TRUST_ANCHORS",
+    "MAX_KEY_FILE_BYTES",
     "AnnotateOptions",
     "Asset",
+    "Prompt",
     "Signed",
+    "Trust",
     "Verdict",
     "VerificationReport",
+    "anchor_file",
+    "anchor_paths",
     "annotate",
     "annotate_asset",
     "annotate_bytes",
     "annotate_file",
+    "build_annotation",
     "check_signed",
+    "decrypt_key_material",
     "detect_bytes",
     "detect_image",
     "detected_annotation",
     "detector_available",
     "history",
+    "identity_dir",
+    "identity_passphrase",
     "ingredient_file",
     "load_decrypt_key",
     "load_definition",
+    "load_trust",
     "manifest_thumbnails",
+    "naming",
     "needs_recovery",
     "open_asset",
     "open_repository",
     "parse_asset",
+    "parse_component",
+    "parse_field_list",
+    "parse_region",
     "preload_detector",
+    "read_annotation_file",
+    "read_key_file",
+    "read_recipients",
     "read_source",
+    "read_trust_anchors",
     "reattach",
     "recover_asset",
     "repository_add",
@@ -1134,9 +1180,6 @@ def local_anchor_for(report: VerificationReport) -> str | None:
     serial = (active.signer or {}).get("serial_number") if active else None
     directory = default_identity_dir()
     return str(IdentityPaths.of(directory).trust_anchors) if signed_by(directory, serial) else None
-
-
-MAX_KEY_FILE_BYTES = 1024 * 1024
 
 
 def check_recipient(data: bytes) -> None:

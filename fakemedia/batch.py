@@ -41,6 +41,7 @@ __all__ = [
     "BatchResult",
     "FileTask",
     "IdentityRef",
+    "Input",
     "Item",
     "JsonlLog",
     "VerifyJob",
@@ -51,13 +52,16 @@ __all__ = [
     "annotate_many",
     "annotate_on_cluster",
     "detect_on_cluster",
+    "expand_inputs",
     "failure",
     "items",
     "log_record",
     "map_ordered",
+    "plan_outputs",
     "prepare",
     "resolve_jobs",
     "run",
+    "single",
     "verify_item",
     "verify_many",
     "verify_on_cluster",
@@ -552,3 +556,80 @@ def log_record(input: str, *, output: str | None = None, error: str | None = Non
     return {"input": input, "output": output, "status": "error" if error else "ok",
             "exit_code": exit_code, "error": error, "state": state, "parent_state": parent_state,
             "manifest": manifest, "probability": probability, "seconds": round(seconds, 4)}
+
+
+# --- inputs and outputs of a run over files ------------------------------------------------------
+
+JPEG_SUFFIXES = (".jpg", ".jpeg")
+
+
+@dataclass(frozen=True)
+class Input:
+    """One image to process; ``rel`` is its path under the folder argument it came from."""
+
+    path: Path
+    rel: Path | None = None
+
+
+def _visible(rel: Path) -> bool:
+    # Dot files are temporaries (ours: .NAME.*.tmp) or OS litter (macOS ._photo.jpg).
+    return not any(part.startswith(".") for part in rel.parts)
+
+
+def expand_inputs(args: Sequence[Path], recursive: bool) -> tuple[list[Input], list[Path]]:
+    """File arguments as given; a folder argument becomes its JPEGs (*.jpg, *.jpeg, any case),
+    sorted, and, with ``recursive``, those of its subfolders. Other files in a folder are
+    skipped; a named file that is no JPEG fails later. Also: the folders without a JPEG."""
+    out: list[Input] = []
+    empty: list[Path] = []
+    for arg in args:
+        if not arg.is_dir():
+            out.append(Input(arg))
+            continue
+        candidates = arg.rglob("*") if recursive else arg.iterdir()
+        found = sorted((p.relative_to(arg) for p in candidates
+                        if p.suffix.lower() in JPEG_SUFFIXES and p.is_file()),
+                       key=lambda rel: rel.parts)
+        found = [rel for rel in found if _visible(rel)]
+        if not found:
+            empty.append(arg)
+        out += [Input(arg / rel, rel) for rel in found]
+    return out, empty
+
+
+def single(args: Sequence[Path], inputs: Sequence[Input]) -> bool:
+    """One file named (not a folder): its errors are raised, not listed."""
+    return len(args) == 1 and len(inputs) == 1 and inputs[0].rel is None
+
+
+def plan_outputs(inputs: Sequence[Input], output: Path | None, in_place: bool) -> list[Path]:
+    """Where each image's signed copy goes; every check happens before anything is written.
+    With a folder argument, ``output`` names a directory (created if missing) and each image
+    keeps its path under the folder there. Refusals are InvalidRequest about "output"."""
+    if in_place:
+        return [i.path for i in inputs]
+    from_folder = any(i.rel is not None for i in inputs)
+    as_dir = output is not None and (output.is_dir() or (from_folder and not output.exists()))
+    if output is not None and not as_dir and (len(inputs) > 1 or from_folder):
+        raise InvalidRequest(f"{output} must be a directory when several images or a folder "
+                             "are given", "output")
+    targets = []
+    for item in inputs:
+        src = item.path
+        if output is None:
+            target = src.with_name(f"{src.stem}.signed.jpg")
+        elif as_dir:
+            target = output / (item.rel or src.name)
+        else:
+            target = output
+            if not target.parent.is_dir():
+                raise InvalidRequest(f"directory {target.parent} does not exist", "output")
+        if target.resolve() == src.resolve():
+            raise InvalidRequest(f"{target} would overwrite the input", "in_place")
+        targets.append(target)
+    seen: set[Path] = set()
+    for target in targets:
+        if target.resolve() in seen:
+            raise InvalidRequest(f"two inputs would both be written to {target}", "output")
+        seen.add(target.resolve())
+    return targets

@@ -49,11 +49,11 @@ def detect_cmd(images: tuple[Path, ...], recursive: bool, model_path: Path | Non
     256 px for the default model). The figure is an estimate about the pixels, never a
     provenance verdict. A folder argument means the JPEGs in it, as for 'annotate'.
     """
-    from fakemedia import api
-    from fakemedia.cli._options import expand_inputs, single
+    from fakemedia import api, batch
+    from fakemedia.cli._options import expand_inputs
 
     inputs = expand_inputs(images, recursive)
-    several = not single(images, inputs)
+    several = not batch.single(images, inputs)
     paths = [item.path for item in inputs]
     if cluster:
         return _detect_on_cluster(cluster, tuple(paths), model_path, heatmap, as_json)

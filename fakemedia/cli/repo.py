@@ -8,10 +8,10 @@ from typing import Any
 import click
 
 from fakemedia import errors
+from fakemedia.api import naming
 from fakemedia.cli._options import (
     emit_json,
     json_option,
-    naming,
     repo_option,
     resolver_option,
     trust_anchors_option,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from fakemedia.cli._options import identity_option, read_trust_anchors, trust_anchors_option
+from fakemedia.cli._options import identity_option, trust_anchors_option, trust_from
 
 _EPILOG = """\b
 Exit codes: 0 stopped cleanly (Ctrl-C), 2 usage error (bad option, unreadable trust file,
@@ -72,7 +72,7 @@ def serve_cmd(host: str, port: int, trust_anchors: tuple[Path, ...], trust_confi
     from fakemedia import api, batch
     from fakemedia.serve.service import WorkerSetup
 
-    anchors = tuple(read_trust_anchors(trust_anchors))
+    anchors = trust_from(trust_anchors).anchors
     loader = None
     if trust_config is not None:
         api.trust_settings(config=trust_config)  # a bad file is a usage error now, not per request

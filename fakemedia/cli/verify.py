@@ -11,9 +11,9 @@ from typing import Any
 import click
 
 from fakemedia import errors
+from fakemedia.api import Trust, naming
 from fakemedia.cli._fast import problem_of
 from fakemedia.cli._options import (
-    Trust,
     batch_options,
     cluster_option,
     decrypt_key_material,
@@ -21,12 +21,10 @@ from fakemedia.cli._options import (
     emit_json,
     expand_inputs,
     json_option,
-    naming,
     progress,
     raise_if_failed,
     repo_option,
     resolver_option,
-    single,
     trust_anchors_option,
     trust_extra_options,
     trust_from,
@@ -95,7 +93,7 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
                           repository=str(repo) if repo and not resolver else None, resolver=resolver)
     work = [batch.Item(i, str(item.path), path=str(item.path)) for i, item in enumerate(inputs)]
     with batch.JsonlLog(log_path) as log:
-        if single(images, inputs) and not cluster:
+        if batch.single(images, inputs) and not cluster:
             start = time.perf_counter()
             try:
                 with naming(inputs[0].path):
