@@ -63,6 +63,7 @@ __all__ = [
     "run",
     "single",
     "verify_item",
+    "verify_log_record",
     "verify_many",
     "verify_on_cluster",
     "verify_one",
@@ -538,6 +539,16 @@ def annotate_log_record(record: Mapping[str, Any]) -> dict[str, Any]:
                       exit_code=record.get("exit_code", 0), state=record.get("state"),
                       manifest=record.get("manifest"), probability=found.get("probability"),
                       seconds=record.get("seconds", 0.0), parent_state=record.get("parent_state"))
+
+
+def verify_log_record(source: str, result: BatchResult, problem: FakemediaError | None,
+                      seconds: float) -> dict[str, Any]:
+    """The JSON-lines entry of one verified file; ``problem``: the error its verdict exits with."""
+    report = result.report
+    return log_record(source, error=str(problem) if problem else result.error,
+                      exit_code=problem.exit_code if problem else result.exit_code,
+                      state=report.state if report else None,
+                      manifest=report.active_manifest if report else None, seconds=seconds)
 
 
 def heatmap_paths(images: Sequence[Path], heatmap: Path | None) -> dict[Path, Path]:

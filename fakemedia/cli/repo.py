@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -18,25 +17,12 @@ from fakemedia.cli._options import (
     trust_from,
 )
 from fakemedia.cli._safety import force_option, refuse_existing
-from fakemedia.errors import FakemediaError, ManifestNotFound
+from fakemedia.errors import ManifestNotFound
 
 _RECOVER_NOTE = """\b
 0: the manifest was recovered and OUT written. 1: the repository's manifest no longer validates.
 4: no manifest in the repository matches. 10: the watermark and the fingerprint disagree.
 """
-
-
-def recovery_problem(name: str, found: Any, *, recovered: bool = False) -> FakemediaError | None:
-    """The error a look-up's state exits with; a recovery is one only for ``recovered``
-    (verify: exit 9, never the 0 of Valid), else None."""
-    r = found.recovery
-    if found.state == "recovered":
-        return errors.Recovered(f"{name}: {r.message}") if recovered else None
-    if found.state == "conflict":
-        return errors.RecoveryConflict(f"{name}: {r.message}")
-    if found.state == "invalid":
-        return errors.VerificationError(f"{name}: {r.message}")
-    return ManifestNotFound(f"{name}: {r.message} ({found.repository})")
 
 
 def _need(repo: Path | None) -> Path:
@@ -66,7 +52,7 @@ def recover_cmd(image: Path, repo: Path | None, resolver: str | None, output: Pa
     """
     from fakemedia import api
     from fakemedia.present import json as documents
-    from fakemedia.present import text
+    from fakemedia.present import outcome, text
 
     if output.exists() and output.resolve() == image.resolve():
         raise click.BadParameter("the output would overwrite the input", param_hint="-o/--output")
@@ -85,7 +71,7 @@ def recover_cmd(image: Path, repo: Path | None, resolver: str | None, output: Pa
         click.echo(text.recovery_text(embedded, found))
         if found.state == "recovered":
             click.echo(f"Wrote {output}")
-    problem = recovery_problem(str(image), found)
+    problem = outcome.recovery_problem(str(image), found)
     if problem:
         raise problem
 

@@ -12,7 +12,6 @@ import click
 
 from fakemedia import errors
 from fakemedia.api import Trust, naming
-from fakemedia.cli._fast import problem_of
 from fakemedia.cli._options import (
     batch_options,
     cluster_option,
@@ -30,6 +29,7 @@ from fakemedia.cli._options import (
     trust_from,
 )
 from fakemedia.errors import FakemediaError
+from fakemedia.present.outcome import problem_of, result_problem, shown
 
 _VERIFY_CODES = (0, 1, 2, 3, 4, 5, 7, 9, 10)
 _VERIFY_NOTE = """\b
@@ -39,44 +39,6 @@ passphrase, not a recipient key); whether restricted fields decrypt never change
 A folder argument means the JPEGs in it (--recursive: subfolders too); --jobs N checks N at a
 time.
 """
-
-
-def _shown(report: Any, history: bool, as_json: bool, tree: bool, found: Any = None) -> Any:
-    from fakemedia.present import json as documents
-    from fakemedia.present import text
-
-    if found is not None:
-        return documents.recovery_document(report, found) if as_json else text.recovery_text(report, found)
-    if history:
-        if as_json:
-            return documents.history_document(report)
-        return text.history_text(report, report.history(), tree=tree or text.needs_tree(report))
-    if as_json:
-        return documents.verify_document(report)
-    local = None
-    if report.state == "Valid":
-        from fakemedia import api
-
-        local = api.local_anchor_for(report)
-    return text.report_text(report, local_anchor=local)
-
-
-def _problem(result: Any) -> Any:
-    if result.recovery is None:
-        return problem_of(result.report)
-    from fakemedia.cli.repo import recovery_problem
-
-    return recovery_problem(str(result.source), result.recovery, recovered=True)
-
-
-def _logged(log: Any, path: Path, result: Any, problem: Any, seconds: float) -> None:
-    from fakemedia import batch
-
-    report = result.report
-    log.write(batch.log_record(str(path), error=str(problem) if problem else result.error,
-                               exit_code=problem.exit_code if problem else result.exit_code,
-                               state=report.state if report else None,
-                               manifest=report.active_manifest if report else None, seconds=seconds))
 
 
 def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, history: bool,
@@ -94,18 +56,19 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
     work = [batch.Item(i, str(item.path), path=str(item.path)) for i, item in enumerate(inputs)]
     with batch.JsonlLog(log_path) as log:
         if batch.single(images, inputs) and not cluster:
-            start = time.perf_counter()
+            name, start = str(inputs[0].path), time.perf_counter()
             try:
                 with naming(inputs[0].path):
                     result = batch.verify_one(job, work[0])
             except FakemediaError as exc:
-                _logged(log, inputs[0].path, batch.BatchResult(0, None), exc, time.perf_counter() - start)
+                seconds = time.perf_counter() - start
+                log.write(batch.verify_log_record(name, batch.BatchResult(0, None), exc, seconds))
                 raise
             assert result.report is not None
-            shown = _shown(result.report, history, as_json, tree, result.recovery)
-            emit_json(shown) if as_json else click.echo(shown)
-            problem = _problem(result)
-            _logged(log, inputs[0].path, result, problem, time.perf_counter() - start)
+            out = shown(result.report, history=history, as_json=as_json, tree=tree, found=result.recovery)
+            emit_json(out) if as_json else click.echo(out)
+            problem = result_problem(result)
+            log.write(batch.verify_log_record(name, result, problem, time.perf_counter() - start))
             if problem:
                 raise problem
             return
@@ -117,21 +80,21 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
                 batch.run(batch.verify_item, job, work, jobs=workers)
             for result in results:
                 path = Path(str(result.source))
-                problem = _problem(result) if result.report is not None else None
+                problem = result_problem(result) if result.report is not None else None
                 if result.report is None or problem:
                     failures.append((path, str(problem) if problem else result.error or "unknown error"))
                 done.append(result)
-                _logged(log, path, result, problem, result.seconds)
+                log.write(batch.verify_log_record(str(path), result, problem, result.seconds))
                 step()
     ok = [r for r in done if r.report is not None]
     bad = [r for r in done if r.report is None]
     if as_json:
         from fakemedia.present import json as documents
 
-        emit_json([_shown(r.report, history, True, tree, r.recovery) for r in ok]
+        emit_json([shown(r.report, history=history, as_json=True, tree=tree, found=r.recovery) for r in ok]
                   + [documents.error_document(r.source, r.error or "", r.exit_code) for r in bad])
     else:
-        click.echo("\n\n".join(_shown(r.report, history, False, tree, r.recovery) for r in ok))
+        click.echo("\n\n".join(shown(r.report, history=history, tree=tree, found=r.recovery) for r in ok))
     raise_if_failed(len(work), failures)
 
 
