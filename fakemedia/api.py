@@ -448,6 +448,40 @@ def repository_add(repository: Any, source: Source, *, trust: TrustSettings | No
     return repository.add(store, title=name)
 
 
+def repository_label(manifest: str) -> str:
+    """A manifest's label as the repository keys it (``urn:c2pa:`` added when missing)."""
+    return manifest if manifest.startswith("urn:") else f"urn:c2pa:{manifest}"
+
+
+def repository_listing(path: str | os.PathLike, limit: int = 50) -> dict[str, Any]:
+    """The count of kept manifests and the newest ``limit`` entries, each with its soft
+    binding algorithms."""
+    with open_repository(path) as db:
+        total, rows = db.count(), [(e, db.get(e.manifest_id)) for e in db.entries(limit=limit)]
+    return {"count": total, "entries": [
+        {"manifest": e.manifest_id, "created": e.created, "title": e.title,
+         "soft_bindings": [b.alg for b in full.bindings] if full else []} for e, full in rows]}
+
+
+def repository_entry(path: str | os.PathLike, manifest: str) -> Any:
+    """One kept manifest (ID: its label, with or without ``urn:c2pa:``)."""
+    with open_repository(path) as db:
+        entry = db.get(repository_label(manifest))
+    if entry is None:
+        raise ManifestNotFound(f"no manifest {manifest} in {path}")
+    return entry
+
+
+def entry_document(entry: Any, trust: TrustSettings | None = None) -> dict[str, Any]:
+    """A kept manifest, validated on its own, with its soft bindings."""
+    state, failures = stored_manifest_state(entry.store, trust)
+    return {"manifest": entry.manifest_id, "created": entry.created, "title": entry.title,
+            "store_bytes": len(entry.store), "store_sha256": entry.store_sha256,
+            "state": state, "failures": failures if state == "Invalid" else [],
+            "soft_bindings": [{"alg": b.alg, "kind": b.kind, "value": b.value.hex()}
+                              for b in entry.bindings]}
+
+
 def manifest_thumbnails(asset: Asset) -> dict[str, tuple[str, bytes]]:
     """Each manifest's claim thumbnail as (media type, bytes), by manifest label; stored size
     and decoded pixels are bounded (others' files are untrusted), and one that fails the

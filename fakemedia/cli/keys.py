@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -26,26 +25,6 @@ _EPILOG += "\n" + errors.exit_code_epilog((0, 2, 5))
 @click.group("keys", epilog=_EPILOG)
 def keys_group() -> None:
     """Create and inspect local signing identities and recipient keys."""
-
-
-def _describe(directory: Path) -> dict[str, Any]:
-    from fakemedia import api
-
-    return api.describe_identity(directory)
-
-
-def _show_text(info: dict[str, Any]) -> str:
-    signer = info["signer"]
-    return "\n".join([
-        f"Identity in {info['directory']}",
-        f"  signer:        {signer.get('common_name')} ({signer.get('organization')})",
-        f"  issued by:     {signer.get('issuer_common_name')}",
-        f"  algorithm:     {info['algorithm'] or 'unknown'}",
-        f"  valid:         {signer.get('not_before')} to {signer.get('not_after')}",
-        f"  key:           {info['signer_key']}{' (encrypted)' if info['encrypted'] else ''}",
-        f"  trust anchor:  {info['trust_anchors'] or 'none (not a local identity)'}",
-        "  (a local test identity: verify with --trust-anchors <trust anchor> to see Trusted)",
-    ])
 
 
 def _env_passphrase(variable: str | None) -> bytes | None:
@@ -79,11 +58,13 @@ def init_cmd(directory: Path, algorithm: str, passphrase_env: str | None, force:
     passphrase = _env_passphrase(passphrase_env)
     api.create_identity(directory, algorithm=algorithm, passphrase=passphrase, organization=organization,
                     common_name=common_name, force=force)
-    info = _describe(directory)
+    from fakemedia.present import records
+
+    info = api.describe_identity(directory)
     if as_json:
         emit_json(info)
     else:
-        click.echo(_show_text(info).replace("Identity in", "Created identity in", 1))
+        click.echo(records.identity_text(info).replace("Identity in", "Created identity in", 1))
 
 
 @keys_group.command("show")
@@ -93,12 +74,10 @@ def init_cmd(directory: Path, algorithm: str, passphrase_env: str | None, force:
 def show_cmd(directory: Path | None, as_json: bool) -> None:
     """Describe the identity in DIR (default: the local default identity)."""
     from fakemedia import api
+    from fakemedia.present import records
 
-    info = _describe(directory or api.default_identity_dir())
-    if as_json:
-        emit_json(info)
-    else:
-        click.echo(_show_text(info))
+    info = api.describe_identity(directory or api.default_identity_dir())
+    emit_json(info) if as_json else click.echo(records.identity_text(info))
 
 
 @keys_group.command("recipient")
@@ -119,20 +98,10 @@ def recipient_cmd(directory: Path, kind: str, name: str, passphrase_env: str | N
     NAME.pub.pem'); keep NAME.key.pem to read them ('verify --decrypt-key NAME.key.pem').
     """
     from fakemedia import api
+    from fakemedia.present import records
 
     passphrase = _env_passphrase(passphrase_env)
     written = api.write_recipient_key(directory, kind=kind, passphrase=passphrase, name=name, force=force)
-    key_path, pub_path, key_id = written["private_key"], written["public_key"], written["key_id"]
-    info = {"kind": kind, "key_id": key_id, "private_key": str(key_path), "public_key": str(pub_path),
-            "encrypted": passphrase is not None}
-    if as_json:
-        emit_json(info)
-        return
-    click.echo("\n".join([
-        f"Created {kind} recipient key {key_id}",
-        f"  private key: {key_path} ({'encrypted; ' if passphrase else ''}keep it secret)",
-        f"  public key:  {pub_path}",
-        f"  to restrict: fakemedia annotate IMG --restrict author --recipient {pub_path}",
-        f"  to read:     {'FAKEMEDIA_DECRYPT_PASSPHRASE=... ' if passphrase else ''}"
-        f"fakemedia verify IMG --decrypt-key {key_path}",
-    ]))
+    info = {"kind": kind, "key_id": written["key_id"], "private_key": str(written["private_key"]),
+            "public_key": str(written["public_key"]), "encrypted": passphrase is not None}
+    emit_json(info) if as_json else click.echo(records.recipient_text(info))
