@@ -51,6 +51,7 @@ __all__ = [
     "annotate_item",
     "annotate_many",
     "annotate_on_cluster",
+    "annotate_paths",
     "detect_on_cluster",
     "expand_inputs",
     "failure",
@@ -539,6 +540,39 @@ def annotate_log_record(record: Mapping[str, Any]) -> dict[str, Any]:
                       exit_code=record.get("exit_code", 0), state=record.get("state"),
                       manifest=record.get("manifest"), probability=found.get("probability"),
                       seconds=record.get("seconds", 0.0), parent_state=record.get("parent_state"))
+
+
+def annotate_paths(paths: Sequence[Path], targets: Sequence[Path], annotation: Annotation,
+                   options: api.AnnotateOptions, signer: Any, *, anchors: Sequence[bytes] = (),
+                   identity: IdentityRef | None = None, heatmap: Path | None = None,
+                   in_place: bool = False, jobs: int = 1, cluster: str | None = None,
+                   single: bool = False, log: JsonlLog | None = None) -> Iterator[BatchResult]:
+    """Annotate each of ``paths`` into its target (see :func:`plan_outputs`): in input order, on
+    a cluster in completion order. Workers load the signer from ``identity`` (the identity
+    ``signer`` was loaded from): key objects are not sent to them, so any other signer signs in
+    this process. ``single``: one file named alone, whose error is logged, then raised naming
+    the file, instead of yielded."""
+    maps = heatmap_paths(paths, heatmap)
+    tasks = [FileTask(str(p), str(t), str(maps[p]) if p in maps else None, in_place)
+             for p, t in zip(paths, targets, strict=True)]
+    workers = min(resolve_jobs(jobs), len(tasks)) if identity is not None else 1
+    ref = identity if (workers > 1 or cluster) and identity is not None else signer
+    job = AnnotateJob(annotation, ref, options, tuple(anchors))
+    if cluster:  # a cluster's workers read the passphrase from their own environment
+        wanted = identity is not None and identity.passphrase is not None
+        env = api.ENV_PASSPHRASE if wanted else None
+        yield from annotate_on_cluster(cluster, tasks, job, passphrase_env=env)
+    elif single:
+        with api.naming(paths[0]):
+            try:
+                result = annotate_file(job, tasks[0])
+            except FakemediaError as exc:
+                if log is not None:
+                    log.write(log_record(str(paths[0]), error=str(exc), exit_code=exc.exit_code))
+                raise
+        yield result
+    else:
+        yield from annotate_files(tasks, job, jobs=workers)
 
 
 def verify_log_record(source: str, result: BatchResult, problem: FakemediaError | None,

@@ -28,7 +28,7 @@ from fakemedia.cli._options import (
 )
 from fakemedia.cli._safety import FiniteFloat, refuse_existing
 from fakemedia.cli.authoring import AUTHORING_KEYS, annotate_options, authoring_options, external_signer
-from fakemedia.errors import FakemediaError, InvalidRequest, ParentInvalid
+from fakemedia.errors import InvalidRequest, ParentInvalid
 
 _EXAMPLES = """\b
 Examples:
@@ -255,31 +255,13 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
         raise click.UsageError("--heatmap needs detection: add --detect (a --type turns it off)")
     # Said once, with the first file signed: a failing input keeps its one-line error.
     unnoted = detecting and options.detect is None and not api.detector_available()
-    maps = batch.heatmap_paths(paths, heatmap)
-    tasks = [batch.FileTask(str(p), str(t), str(maps[p]) if p in maps else None, in_place)
-             for p, t in zip(paths, targets, strict=True)]
-    # Workers load the signer from the identity itself: key objects are not sent to them, so
-    # a signer named by --cert or --signer-cmd signs in this process.
-    workers = min(batch.resolve_jobs(jobs), len(tasks)) if directory is not None else 1
-    ref = batch.IdentityRef(str(directory), passphrase) if (workers > 1 or cluster) and directory else signer
-    job = batch.AnnotateJob(annotation, ref, options, tuple(anchors))
     restricted = tuple(private.get("restrict", ()))
+    ref = batch.IdentityRef(str(directory), passphrase) if directory is not None else None
     results = []
-    with batch.JsonlLog(log_path) as log, progress(len(tasks), "Annotating") as step:
-        if cluster:  # a cluster's workers read the passphrase from their own environment
-            outcomes = batch.annotate_on_cluster(cluster, tasks, job,
-                                                 passphrase_env=api.ENV_PASSPHRASE if passphrase else None)
-        elif batch.single(images, inputs):
-            try:
-                outcomes = iter([batch.annotate_file(job, tasks[0])])
-            except FakemediaError as exc:
-                log.write(batch.log_record(str(paths[0]), error=str(exc), exit_code=exc.exit_code))
-                if paths[0].name not in str(exc):
-                    exc.args = (f"{paths[0]}: {exc}", *exc.args[1:])
-                raise
-        else:
-            outcomes = batch.annotate_files(tasks, job, jobs=workers)
-        for result in outcomes:
+    with batch.JsonlLog(log_path) as log, progress(len(paths), "Annotating") as step:
+        for result in batch.annotate_paths(paths, targets, annotation, options, signer, anchors=anchors,
+                                           identity=ref, heatmap=heatmap, in_place=in_place, jobs=jobs,
+                                           cluster=cluster, single=batch.single(images, inputs), log=log):
             for message in result.warnings:
                 warn(f"{result.source}: {message}")
             record = documents.annotate_record(result, annotation.to_dict(), restricted, detecting)
@@ -307,8 +289,8 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     else:
         for record in done:
             click.echo(text.annotate_summary(record))
-    raise_if_failed(len(tasks), [(Path(r["input"]), r["error"]) for r in failed])
+    raise_if_failed(len(paths), [(Path(r["input"]), r["error"]) for r in failed])
     invalid = [r for r in done if r.get("parent_state") == "Invalid"]
     if invalid:
-        raise ParentInvalid(f"{len(invalid)} of {len(tasks)} files continue a manifest that does not "
+        raise ParentInvalid(f"{len(invalid)} of {len(paths)} files continue a manifest that does not "
                             "validate (written; recorded in their ingredients)")

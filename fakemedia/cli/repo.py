@@ -16,7 +16,7 @@ from fakemedia.cli._options import (
     trust_anchors_option,
     trust_from,
 )
-from fakemedia.cli._safety import force_option, refuse_existing
+from fakemedia.cli._safety import check_target, force_option, refuse_existing
 from fakemedia.errors import ManifestNotFound
 
 _RECOVER_NOTE = """\b
@@ -54,8 +54,7 @@ def recover_cmd(image: Path, repo: Path | None, resolver: str | None, output: Pa
     from fakemedia.present import json as documents
     from fakemedia.present import outcome, text
 
-    if output.exists() and output.resolve() == image.resolve():
-        raise click.BadParameter("the output would overwrite the input", param_hint="-o/--output")
+    check_target(output, image, parent=False)
     refuse_existing([output], force)
     trust = api.trust_settings(list(trust_from(trust_anchors).anchors))
     with naming(image):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from fakemedia.cli._options import (
     trust_extra_options,
     trust_from,
 )
+from fakemedia.cli._safety import check_target
 from fakemedia.errors import FakemediaError
 from fakemedia.present.outcome import problem_of, result_problem, shown
 
@@ -189,22 +190,12 @@ def report_cmd(image: Path, output: Path | None, trust_anchors: tuple[Path, ...]
     from fakemedia.present import html, text
 
     target = output or image.with_name(f"{image.stem}.report.html")
-    if target.exists() and target.resolve() == image.resolve():
-        raise click.BadParameter("the output would overwrite the input", param_hint="-o/--output")
-    if not target.parent.is_dir():
-        raise click.BadParameter(f"directory {target.parent} does not exist", param_hint="-o/--output")
+    check_target(target, image)
     trust = trust_from(trust_anchors)
     keys = [api.load_decrypt_key(pem, pw) for pem, pw in decrypt_key_material(decrypt_keys)]
-    with naming(image):
-        asset = api.with_external(api.open_asset(image), image)  # IMG.c2pa beside it, if any
-        report = api.verify_asset(asset, api.trust_settings(list(trust.anchors)), decrypt_keys=keys)
-    verdicts = api.trust_view(report, asset.data, profile) if profile else None
-    page = html.render_report(report, asset.data, generated=datetime.now(timezone.utc), profile=verdicts,
-                              thumbnails=api.manifest_thumbnails(asset))
-    # Decrypted restricted fields are secrets of their recipient: keep such a page private.
-    decrypted = any((m.annotation.get("restricted") or {}).get("decrypted") for m in report.manifests)
+    report, page, private = html.report_page(image, api.trust_settings(list(trust.anchors)), keys, profile)
     try:
-        api.write_atomic(target, page.encode("utf-8"), 0o600 if decrypted else None)
+        api.write_atomic(target, page.encode("utf-8"), 0o600 if private else None)
     except OSError as exc:
         raise click.BadParameter(f"cannot write {target} ({exc.strerror or exc})",
                                  param_hint="-o/--output") from None
