@@ -42,8 +42,10 @@ from fakemedia.inputs import (
     Trust,
     anchor_file,
     anchor_paths,
+    authoring_fields,
     build_annotation,
     decrypt_key_material,
+    env_passphrase,
     identity_dir,
     identity_passphrase,
     load_trust,
@@ -55,6 +57,7 @@ from fakemedia.inputs import (
     read_key_file,
     read_recipients,
     read_trust_anchors,
+    signer_files,
 )
 from fakemedia.manifest.reader import VerificationReport, read_report
 from fakemedia.manifest.verdict import Verdict, verdict_of
@@ -89,6 +92,7 @@ __all__ = [
     "annotate_asset",
     "annotate_bytes",
     "annotate_file",
+    "authoring_fields",
     "build_annotation",
     "check_signed",
     "decrypt_key_material",
@@ -96,6 +100,7 @@ __all__ = [
     "detect_image",
     "detected_annotation",
     "detector_available",
+    "env_passphrase",
     "history",
     "identity_dir",
     "identity_passphrase",
@@ -124,6 +129,7 @@ __all__ = [
     "sbr_manifest",
     "sbr_matches",
     "sbr_supported_algorithms",
+    "signer_files",
     "stored_manifest_state",
     "strip",
     "strip_manifest",

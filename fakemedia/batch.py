@@ -64,10 +64,12 @@ __all__ = [
     "run",
     "single",
     "verify_item",
+    "verify_job",
     "verify_log_record",
     "verify_many",
     "verify_on_cluster",
     "verify_one",
+    "verify_results",
 ]
 
 T = TypeVar("T")
@@ -573,6 +575,26 @@ def annotate_paths(paths: Sequence[Path], targets: Sequence[Path], annotation: A
         yield result
     else:
         yield from annotate_files(tasks, job, jobs=workers)
+
+
+def verify_job(trust: api.Trust, decrypt_keys: tuple[tuple[bytes, bytes | None], ...] = (), *,
+               manifest_file: Path | None = None, repository: Path | None = None,
+               resolver: str | None = None) -> VerifyJob:
+    """The job of a verify over files from checked trust options; a resolver URL, when given,
+    is asked instead of the local repository."""
+    return VerifyJob(trust.anchors, trust.at, decrypt_keys, trust.config, trust.tsa_anchors,
+                     manifest_file=str(manifest_file) if manifest_file else None,
+                     repository=str(repository) if repository and not resolver else None,
+                     resolver=resolver)
+
+
+def verify_results(job: VerifyJob, work: Sequence[Item], *, jobs: int = 1,
+                   cluster: str | None = None) -> Iterator[BatchResult]:
+    """:func:`verify_item` over ``work``: in ``jobs`` processes (input order) or on a cluster
+    (completion order)."""
+    if cluster:
+        return verify_on_cluster(cluster, job, work)
+    return run(verify_item, job, work, jobs=min(resolve_jobs(jobs), len(work)))
 
 
 def verify_log_record(source: str, result: BatchResult, problem: FakemediaError | None,

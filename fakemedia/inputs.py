@@ -135,6 +135,16 @@ def _passphrase(variable: str, label: str, prompt: Prompt | None, refusal: str) 
     raise SigningError(f"{refusal}: set {variable} or run on a terminal to be prompted")
 
 
+def env_passphrase(variable: str | None) -> bytes | None:
+    """The passphrase in environment variable ``variable`` (an InvalidRequest when unset)."""
+    if not variable:
+        return None
+    value = os.environ.get(variable)
+    if not value:
+        raise InvalidRequest(f"environment variable {variable} is unset or empty", "passphrase_env")
+    return value.encode()
+
+
 def identity_dir(identity: Path | None) -> tuple[Path, Any]:
     """The signing identity's directory: ``identity``, else the default local one, created when
     it does not exist yet; with the new identity's paths when it was just created, else None."""
@@ -312,3 +322,36 @@ def build_annotation(data: Mapping[str, Any], *, types: Sequence[str] = (),
                             if i < len(reference_sha256) else {})}
             for i, url in enumerate(references)]
     return Annotation.from_dict(data)
+
+
+# --- authoring: ingredients, thumbnails, definitions, external signers -------------------------
+
+
+def authoring_fields(*, parent: Path | None = None,
+                     components: Sequence[tuple[Path, Mapping[str, Any] | None]] = (),
+                     definition: Path | None = None, thumbnail: bool = True,
+                     thumbnail_size: int | None = None, thumbnail_quality: int | None = None,
+                     sidecar: bool = False, remote: str | None = None) -> dict[str, Any]:
+    """The AnnotateOptions fields of the authoring inputs: ingredient files read, the manifest
+    definition loaded, the thumbnail settings checked (an InvalidRequest about
+    ``thumbnail_size`` or ``thumbnail_quality``)."""
+    from fakemedia import api
+
+    try:
+        thumbnails = api.thumbnail_options(thumbnail_size, thumbnail_quality, thumbnail)
+    except InvalidRequest as exc:
+        about = "thumbnail_size" if "size" in str(exc) else "thumbnail_quality"
+        raise InvalidRequest(str(exc), about) from None
+    sources = [api.ingredient_file(parent, "parentOf")] if parent is not None else []
+    sources += [api.ingredient_file(path, "componentOf", region=region) for path, region in components]
+    return {"thumbnails": thumbnails, "ingredients": tuple(sources),
+            "definition": api.load_definition(definition) if definition is not None else None,
+            "sidecar": sidecar, "remote_url": remote}
+
+
+def signer_files(cert: Path, key: Path) -> Any:
+    """A signer from a certificate chain file and its key (encrypted: $FAKEMEDIA_KEY_PASSPHRASE)."""
+    from fakemedia import api
+
+    passphrase = os.environ.get(ENV_PASSPHRASE)
+    return api.load_signer_files(cert, key, passphrase.encode() if passphrase else None)

@@ -4,12 +4,13 @@ group apart from the annotation fields."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from fakemedia.cli._options import flagged
 from fakemedia.cli._safety import force_option
 from fakemedia.errors import InvalidRequest
 
@@ -84,29 +85,16 @@ def annotate_options(values: dict[str, Any]) -> dict[str, Any]:
                                     or values["thumbnail_quality"] is not None):
         raise click.UsageError("--thumbnail-size and --thumbnail-quality need thumbnails; "
                                "drop --no-thumbnail")
-    try:
-        thumbnails = api.thumbnail_options(values["thumbnail_size"], values["thumbnail_quality"],
-                                           values["thumbnail"])
-    except InvalidRequest as exc:
-        hint = "--thumbnail-size" if "size" in str(exc) else "--thumbnail-quality"
-        raise click.BadParameter(str(exc), param_hint=hint) from None
-    sources = []
-    if values["parent"] is not None:
-        sources.append(api.ingredient_file(values["parent"], "parentOf"))
-    components: Sequence[tuple[Path, dict[str, Any] | None]] = values["components"]
-    for path, region in components:
-        sources.append(api.ingredient_file(path, "componentOf", region=region))
-    definition = None
-    if values["definition"] is not None:
-        definition = api.load_definition(values["definition"])
-    return {"thumbnails": thumbnails, "ingredients": tuple(sources), "definition": definition,
-            "sidecar": values["sidecar"], "remote_url": values["remote"]}
+    with flagged():
+        return api.authoring_fields(parent=values["parent"], components=values["components"],
+                                    definition=values["definition"], thumbnail=values["thumbnail"],
+                                    thumbnail_size=values["thumbnail_size"],
+                                    thumbnail_quality=values["thumbnail_quality"],
+                                    sidecar=values["sidecar"], remote=values["remote"])
 
 
 def external_signer(values: dict[str, Any], identity: Path | None) -> Any:
     """The signer --signer-cmd or --cert/--key name, or None (then the identity signs)."""
-    import os
-
     from fakemedia import api
 
     command, cert, key = values["signer_cmd"], values["cert"], values["key"]
@@ -122,5 +110,4 @@ def external_signer(values: dict[str, Any], identity: Path | None) -> Any:
         return api.command_signer(command, cert)
     if key is None:
         raise click.UsageError("--cert needs --key or --signer-cmd")
-    passphrase = os.environ.get(api.ENV_PASSPHRASE)
-    return api.load_signer_files(cert, key, passphrase.encode() if passphrase else None)
+    return api.signer_files(cert, key)

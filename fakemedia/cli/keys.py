@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from fakemedia import errors
-from fakemedia.cli._options import emit_json, json_option
+from fakemedia.cli._options import emit_json, flagged, json_option
 
 RECIPIENT_KINDS = ("x25519", "p256", "p384", "rsa")
 ALGORITHMS = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
@@ -25,17 +24,6 @@ _EPILOG += "\n" + errors.exit_code_epilog((0, 2, 5))
 @click.group("keys", epilog=_EPILOG)
 def keys_group() -> None:
     """Create and inspect local signing identities and recipient keys."""
-
-
-def _env_passphrase(variable: str | None) -> bytes | None:
-    """The passphrase in environment variable ``variable`` (a usage error when unset)."""
-    if not variable:
-        return None
-    value = os.environ.get(variable)
-    if not value:
-        raise click.BadParameter(f"environment variable {variable} is unset or empty",
-                                 param_hint="--passphrase-env")
-    return value.encode()
 
 
 @keys_group.command("init")
@@ -55,7 +43,8 @@ def init_cmd(directory: Path, algorithm: str, passphrase_env: str | None, force:
     """Create a local signing identity (root CA + signer) in DIR."""
     from fakemedia import api
 
-    passphrase = _env_passphrase(passphrase_env)
+    with flagged():
+        passphrase = api.env_passphrase(passphrase_env)
     api.create_identity(directory, algorithm=algorithm, passphrase=passphrase, organization=organization,
                     common_name=common_name, force=force)
     from fakemedia.present import records
@@ -100,7 +89,8 @@ def recipient_cmd(directory: Path, kind: str, name: str, passphrase_env: str | N
     from fakemedia import api
     from fakemedia.present import records
 
-    passphrase = _env_passphrase(passphrase_env)
+    with flagged():
+        passphrase = api.env_passphrase(passphrase_env)
     written = api.write_recipient_key(directory, kind=kind, passphrase=passphrase, name=name, force=force)
     info = {"kind": kind, "key_id": written["key_id"], "private_key": str(written["private_key"]),
             "public_key": str(written["public_key"]), "encrypted": passphrase is not None}

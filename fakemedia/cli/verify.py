@@ -50,10 +50,8 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
     from fakemedia import batch
 
     inputs = expand_inputs(images, recursive)
-    job = batch.VerifyJob(trust.anchors, trust.at, decrypt_key_material(decrypt_keys), trust.config,
-                          trust.tsa_anchors,
-                          manifest_file=str(manifest_file) if manifest_file else None,
-                          repository=str(repo) if repo and not resolver else None, resolver=resolver)
+    job = batch.verify_job(trust, decrypt_key_material(decrypt_keys), manifest_file=manifest_file,
+                           repository=repo, resolver=resolver)
     work = [batch.Item(i, str(item.path), path=str(item.path)) for i, item in enumerate(inputs)]
     with batch.JsonlLog(log_path) as log:
         if batch.single(images, inputs) and not cluster:
@@ -76,10 +74,7 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
         done: list[Any] = []
         failures: list[tuple[Path, str]] = []
         with progress(len(work), label) as step:
-            workers = min(batch.resolve_jobs(jobs), len(work))
-            results = batch.verify_on_cluster(cluster, job, work) if cluster else \
-                batch.run(batch.verify_item, job, work, jobs=workers)
-            for result in results:
+            for result in batch.verify_results(job, work, jobs=jobs, cluster=cluster):
                 path = Path(str(result.source))
                 problem = result_problem(result) if result.report is not None else None
                 if result.report is None or problem:
