@@ -82,6 +82,18 @@ def read_trust_anchors(given: Sequence[Path], *, use_env: bool = True,
     return out
 
 
+def read_anchor_file(path: str | None) -> bytes | None:
+    """One PEM file of trusted roots (default: $FAKEMEDIA_TRUST_ANCHORS as one path), unchecked:
+    JPEG Trust evaluation reads what it can of it."""
+    path = path or os.environ.get(ENV_TRUST_ANCHORS)
+    if not path:
+        return None
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidRequest(f"cannot read trust anchors {path}: {exc.strerror}", "anchor_file") from None
+
+
 class Trust(Frozen):
     """Trust options checked once, as plain (picklable) data: anchor PEMs, the trust settings
     file, time-stamp authority PEMs and the validation time."""

@@ -150,11 +150,11 @@ def decrypt_key_material(paths: Sequence[Path]) -> tuple[tuple[bytes, bytes | No
 
 
 #: The option behind each input the library's InvalidRequest is ``about``.
-_HINTS = {"trust_anchors": "--trust-anchors", "tsa_anchors": "--tsa-anchors",
+_HINTS: dict[str, str | None] = {"trust_anchors": "--trust-anchors", "tsa_anchors": "--tsa-anchors",
           "trust_config": "--trust-config", "recipient": "--recipient", "decrypt_key": "--decrypt-key",
           "annotation": "--annotation", "output": "-o/--output", "in_place": "-o/--output",
           "thumbnail_size": "--thumbnail-size", "thumbnail_quality": "--thumbnail-quality",
-          "passphrase_env": "--passphrase-env"}
+          "passphrase_env": "--passphrase-env", "anchor_file": None}
 #: Inputs whose fault is a combination of options, in the command line's words.
 _USAGE = {"probability": "--method, --method-name and --assessor need --probability",
           "reference_sha256": "more --reference-sha256 values than --reference URLs"}

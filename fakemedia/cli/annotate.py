@@ -28,7 +28,7 @@ from fakemedia.cli._options import (
 )
 from fakemedia.cli._safety import FiniteFloat, refuse_existing
 from fakemedia.cli.authoring import AUTHORING_KEYS, annotate_options, authoring_options, external_signer
-from fakemedia.errors import InvalidRequest, ParentInvalid
+from fakemedia.errors import InvalidRequest
 
 _EXAMPLES = """\b
 Examples:
@@ -216,7 +216,7 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     """
     from fakemedia import api, batch
     from fakemedia.present import json as documents
-    from fakemedia.present import text
+    from fakemedia.present import outcome, text
 
     authoring = {key: fields.pop(key) for key in AUTHORING_KEYS}
     annotation = build_annotation(fields)
@@ -276,9 +276,9 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
         record = results[0]
         record.pop("seconds", None)
         emit_json(record) if as_json else click.echo(text.annotate_summary(record))
-        if record.get("parent_state") == "Invalid":
-            raise ParentInvalid(f"{record['output']}: written, but the manifest it continues does not "
-                                "validate (recorded in its ingredient)")
+        problem = outcome.parent_problem([record])
+        if problem:
+            raise problem
         return
     done = [r for r in results if "error" not in r]
     failed = [r for r in results if "error" in r]
@@ -290,7 +290,6 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
         for record in done:
             click.echo(text.annotate_summary(record))
     raise_if_failed(len(paths), [(Path(r["input"]), r["error"]) for r in failed])
-    invalid = [r for r in done if r.get("parent_state") == "Invalid"]
-    if invalid:
-        raise ParentInvalid(f"{len(invalid)} of {len(paths)} files continue a manifest that does not "
-                            "validate (written; recorded in their ingredients)")
+    problem = outcome.parent_problem(done, len(paths))
+    if problem:
+        raise problem

@@ -5,11 +5,13 @@ exit code the command line returns. Every ``fakemedia verify`` loads this module
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fakemedia.errors import (
     FakemediaError,
     ManifestNotFound,
+    ParentInvalid,
     Recovered,
     RecoveryConflict,
     VerificationError,
@@ -52,6 +54,19 @@ def result_problem(result: Any) -> FakemediaError | None:
     if result.recovery is None:
         return problem_of(result.report)
     return recovery_problem(str(result.source), result.recovery, recovered=True)
+
+
+def parent_problem(records: Sequence[Mapping[str, Any]], total: int | None = None) -> ParentInvalid | None:
+    """annotate's exit 8: written and sound, but the manifest continued does not validate.
+    ``records``: the files written; ``total``: how many a batch had (None: one file alone)."""
+    invalid = [r for r in records if r.get("parent_state") == "Invalid"]
+    if not invalid:
+        return None
+    if total is None:
+        return ParentInvalid(f"{invalid[0]['output']}: written, but the manifest it continues does not "
+                             "validate (recorded in its ingredient)")
+    return ParentInvalid(f"{len(invalid)} of {total} files continue a manifest that does not validate "
+                         "(written; recorded in their ingredients)")
 
 
 def shown(report: VerificationReport, *, history: bool = False, as_json: bool = False,

@@ -42,3 +42,12 @@ def test_recovery_states(state: str, kind: type) -> None:
         assert outcome.recovery_problem("img.jpg", found) is None
     result: Any = SimpleNamespace(source="img.jpg", recovery=found, report=None)
     assert type(outcome.result_problem(result)) is kind
+
+
+def test_parent_problem_is_exit_8_for_one_file_or_a_batch() -> None:
+    sound = {"output": "a.jpg", "parent_state": "Valid"}
+    broken = {"output": "b.jpg", "parent_state": "Invalid"}
+    assert outcome.parent_problem([sound]) is None and outcome.parent_problem([sound], 2) is None
+    one = outcome.parent_problem([broken])
+    assert isinstance(one, errors.ParentInvalid) and str(one).startswith("b.jpg: written, but")
+    assert str(outcome.parent_problem([sound, broken], 3)).startswith("1 of 3 files continue")
