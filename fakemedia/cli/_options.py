@@ -13,15 +13,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from fakemedia.api import ANCHORS_FILE, ENV_DECRYPT_PASSPHRASE, ENV_TRUST_ANCHORS, Trust
 from fakemedia.errors import BatchError, InvalidRequest
 
 if TYPE_CHECKING:
+    from fakemedia.api import Trust
     from fakemedia.batch import Input
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 ENV_REPO = "FAKEMEDIA_REPO"
+#: For the help text, as fakemedia.inputs names them (kept literal: --help loads no api).
+ENV_DECRYPT_PASSPHRASE = "FAKEMEDIA_DECRYPT_PASSPHRASE"
+ENV_TRUST_ANCHORS = "FAKEMEDIA_TRUST_ANCHORS"
+ANCHORS_FILE = "trust-anchors.pem"
 
 
 def json_option(func: F) -> F:

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from fakemedia import errors
-from fakemedia.api import naming
 from fakemedia.cli._options import (
     emit_json,
     json_option,
@@ -57,7 +56,7 @@ def recover_cmd(image: Path, repo: Path | None, resolver: str | None, output: Pa
     check_target(output, image, parent=False)
     refuse_existing([output], force)
     trust = api.trust_settings(list(trust_from(trust_anchors).anchors))
-    with naming(image):
+    with api.naming(image):
         asset = api.open_asset(image)
         embedded = api.verify_asset(asset, trust)
         found = api.recover_asset(asset, None if resolver else _need(repo), trust, resolver=resolver)
@@ -100,7 +99,7 @@ def repo_add(files: tuple[Path, ...], repo: Path | None, trust_anchors: tuple[Pa
     added = []
     with api.open_repository(_need(repo), create=True) as db:
         for path in files:
-            with naming(path):
+            with api.naming(path):
                 entry = api.repository_add(db, path, trust=trust)
             added.append({"file": str(path), "manifest": entry.manifest_id,
                           "soft_bindings": [b.alg for b in entry.bindings]})

@@ -6,12 +6,11 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from fakemedia import errors
-from fakemedia.api import Trust, naming
 from fakemedia.cli._options import (
     batch_options,
     cluster_option,
@@ -30,7 +29,9 @@ from fakemedia.cli._options import (
 )
 from fakemedia.cli._safety import check_target
 from fakemedia.errors import FakemediaError
-from fakemedia.present.outcome import problem_of, result_problem, shown
+
+if TYPE_CHECKING:
+    from fakemedia.api import Trust
 
 _VERIFY_CODES = (0, 1, 2, 3, 4, 5, 7, 9, 10)
 _VERIFY_NOTE = """\b
@@ -47,7 +48,8 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
          cluster: str | None = None, manifest_file: Path | None = None, repo: Path | None = None,
          resolver: str | None = None) -> None:
     """Verify every image, print each, then exit by the verdicts."""
-    from fakemedia import batch
+    from fakemedia import api, batch
+    from fakemedia.present.outcome import result_problem, shown
 
     inputs = expand_inputs(images, recursive)
     job = batch.verify_job(trust, decrypt_key_material(decrypt_keys), manifest_file=manifest_file,
@@ -57,7 +59,7 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
         if batch.single(images, inputs) and not cluster:
             name, start = str(inputs[0].path), time.perf_counter()
             try:
-                with naming(inputs[0].path):
+                with api.naming(inputs[0].path):
                     result = batch.verify_one(job, work[0])
             except FakemediaError as exc:
                 seconds = time.perf_counter() - start
@@ -183,6 +185,7 @@ def report_cmd(image: Path, output: Path | None, trust_anchors: tuple[Path, ...]
     """
     from fakemedia import api
     from fakemedia.present import html, text
+    from fakemedia.present.outcome import problem_of
 
     target = output or image.with_name(f"{image.stem}.report.html")
     check_target(target, image)
