@@ -32,6 +32,34 @@ from fakemedia.errors import (
     UnsupportedFormat,
 )
 from fakemedia.formats import app11, jpeg
+from fakemedia.inputs import (
+    ANCHORS_FILE,
+    ENV_DECRYPT_PASSPHRASE,
+    ENV_PASSPHRASE,
+    ENV_TRUST_ANCHORS,
+    MAX_KEY_FILE_BYTES,
+    Prompt,
+    Trust,
+    anchor_file,
+    anchor_paths,
+    authoring_fields,
+    build_annotation,
+    decrypt_key_material,
+    env_passphrase,
+    identity_dir,
+    identity_passphrase,
+    load_trust,
+    naming,
+    parse_component,
+    parse_field_list,
+    parse_region,
+    read_anchor_file,
+    read_annotation_file,
+    read_key_file,
+    read_recipients,
+    read_trust_anchors,
+    signer_files,
+)
 from fakemedia.manifest.reader import VerificationReport, read_report
 from fakemedia.manifest.verdict import Verdict, verdict_of
 
@@ -47,37 +75,63 @@ if TYPE_CHECKING:
 Source = bytes | bytearray | memoryview | str | os.PathLike | IO[bytes]
 
 __all__ = [
+    "ANCHORS_FILE",
+    "ENV_DECRYPT_PASSPHRASE",
+    "ENV_PASSPHRASE",
+    "ENV_TRUST_ANCHORS",
+    "MAX_KEY_FILE_BYTES",
     "AnnotateOptions",
     "Asset",
+    "Prompt",
     "Signed",
+    "Trust",
     "Verdict",
     "VerificationReport",
+    "anchor_file",
+    "anchor_paths",
     "annotate",
     "annotate_asset",
     "annotate_bytes",
     "annotate_file",
+    "authoring_fields",
+    "build_annotation",
     "check_signed",
+    "decrypt_key_material",
     "detect_bytes",
     "detect_image",
     "detected_annotation",
     "detector_available",
+    "env_passphrase",
     "history",
+    "identity_dir",
+    "identity_passphrase",
     "ingredient_file",
     "load_decrypt_key",
     "load_definition",
+    "load_trust",
     "manifest_thumbnails",
+    "naming",
     "needs_recovery",
     "open_asset",
     "open_repository",
     "parse_asset",
+    "parse_component",
+    "parse_field_list",
+    "parse_region",
     "preload_detector",
+    "read_anchor_file",
+    "read_annotation_file",
+    "read_key_file",
+    "read_recipients",
     "read_source",
+    "read_trust_anchors",
     "reattach",
     "recover_asset",
     "repository_add",
     "sbr_manifest",
     "sbr_matches",
     "sbr_supported_algorithms",
+    "signer_files",
     "stored_manifest_state",
     "strip",
     "strip_manifest",
@@ -400,6 +454,40 @@ def repository_add(repository: Any, source: Source, *, trust: TrustSettings | No
         raise ManifestError(f"{name or 'input'}: its manifest does not validate "
                             f"({', '.join(failures[:3])}); a repository keeps sound ones")
     return repository.add(store, title=name)
+
+
+def repository_label(manifest: str) -> str:
+    """A manifest's label as the repository keys it (``urn:c2pa:`` added when missing)."""
+    return manifest if manifest.startswith("urn:") else f"urn:c2pa:{manifest}"
+
+
+def repository_listing(path: str | os.PathLike, limit: int = 50) -> dict[str, Any]:
+    """The count of kept manifests and the newest ``limit`` entries, each with its soft
+    binding algorithms."""
+    with open_repository(path) as db:
+        total, rows = db.count(), [(e, db.get(e.manifest_id)) for e in db.entries(limit=limit)]
+    return {"count": total, "entries": [
+        {"manifest": e.manifest_id, "created": e.created, "title": e.title,
+         "soft_bindings": [b.alg for b in full.bindings] if full else []} for e, full in rows]}
+
+
+def repository_entry(path: str | os.PathLike, manifest: str) -> Any:
+    """One kept manifest (ID: its label, with or without ``urn:c2pa:``)."""
+    with open_repository(path) as db:
+        entry = db.get(repository_label(manifest))
+    if entry is None:
+        raise ManifestNotFound(f"no manifest {manifest} in {path}")
+    return entry
+
+
+def entry_document(entry: Any, trust: TrustSettings | None = None) -> dict[str, Any]:
+    """A kept manifest, validated on its own, with its soft bindings."""
+    state, failures = stored_manifest_state(entry.store, trust)
+    return {"manifest": entry.manifest_id, "created": entry.created, "title": entry.title,
+            "store_bytes": len(entry.store), "store_sha256": entry.store_sha256,
+            "state": state, "failures": failures if state == "Invalid" else [],
+            "soft_bindings": [{"alg": b.alg, "kind": b.kind, "value": b.value.hex()}
+                              for b in entry.bindings]}
 
 
 def manifest_thumbnails(asset: Asset) -> dict[str, tuple[str, bytes]]:
@@ -1134,9 +1222,6 @@ def local_anchor_for(report: VerificationReport) -> str | None:
     serial = (active.signer or {}).get("serial_number") if active else None
     directory = default_identity_dir()
     return str(IdentityPaths.of(directory).trust_anchors) if signed_by(directory, serial) else None
-
-
-MAX_KEY_FILE_BYTES = 1024 * 1024
 
 
 def check_recipient(data: bytes) -> None:

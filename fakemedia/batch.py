@@ -41,6 +41,7 @@ __all__ = [
     "BatchResult",
     "FileTask",
     "IdentityRef",
+    "Input",
     "Item",
     "JsonlLog",
     "VerifyJob",
@@ -50,18 +51,25 @@ __all__ = [
     "annotate_item",
     "annotate_many",
     "annotate_on_cluster",
+    "annotate_paths",
     "detect_on_cluster",
+    "expand_inputs",
     "failure",
     "items",
     "log_record",
     "map_ordered",
+    "plan_outputs",
     "prepare",
     "resolve_jobs",
     "run",
+    "single",
     "verify_item",
+    "verify_job",
+    "verify_log_record",
     "verify_many",
     "verify_on_cluster",
     "verify_one",
+    "verify_results",
 ]
 
 T = TypeVar("T")
@@ -536,6 +544,69 @@ def annotate_log_record(record: Mapping[str, Any]) -> dict[str, Any]:
                       seconds=record.get("seconds", 0.0), parent_state=record.get("parent_state"))
 
 
+def annotate_paths(paths: Sequence[Path], targets: Sequence[Path], annotation: Annotation,
+                   options: api.AnnotateOptions, signer: Any, *, anchors: Sequence[bytes] = (),
+                   identity: IdentityRef | None = None, heatmap: Path | None = None,
+                   in_place: bool = False, jobs: int = 1, cluster: str | None = None,
+                   single: bool = False, log: JsonlLog | None = None) -> Iterator[BatchResult]:
+    """Annotate each of ``paths`` into its target (see :func:`plan_outputs`): in input order, on
+    a cluster in completion order. Workers load the signer from ``identity`` (the identity
+    ``signer`` was loaded from): key objects are not sent to them, so any other signer signs in
+    this process. ``single``: one file named alone, whose error is logged, then raised naming
+    the file, instead of yielded."""
+    maps = heatmap_paths(paths, heatmap)
+    tasks = [FileTask(str(p), str(t), str(maps[p]) if p in maps else None, in_place)
+             for p, t in zip(paths, targets, strict=True)]
+    workers = min(resolve_jobs(jobs), len(tasks)) if identity is not None else 1
+    ref = identity if (workers > 1 or cluster) and identity is not None else signer
+    job = AnnotateJob(annotation, ref, options, tuple(anchors))
+    if cluster:  # a cluster's workers read the passphrase from their own environment
+        wanted = identity is not None and identity.passphrase is not None
+        env = api.ENV_PASSPHRASE if wanted else None
+        yield from annotate_on_cluster(cluster, tasks, job, passphrase_env=env)
+    elif single:
+        with api.naming(paths[0]):
+            try:
+                result = annotate_file(job, tasks[0])
+            except FakemediaError as exc:
+                if log is not None:
+                    log.write(log_record(str(paths[0]), error=str(exc), exit_code=exc.exit_code))
+                raise
+        yield result
+    else:
+        yield from annotate_files(tasks, job, jobs=workers)
+
+
+def verify_job(trust: api.Trust, decrypt_keys: tuple[tuple[bytes, bytes | None], ...] = (), *,
+               manifest_file: Path | None = None, repository: Path | None = None,
+               resolver: str | None = None) -> VerifyJob:
+    """The job of a verify over files from checked trust options; a resolver URL, when given,
+    is asked instead of the local repository."""
+    return VerifyJob(trust.anchors, trust.at, decrypt_keys, trust.config, trust.tsa_anchors,
+                     manifest_file=str(manifest_file) if manifest_file else None,
+                     repository=str(repository) if repository and not resolver else None,
+                     resolver=resolver)
+
+
+def verify_results(job: VerifyJob, work: Sequence[Item], *, jobs: int = 1,
+                   cluster: str | None = None) -> Iterator[BatchResult]:
+    """:func:`verify_item` over ``work``: in ``jobs`` processes (input order) or on a cluster
+    (completion order)."""
+    if cluster:
+        return verify_on_cluster(cluster, job, work)
+    return run(verify_item, job, work, jobs=min(resolve_jobs(jobs), len(work)))
+
+
+def verify_log_record(source: str, result: BatchResult, problem: FakemediaError | None,
+                      seconds: float) -> dict[str, Any]:
+    """The JSON-lines entry of one verified file; ``problem``: the error its verdict exits with."""
+    report = result.report
+    return log_record(source, error=str(problem) if problem else result.error,
+                      exit_code=problem.exit_code if problem else result.exit_code,
+                      state=report.state if report else None,
+                      manifest=report.active_manifest if report else None, seconds=seconds)
+
+
 def heatmap_paths(images: Sequence[Path], heatmap: Path | None) -> dict[Path, Path]:
     """Where each image's heat map goes: ``heatmap`` itself for one, numbered for several."""
     if heatmap is None:
@@ -552,3 +623,80 @@ def log_record(input: str, *, output: str | None = None, error: str | None = Non
     return {"input": input, "output": output, "status": "error" if error else "ok",
             "exit_code": exit_code, "error": error, "state": state, "parent_state": parent_state,
             "manifest": manifest, "probability": probability, "seconds": round(seconds, 4)}
+
+
+# --- inputs and outputs of a run over files ------------------------------------------------------
+
+JPEG_SUFFIXES = (".jpg", ".jpeg")
+
+
+@dataclass(frozen=True)
+class Input:
+    """One image to process; ``rel`` is its path under the folder argument it came from."""
+
+    path: Path
+    rel: Path | None = None
+
+
+def _visible(rel: Path) -> bool:
+    # Dot files are temporaries (ours: .NAME.*.tmp) or OS litter (macOS ._photo.jpg).
+    return not any(part.startswith(".") for part in rel.parts)
+
+
+def expand_inputs(args: Sequence[Path], recursive: bool) -> tuple[list[Input], list[Path]]:
+    """File arguments as given; a folder argument becomes its JPEGs (*.jpg, *.jpeg, any case),
+    sorted, and, with ``recursive``, those of its subfolders. Other files in a folder are
+    skipped; a named file that is no JPEG fails later. Also: the folders without a JPEG."""
+    out: list[Input] = []
+    empty: list[Path] = []
+    for arg in args:
+        if not arg.is_dir():
+            out.append(Input(arg))
+            continue
+        candidates = arg.rglob("*") if recursive else arg.iterdir()
+        found = sorted((p.relative_to(arg) for p in candidates
+                        if p.suffix.lower() in JPEG_SUFFIXES and p.is_file()),
+                       key=lambda rel: rel.parts)
+        found = [rel for rel in found if _visible(rel)]
+        if not found:
+            empty.append(arg)
+        out += [Input(arg / rel, rel) for rel in found]
+    return out, empty
+
+
+def single(args: Sequence[Path], inputs: Sequence[Input]) -> bool:
+    """One file named (not a folder): its errors are raised, not listed."""
+    return len(args) == 1 and len(inputs) == 1 and inputs[0].rel is None
+
+
+def plan_outputs(inputs: Sequence[Input], output: Path | None, in_place: bool) -> list[Path]:
+    """Where each image's signed copy goes; every check happens before anything is written.
+    With a folder argument, ``output`` names a directory (created if missing) and each image
+    keeps its path under the folder there. Refusals are InvalidRequest about "output"."""
+    if in_place:
+        return [i.path for i in inputs]
+    from_folder = any(i.rel is not None for i in inputs)
+    as_dir = output is not None and (output.is_dir() or (from_folder and not output.exists()))
+    if output is not None and not as_dir and (len(inputs) > 1 or from_folder):
+        raise InvalidRequest(f"{output} must be a directory when several images or a folder "
+                             "are given", "output")
+    targets = []
+    for item in inputs:
+        src = item.path
+        if output is None:
+            target = src.with_name(f"{src.stem}.signed.jpg")
+        elif as_dir:
+            target = output / (item.rel or src.name)
+        else:
+            target = output
+            if not target.parent.is_dir():
+                raise InvalidRequest(f"directory {target.parent} does not exist", "output")
+        if target.resolve() == src.resolve():
+            raise InvalidRequest(f"{target} would overwrite the input", "in_place")
+        targets.append(target)
+    seen: set[Path] = set()
+    for target in targets:
+        if target.resolve() in seen:
+            raise InvalidRequest(f"two inputs would both be written to {target}", "output")
+        seen.add(target.resolve())
+    return targets

@@ -130,9 +130,14 @@ class AnnotationInvalid(FakemediaError):
 
 class InvalidRequest(FakemediaError):
     """The request cannot be carried out as asked (e.g. redacting an assertion that is not
-    there, or one C2PA forbids redacting)."""
+    there, or one C2PA forbids redacting). ``about`` names the input at fault (a parameter
+    name such as ``"recipient"``), for a caller that words its own hint."""
 
     exit_code = EXIT_USAGE
+
+    def __init__(self, message: str = "", about: str | None = None) -> None:
+        super().__init__(message)
+        self.about = about
 
 
 class SigningError(FakemediaError):

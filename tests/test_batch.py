@@ -4,12 +4,15 @@ raising on a bad item; the same results with a worker pool."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from fakemedia import batch
+from fakemedia import api, batch
+from fakemedia.annotation.model import Annotation
+from fakemedia.errors import FakemediaError, InvalidRequest, ManifestNotFound
 from fakemedia.identity import create_identity, load_identity, load_trust_anchors
 
 
@@ -61,3 +64,108 @@ def test_resolve_jobs() -> None:
     assert batch.resolve_jobs(0) >= 1 and batch.resolve_jobs(3) == 3
     with pytest.raises(ValueError):
         batch.resolve_jobs(-1)
+
+
+# --- inputs and outputs of a run over files ----------------------------------------------------
+
+
+def _tree(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    for rel in ("b.JPG", "a.jpeg", "sub/c.jpg", ".hidden.jpg", "notes.txt", "sub/._mac.jpg"):
+        (folder / rel).write_bytes(make_jpeg())
+    return folder
+
+
+def test_expand_inputs_takes_a_folders_visible_jpegs_sorted(tmp_path: Path) -> None:
+    folder = _tree(tmp_path)
+    named = tmp_path / "named.png"
+    inputs, empty = batch.expand_inputs([named, folder], recursive=False)
+    assert [(i.path, i.rel) for i in inputs] == [(named, None), (folder / "a.jpeg", Path("a.jpeg")),
+                                                  (folder / "b.JPG", Path("b.JPG"))]
+    assert empty == []
+    deep, _ = batch.expand_inputs([folder], recursive=True)
+    assert [i.rel for i in deep] == [Path("a.jpeg"), Path("b.JPG"), Path("sub/c.jpg")]
+    sub, empty = batch.expand_inputs([folder / "sub"], recursive=False)
+    assert [i.rel for i in sub] == [Path("c.jpg")] and empty == []  # ._mac.jpg is OS litter
+
+
+def test_expand_inputs_names_the_folders_without_a_jpeg(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    inputs, empty = batch.expand_inputs([tmp_path / "empty"], recursive=True)
+    assert inputs == [] and empty == [tmp_path / "empty"]
+
+
+def test_single_is_one_named_file(tmp_path: Path) -> None:
+    folder = _tree(tmp_path)
+    one = [batch.Input(tmp_path / "x.jpg")]
+    assert batch.single([tmp_path / "x.jpg"], one)
+    assert not batch.single([folder], [batch.Input(folder / "a.jpeg", Path("a.jpeg"))])
+    assert not batch.single([tmp_path / "x.jpg", tmp_path / "x.jpg"], one * 2)
+
+
+def test_plan_outputs_beside_in_a_directory_and_in_place(tmp_path: Path) -> None:
+    folder = _tree(tmp_path)
+    inputs, _ = batch.expand_inputs([folder], recursive=True)
+    assert batch.plan_outputs(inputs[:1], None, False) == [folder / "a.signed.jpg"]
+    assert batch.plan_outputs(inputs, None, True) == [i.path for i in inputs]
+    out = tmp_path / "out"  # created later by the writer: a folder argument keeps its layout
+    assert batch.plan_outputs(inputs, out, False) == [out / "a.jpeg", out / "b.JPG", out / "sub/c.jpg"]
+
+
+@pytest.mark.parametrize(("case", "about", "words"), [
+    ("file-for-several", "output", "must be a directory"),
+    ("missing-parent", "output", "does not exist"),
+    ("onto-input", "in_place", "would overwrite the input"),
+    ("twice", "output", "two inputs would both be written"),
+])
+def test_plan_outputs_refusals_say_what_they_are_about(tmp_path: Path, case: str, about: str,
+                                                        words: str) -> None:
+    a, b = tmp_path / "a.jpg", tmp_path / "b.jpg"
+    a.write_bytes(make_jpeg())
+    b.write_bytes(make_jpeg(seed=2))
+    (tmp_path / "dir").mkdir()
+    inputs, output = {
+        "file-for-several": ([batch.Input(a), batch.Input(b)], tmp_path / "one.jpg"),
+        "missing-parent": ([batch.Input(a)], tmp_path / "no" / "x.jpg"),
+        "onto-input": ([batch.Input(a)], a),
+        "twice": ([batch.Input(a), batch.Input(a)], tmp_path / "dir"),
+    }[case]
+    with pytest.raises(InvalidRequest, match=words) as caught:
+        batch.plan_outputs(inputs, output, False)
+    assert caught.value.about == about and "--" not in str(caught.value)
+
+
+def test_annotate_paths_single_raises_naming_the_file_and_logs_it(ident: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"not a jpeg")
+    log_path = tmp_path / "log.jsonl"
+    with batch.JsonlLog(log_path) as log, pytest.raises(FakemediaError, match=str(bad)):
+        list(batch.annotate_paths([bad], [tmp_path / "out.jpg"], Annotation.from_dict(
+            {"modification_types": ["edited"]}), api.AnnotateOptions(), load_identity(ident),
+            single=True, log=log))
+    assert json.loads(log_path.read_text())["status"] == "error"
+
+
+def test_annotate_paths_signs_each_file_into_its_target(ident: Path, tmp_path: Path) -> None:
+    sources = [tmp_path / "a.jpg", tmp_path / "b.jpg"]
+    for i, path in enumerate(sources):
+        path.write_bytes(make_jpeg(seed=i))
+    targets = [tmp_path / "a.out.jpg", tmp_path / "b.out.jpg"]
+    results = list(batch.annotate_paths(sources, targets, Annotation.from_dict(
+        {"modification_types": ["edited"]}), api.AnnotateOptions(detect=False), load_identity(ident),
+        identity=batch.IdentityRef(str(ident))))
+    assert [r.error for r in results] == [None, None]
+    assert all(api.verify(t).state == "Valid" for t in targets)
+
+
+def test_verify_job_and_results_and_log_record(ident: Path, tmp_path: Path) -> None:
+    path = tmp_path / "plain.jpg"
+    path.write_bytes(make_jpeg())
+    trust = api.Trust([load_trust_anchors(ident)], None, (), None)
+    job = batch.verify_job(trust, repository=tmp_path / "r.sqlite", resolver="http://127.0.0.1:1")
+    assert job.trust_anchors == trust.anchors and job.repository is None and job.resolver
+    [result] = list(batch.verify_results(batch.verify_job(trust), [batch.Item(0, str(path), path=str(path))]))
+    assert result.report is not None and not result.report.manifest_found
+    record = batch.verify_log_record(str(path), result, ManifestNotFound("none"), 0.5)
+    assert record["status"] == "error" and record["exit_code"] == 4 and record["seconds"] == 0.5

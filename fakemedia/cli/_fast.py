@@ -4,7 +4,7 @@ Only the plain form takes this path (one existing file, at most ``--json``, anch
 $FAKEMEDIA_TRUST_ANCHORS when set and readable); anything else, including every error in the
 arguments, goes to the click command, so help, usage errors and messages stay one. The verdict
 printed, the error line and the exit code are the click command's own (both call
-:func:`problem_of` and the same renderers).
+:mod:`fakemedia.present.outcome`).
 """
 
 from __future__ import annotations
@@ -12,51 +12,18 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
-from fakemedia.errors import (
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    FakemediaError,
-    ManifestNotFound,
-    VerificationError,
-)
-
-ENV_TRUST_ANCHORS = "FAKEMEDIA_TRUST_ANCHORS"
-
-
-def problem_of(report: Any) -> FakemediaError | None:
-    """The error matching a report's provenance verdict (None for Valid and Trusted)."""
-    from fakemedia import api
-
-    judged = api.verdict(report)
-    name = report.source or "input"
-    if not judged.provenance.found:
-        if report.remote_url:
-            return ManifestNotFound(f"{name}: only a remote manifest reference "
-                                    f"({report.remote_url}); it was not fetched")
-        return ManifestNotFound(f"{name}: no C2PA manifest (no Content Credentials)")
-    if judged.provenance.acceptable:
-        return None
-    from fakemedia.present import text  # the wording only for a verdict that fails
-
-    return VerificationError(f"{name}: {text.verdict(report, judged).removeprefix(text.BAD + ' ')}")
+from fakemedia.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, FakemediaError
 
 
 def _anchors() -> list[bytes] | None:
     """The environment's anchor files, or None when one of them would be a usage error."""
-    env = os.environ.get(ENV_TRUST_ANCHORS)
-    out = []
-    for part in (env.split(os.pathsep) if env else []):
-        if not part:
-            continue
-        path = Path(part)
-        file = path / "trust-anchors.pem" if path.is_dir() else path
-        try:
-            out.append(file.read_bytes())
-        except OSError:
-            return None
-    return out
+    from fakemedia import api
+
+    try:
+        return [api.anchor_file(path).read_bytes() for path in api.anchor_paths(())]
+    except OSError:
+        return None
 
 
 def try_verify(argv: list[str]) -> int | None:
@@ -100,34 +67,25 @@ def _error(message: str) -> None:
 def _verify(path: Path, anchors: list[bytes], as_json: bool) -> int:
     from fakemedia import api
     from fakemedia.errors import CertificateError
+    from fakemedia.present import outcome
 
     try:
         trust = api.trust_settings(anchors)
     except CertificateError:
         raise _FallBack from None
-    try:
+    with api.naming(path):
         asset = api.with_external(api.open_asset(path), path)  # IMG.c2pa beside it, if any
         report = api.verify_asset(asset, trust)
-    except FakemediaError as exc:
-        if path.name not in str(exc):
-            exc.args = (f"{path}: {exc}", *exc.args[1:])
-        raise
     if os.environ.get("FAKEMEDIA_REPO") and api.needs_recovery(report):
         raise _FallBack  # the pixels are to be looked up: the click command does that
+    shown = outcome.shown(report, as_json=as_json)
     if as_json:
         import json
 
-        from fakemedia.present.json import verify_document
-
-        shown = json.dumps(verify_document(report), indent=2, ensure_ascii=False)
-    else:
-        from fakemedia.present import text
-
-        local = api.local_anchor_for(report) if report.state == "Valid" else None
-        shown = text.report_text(report, local_anchor=local)
+        shown = json.dumps(shown, indent=2, ensure_ascii=False)
     sys.stdout.write(shown + "\n")
     sys.stdout.flush()
-    problem = problem_of(report)
+    problem = outcome.problem_of(report)
     if problem is not None:
         _error(str(problem))
         return problem.exit_code

@@ -4,28 +4,28 @@ identity, recipient keys, batch runs and their JSON-lines log. Click only: the w
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from fakemedia.errors import BatchError, CertificateError, FakemediaError, SigningError
+from fakemedia.errors import BatchError, InvalidRequest
+
+if TYPE_CHECKING:
+    from fakemedia.api import Trust
+    from fakemedia.batch import Input
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-ENV_PASSPHRASE = "FAKEMEDIA_KEY_PASSPHRASE"
+ENV_REPO = "FAKEMEDIA_REPO"
+#: For the help text, as fakemedia.inputs names them (kept literal: --help loads no api).
 ENV_DECRYPT_PASSPHRASE = "FAKEMEDIA_DECRYPT_PASSPHRASE"
 ENV_TRUST_ANCHORS = "FAKEMEDIA_TRUST_ANCHORS"
-ENV_REPO = "FAKEMEDIA_REPO"
 ANCHORS_FILE = "trust-anchors.pem"
-#: Bigger than any key file: a recipient or decryption key is read up to this many bytes.
-MAX_KEY_FILE_BYTES = 1024 * 1024
 
 
 def json_option(func: F) -> F:
@@ -100,56 +100,12 @@ def trust_extra_options(func: F) -> F:
                              "TSA and CAWG anchors (see keys/README.md).")(func)
 
 
-def anchor_paths(given: Sequence[Path]) -> list[Path]:
-    """The anchor files to use: the option's, else $FAKEMEDIA_TRUST_ANCHORS, else none."""
-    if given:
-        return list(given)
-    env = os.environ.get(ENV_TRUST_ANCHORS)
-    return [Path(part) for part in env.split(os.pathsep) if part] if env else []
-
-
-def read_trust_anchors(given: Sequence[Path], hint: str = "--trust-anchors",
-                       use_env: bool = True) -> list[bytes]:
-    """PEM bytes of every anchor file; a missing or unreadable one is a usage error (exit 2)."""
-    from fakemedia import api
-
-    out: list[bytes] = []
-    for path in anchor_paths(given) if use_env else list(given):
-        file = path / ANCHORS_FILE if path.is_dir() else path
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise click.BadParameter(f"cannot read {file} ({exc.strerror or exc})", param_hint=hint) from None
-        try:
-            api.check_certificates(data)
-        except CertificateError:
-            raise click.BadParameter(f"{file} holds no readable certificate", param_hint=hint) from None
-        out.append(data)
-    return out
-
-
-@dataclass(frozen=True)
-class Trust:
-    """The trust options of one command, checked once, as plain (picklable) data."""
-
-    anchors: tuple[bytes, ...] = ()
-    config: str | None = None
-    tsa_anchors: tuple[bytes, ...] = ()
-    at: datetime | None = None
-
-
 def trust_from(anchors: Sequence[Path], config: Path | None = None, tsa: Sequence[Path] = (),
                at: datetime | None = None) -> Trust:
     from fakemedia import api
 
-    trust = Trust(tuple(read_trust_anchors(anchors)), str(config) if config else None,
-                  tuple(read_trust_anchors(tsa, "--tsa-anchors", use_env=False)), at)
-    if config is not None:
-        try:
-            api.trust_settings(config=config)  # a bad file is a usage error now, not one per image
-        except FakemediaError as exc:
-            raise click.BadParameter(str(exc), param_hint="--trust-config") from None
-    return trust
+    with flagged():
+        return api.load_trust(anchors, config, tsa, at)
 
 
 # --- signing identity ------------------------------------------------------------------------
@@ -163,35 +119,17 @@ def identity_option(func: F) -> F:
     )(func)
 
 
-def passphrase_for(directory: Path) -> bytes | None:
-    """$FAKEMEDIA_KEY_PASSPHRASE, else a hidden prompt on a terminal when the key needs one."""
-    from fakemedia import api
-
-    if not api.identity_key_encrypted(directory):
-        return None  # a passphrase in the environment is for encrypted keys only
-    env = os.environ.get(ENV_PASSPHRASE)
-    if env:
-        return env.encode()
-    if on_terminal():
-        return _prompt(str(directory))
-    raise SigningError(f"the signing key in {directory} is encrypted: set {ENV_PASSPHRASE} "
-                       "or run on a terminal to be prompted")
-
-
 def resolve_identity(identity: Path | None) -> tuple[Path, bytes | None]:
     """The identity directory (with none given, the default local one, created with a one-time
     notice on stderr when it does not exist yet) and its key's passphrase."""
     from fakemedia import api
 
-    directory = identity
-    if directory is None:
-        directory = api.default_identity_dir()
-        if not api.identity_exists(directory):
-            paths = api.create_identity(directory)
-            warn(f"created a local, untrusted test identity in {paths.directory}")
-            warn("its manifests verify as Valid, not Trusted; to make them Trusted run: "
-                 f"fakemedia verify --trust-anchors {paths.trust_anchors} IMG")
-    return directory, passphrase_for(directory)
+    directory, created = api.identity_dir(identity)
+    if created is not None:
+        warn(f"created a local, untrusted test identity in {created.directory}")
+        warn("its manifests verify as Valid, not Trusted; to make them Trusted run: "
+             f"fakemedia verify --trust-anchors {created.trust_anchors} IMG")
+    return directory, api.identity_passphrase(directory, _prompt if on_terminal() else None)
 
 
 # --- recipient keys for restricted annotation fields -----------------------------------------
@@ -207,64 +145,43 @@ def decrypt_key_option(func: F) -> F:
     )(func)
 
 
-def read_key_file(path: Path, hint: str) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_KEY_FILE_BYTES + 1)
-    except OSError as exc:
-        raise click.BadParameter(f"cannot read {path} ({exc.strerror or exc})", param_hint=hint) from None
-    if len(data) > MAX_KEY_FILE_BYTES:
-        raise click.BadParameter(f"{path} is larger than any key file", param_hint=hint)
-    return data
-
-
-def _decrypt_passphrase(path: Path, pem: bytes) -> bytes | None:
-    """$FAKEMEDIA_DECRYPT_PASSPHRASE, else a hidden prompt on a terminal, for an encrypted key."""
-    if b"ENCRYPTED" not in pem:
-        return None
-    env = os.environ.get(ENV_DECRYPT_PASSPHRASE)
-    if env:
-        return env.encode()
-    if on_terminal():
-        return _prompt(str(path))
-    raise SigningError(f"{path}: the decryption key is encrypted: set {ENV_DECRYPT_PASSPHRASE} "
-                       "or run on a terminal to be prompted")
-
-
 def decrypt_key_material(paths: Sequence[Path]) -> tuple[tuple[bytes, bytes | None], ...]:
-    """(PEM, passphrase) of every --decrypt-key, each checked to load: unreadable file exit 2,
-    bad key or passphrase exit 5 (the message names the file, never the key or the passphrase).
-    Worker processes load the keys again from these (key objects do not cross processes)."""
+    """(PEM, passphrase) of every --decrypt-key: unreadable file exit 2, bad key exit 5."""
     from fakemedia import api
 
-    material = []
-    for path in paths:
-        pem = read_key_file(path, "--decrypt-key")
-        passphrase = _decrypt_passphrase(path, pem)
-        try:
-            api.load_decrypt_key(pem, passphrase)
-        except SigningError as exc:
-            raise SigningError(f"{path}: {exc}") from None
-        material.append((pem, passphrase))
-    return tuple(material)
+    with flagged():
+        return api.decrypt_key_material(paths, _prompt if on_terminal() else None)
+
+
+#: The option behind each input the library's InvalidRequest is ``about``.
+_HINTS: dict[str, str | None] = {"trust_anchors": "--trust-anchors", "tsa_anchors": "--tsa-anchors",
+          "trust_config": "--trust-config", "recipient": "--recipient", "decrypt_key": "--decrypt-key",
+          "annotation": "--annotation", "output": "-o/--output", "in_place": "-o/--output",
+          "thumbnail_size": "--thumbnail-size", "thumbnail_quality": "--thumbnail-quality",
+          "passphrase_env": "--passphrase-env", "anchor_file": None}
+#: Inputs whose fault is a combination of options, in the command line's words.
+_USAGE = {"probability": "--method, --method-name and --assessor need --probability",
+          "reference_sha256": "more --reference-sha256 values than --reference URLs"}
 
 
 @contextmanager
-def naming(path: Path) -> Iterator[None]:
-    """Prefix errors about one file with its path when the library's message lacks it."""
+def flagged() -> Iterator[None]:
+    """The library's InvalidRequest about an input as click's usage error naming its option."""
     try:
         yield
-    except FakemediaError as exc:
-        if path.name not in str(exc):
-            exc.args = (f"{path}: {exc}", *exc.args[1:])
-        raise
+    except InvalidRequest as exc:
+        if exc.about in _USAGE:
+            raise click.UsageError(_USAGE[exc.about]) from None
+        if exc.about not in _HINTS:
+            raise
+        tail = "; use --in-place for that" if exc.about == "in_place" else ""
+        raise click.BadParameter(f"{exc}{tail}", param_hint=_HINTS[exc.about]) from None
 
 
 # --- several inputs --------------------------------------------------------------------------
 
 #: More files than this get a progress bar (on a terminal only).
 PROGRESS_MIN = 3
-JPEG_SUFFIXES = (".jpg", ".jpeg")
 
 LOG_HELP = ("Append one JSON object per input to FILE.jsonl: input, output, status (ok/error), "
             "exit_code, error, state, parent_state, manifest, probability (when detected), seconds.")
@@ -288,47 +205,18 @@ def cluster_option(func: F) -> F:
              "on 127.0.0.1 (pip install 'fakemedia[dask]'). Results come in completion order.")(func)
 
 
-@dataclass(frozen=True)
-class Input:
-    """One image to process; ``rel`` is its path under the folder argument it came from."""
-
-    path: Path
-    rel: Path | None = None
-
-
-def _visible(rel: Path) -> bool:
-    # Dot files are temporaries (ours: .NAME.*.tmp) or OS litter (macOS ._photo.jpg).
-    return not any(part.startswith(".") for part in rel.parts)
-
-
 def expand_inputs(args: Sequence[Path], recursive: bool) -> list[Input]:
-    """File arguments as given; a folder argument becomes its JPEGs (*.jpg, *.jpeg, any case),
-    sorted. Other files in a folder are skipped; a named file that is no JPEG fails later."""
-    out: list[Input] = []
-    empty: list[str] = []
-    for arg in args:
-        if not arg.is_dir():
-            out.append(Input(arg))
-            continue
-        candidates = arg.rglob("*") if recursive else arg.iterdir()
-        found = sorted((p.relative_to(arg) for p in candidates
-                        if p.suffix.lower() in JPEG_SUFFIXES and p.is_file()),
-                       key=lambda rel: rel.parts)
-        found = [rel for rel in found if _visible(rel)]
-        if not found:
-            hint = "" if recursive else " (--recursive descends into subfolders)"
-            empty.append(f"{arg}: no JPEG files{hint}")
-        out += [Input(arg / rel, rel) for rel in found]
-    if not out:
-        raise click.UsageError(empty[0] if len(empty) == 1 else "no JPEG files to process")
-    for note in empty:
+    """The images named: files as given, a folder's JPEGs (see batch.expand_inputs)."""
+    from fakemedia import batch
+
+    inputs, empty = batch.expand_inputs(args, recursive)
+    hint = "" if recursive else " (--recursive descends into subfolders)"
+    notes = [f"{arg}: no JPEG files{hint}" for arg in empty]
+    if not inputs:
+        raise click.UsageError(notes[0] if len(notes) == 1 else "no JPEG files to process")
+    for note in notes:
         warn(note)
-    return out
-
-
-def single(args: Sequence[Path], inputs: Sequence[Input]) -> bool:
-    """One file named on the command line (not a folder): errors are raised, not listed."""
-    return len(args) == 1 and len(inputs) == 1 and inputs[0].rel is None
+    return inputs
 
 
 @contextmanager

@@ -29,6 +29,14 @@ def refuse_existing(targets: Sequence[Path], force: bool, hint: str = "-o/--outp
                                  param_hint=hint)
 
 
+def check_target(target: Path, source: Path, *, parent: bool = True) -> None:
+    """Usage errors for an output that would overwrite its input or whose directory is missing."""
+    if target.exists() and target.resolve() == source.resolve():
+        raise click.BadParameter("the output would overwrite the input", param_hint="-o/--output")
+    if parent and not target.parent.is_dir():
+        raise click.BadParameter(f"directory {target.parent} does not exist", param_hint="-o/--output")
+
+
 class FiniteFloat(click.ParamType):
     """A finite number within [low, high]: NaN and infinities are refused by name."""
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,27 +11,24 @@ import click
 from fakemedia import errors
 from fakemedia.annotation.model import MODIFICATION_TYPES, PURPOSES, Annotation
 from fakemedia.cli._options import (
-    ENV_PASSPHRASE,
-    Input,
     batch_options,
     cluster_option,
     emit_json,
     expand_inputs,
+    flagged,
     identity_option,
     json_option,
     progress,
     raise_if_failed,
-    read_key_file,
-    read_trust_anchors,
     repo_option,
     resolve_identity,
-    single,
     trust_anchors_option,
+    trust_from,
     warn,
 )
 from fakemedia.cli._safety import FiniteFloat, refuse_existing
 from fakemedia.cli.authoring import AUTHORING_KEYS, annotate_options, authoring_options, external_signer
-from fakemedia.errors import FakemediaError, ParentInvalid, SigningError
+from fakemedia.errors import InvalidRequest
 
 _EXAMPLES = """\b
 Examples:
@@ -74,9 +69,6 @@ REDACTION_REASONS = ("c2pa.PII.present", "c2pa.invalid.data", "c2pa.trade-secret
                      "c2pa.government.confidential")
 
 
-_OUT = "-o/--output"
-
-
 class RegionType(click.ParamType):
     """``x,y,w,h``: a rectangle in pixels or percent of the image size."""
 
@@ -86,21 +78,12 @@ class RegionType(click.ParamType):
         self.unit = unit
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, dict):
-            return value
-        parts = str(value).split(",")
+        from fakemedia import api
+
         try:
-            nums = [float(p) for p in parts]
-        except ValueError:
-            nums = []
-        if len(nums) != 4 or not all(math.isfinite(n) for n in nums):
-            self.fail(f"{value!r} is not four numbers x,y,width,height", param, ctx)
-        x, y, w, h = nums
-        if x < 0 or y < 0 or w <= 0 or h <= 0:
-            self.fail(f"{value!r}: x and y must be >= 0, width and height > 0", param, ctx)
-        if self.unit == "percent" and (x + w > 100 or y + h > 100):
-            self.fail(f"{value!r}: a percent rectangle must lie within 0..100", param, ctx)
-        return {"shape": "rectangle", "unit": self.unit, "x": x, "y": y, "width": w, "height": h}
+            return value if isinstance(value, dict) else api.parse_region(str(value), self.unit)
+        except InvalidRequest as exc:
+            self.fail(str(exc), param, ctx)
 
 
 class FieldListType(click.ParamType):
@@ -111,35 +94,17 @@ class FieldListType(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from fakemedia import api
 
-        RESTRICTABLE = api.restrictable_fields()
-        if isinstance(value, tuple):
-            return value
-        names = tuple(n.strip() for n in str(value).split(",") if n.strip())
-        unknown = [n for n in names if n not in RESTRICTABLE]
-        if not names or unknown:
-            self.fail(f"{', '.join(unknown) or repr(value)} cannot be restricted; choose from "
-                      f"{', '.join(RESTRICTABLE)}", param, ctx)
-        return names
-
-
-def _read_recipients(paths: Sequence[Path]) -> tuple[bytes, ...]:
-    """The PEM (or DER) bytes of every --recipient, each checked to be a usable public key."""
-    from fakemedia import api
-
-    out = []
-    for path in paths:
-        data = read_key_file(path, "--recipient")
         try:
-            api.check_recipient(data)
-        except SigningError as exc:
-            raise click.BadParameter(f"{path}: {exc}", param_hint="--recipient") from None
-        out.append(data)
-    return tuple(out)
+            return value if isinstance(value, tuple) else api.parse_field_list(str(value))
+        except InvalidRequest as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def restriction_options(restrict: Sequence[tuple[str, ...]], recipients: Sequence[Path],
                         redact: Sequence[str], reason: str | None) -> dict[str, Any]:
     """The restriction and redaction fields of AnnotateOptions; usage errors before any work."""
+    from fakemedia import api
+
     fields = tuple(dict.fromkeys(name for group in restrict for name in group))
     if fields and not recipients:
         raise click.UsageError("--restrict needs at least one --recipient (a public key or certificate)")
@@ -147,112 +112,26 @@ def restriction_options(restrict: Sequence[tuple[str, ...]], recipients: Sequenc
         raise click.UsageError("--recipient is only used with --restrict FIELD")
     if reason and not redact:
         raise click.UsageError("--redaction-reason is only used with --redact")
-    options: dict[str, Any] = {"restrict": fields, "recipients": _read_recipients(recipients),
-                               "redact": tuple(redact)}
+    with flagged():
+        keys = api.read_recipients(recipients)
+    options: dict[str, Any] = {"restrict": fields, "recipients": keys, "redact": tuple(redact)}
     if reason:
         options["redaction_reason"] = reason
     return options
 
 
-def _load_annotation_file(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return {}
-    hint = "--annotation"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise click.BadParameter(f"cannot read {path} ({exc.strerror or exc})", param_hint=hint) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise click.BadParameter(f"{path} is not valid JSON ({exc})", param_hint=hint) from None
-    if not isinstance(data, dict):
-        raise click.BadParameter(f"{path} must hold a JSON object", param_hint=hint)
-    return data
-
-
-def _probability(base: dict[str, Any], value: float | None, method: str | None,
-                 name: str | None, assessor: str | None) -> dict[str, Any] | None:
-    """The probability dict: the flags laid over the file's, or None when neither sets one."""
-    if value is None and not (method or name or assessor):
-        return base.get("probability")
-    prob = dict(base.get("probability") or {})
-    if value is None and not prob:
-        raise click.UsageError("--method, --method-name and --assessor need --probability")
-    if value is not None:
-        prob["value"] = value
-    if method is None and (name or assessor):
-        method = "human" if assessor else "algorithmic"
-    if method and method != prob.get("method"):
-        # Switching method drops the other method's fields.
-        keep = {"value", "of"}
-        prob = {k: v for k, v in prob.items() if k in keep}
-        prob["method"] = method
-    prob.setdefault("method", "algorithmic")
-    if name:
-        prob["name"] = name
-    if assessor:
-        prob["assessor"] = assessor
-    return prob
-
-
 def build_annotation(options: dict[str, Any]) -> Annotation:
     """The annotation from --annotation FILE with the command-line fields laid over it."""
-    data = _load_annotation_file(options["annotation_file"])
-    if options["types"]:
-        data["modification_types"] = list(options["types"])
-    for key in ("purpose", "purpose_text", "author", "description"):
-        if options[key] is not None:
-            data[key] = options[key]
-    prob = _probability(data, options["probability"], options["method"],
-                        options["method_name"], options["assessor"])
-    if prob is not None:
-        data["probability"] = prob
-    regions = [*options["regions"], *options["regions_percent"]]
-    if regions:
-        data["regions"] = regions
-    refs, digests = options["references"], options["reference_sha256"]
-    if len(digests) > len(refs):
-        raise click.UsageError("more --reference-sha256 values than --reference URLs")
-    if refs:
-        data["references"] = [
-            {"url": url, **({"hash_alg": "sha256", "hash": digests[i].lower()} if i < len(digests) else {})}
-            for i, url in enumerate(refs)]
-    return Annotation.from_dict(data)
+    from fakemedia import api
 
-
-def plan_outputs(inputs: Sequence[Input], output: Path | None, in_place: bool) -> list[Path]:
-    """Where each image's signed copy goes; every check happens before anything is written.
-    With a folder argument, -o names a directory (created if missing) and each image keeps its
-    path under the folder there."""
-    if in_place and output is not None:
-        raise click.UsageError("use either -o/--output or --in-place, not both")
-    if in_place:
-        return [i.path for i in inputs]
-    from_folder = any(i.rel is not None for i in inputs)
-    as_dir = output is not None and (output.is_dir() or (from_folder and not output.exists()))
-    if output is not None and not as_dir and (len(inputs) > 1 or from_folder):
-        raise click.BadParameter(f"{output} must be a directory when several images or a folder "
-                                 "are given", param_hint=_OUT)
-    targets = []
-    for item in inputs:
-        src = item.path
-        if output is None:
-            target = src.with_name(f"{src.stem}.signed.jpg")
-        elif as_dir:
-            target = output / (item.rel or src.name)
-        else:
-            target = output
-            if not target.parent.is_dir():
-                raise click.BadParameter(f"directory {target.parent} does not exist", param_hint=_OUT)
-        if target.resolve() == src.resolve():
-            raise click.BadParameter(f"{target} would overwrite the input; use --in-place for that",
-                                     param_hint=_OUT)
-        targets.append(target)
-    seen: set[Path] = set()
-    for target in targets:
-        if target.resolve() in seen:
-            raise click.BadParameter(f"two inputs would both be written to {target}", param_hint=_OUT)
-        seen.add(target.resolve())
-    return targets
+    with flagged():
+        return api.build_annotation(
+            api.read_annotation_file(options["annotation_file"]), types=options["types"],
+            probability=options["probability"], method=options["method"],
+            method_name=options["method_name"], assessor=options["assessor"],
+            regions=[*options["regions"], *options["regions_percent"]],
+            references=options["references"], reference_sha256=options["reference_sha256"],
+            **{key: options[key] for key in ("purpose", "purpose_text", "author", "description")})
 
 
 @click.command("annotate", epilog=_EPILOG)
@@ -337,14 +216,17 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     """
     from fakemedia import api, batch
     from fakemedia.present import json as documents
-    from fakemedia.present import text
+    from fakemedia.present import outcome, text
 
     authoring = {key: fields.pop(key) for key in AUTHORING_KEYS}
     annotation = build_annotation(fields)
     inputs = expand_inputs(images, recursive)
     paths = [i.path for i in inputs]
-    targets = plan_outputs(inputs, output, in_place)
-    anchors = read_trust_anchors(trust_anchors)
+    if in_place and output is not None:
+        raise click.UsageError("use either -o/--output or --in-place, not both")
+    with flagged():
+        targets = batch.plan_outputs(inputs, output, in_place)
+    anchors = trust_from(trust_anchors).anchors
     private = restriction_options(restrict, recipients, redact, redaction_reason)
     if model_path is not None and detect is False:
         raise click.UsageError("--model is only used with detection; drop --no-detect")
@@ -373,31 +255,13 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
         raise click.UsageError("--heatmap needs detection: add --detect (a --type turns it off)")
     # Said once, with the first file signed: a failing input keeps its one-line error.
     unnoted = detecting and options.detect is None and not api.detector_available()
-    maps = batch.heatmap_paths(paths, heatmap)
-    tasks = [batch.FileTask(str(p), str(t), str(maps[p]) if p in maps else None, in_place)
-             for p, t in zip(paths, targets, strict=True)]
-    # Workers load the signer from the identity itself: key objects are not sent to them, so
-    # a signer named by --cert or --signer-cmd signs in this process.
-    workers = min(batch.resolve_jobs(jobs), len(tasks)) if directory is not None else 1
-    ref = batch.IdentityRef(str(directory), passphrase) if (workers > 1 or cluster) and directory else signer
-    job = batch.AnnotateJob(annotation, ref, options, tuple(anchors))
     restricted = tuple(private.get("restrict", ()))
+    ref = batch.IdentityRef(str(directory), passphrase) if directory is not None else None
     results = []
-    with batch.JsonlLog(log_path) as log, progress(len(tasks), "Annotating") as step:
-        if cluster:  # a cluster's workers read the passphrase from their own environment
-            outcomes = batch.annotate_on_cluster(cluster, tasks, job,
-                                                 passphrase_env=ENV_PASSPHRASE if passphrase else None)
-        elif single(images, inputs):
-            try:
-                outcomes = iter([batch.annotate_file(job, tasks[0])])
-            except FakemediaError as exc:
-                log.write(batch.log_record(str(paths[0]), error=str(exc), exit_code=exc.exit_code))
-                if paths[0].name not in str(exc):
-                    exc.args = (f"{paths[0]}: {exc}", *exc.args[1:])
-                raise
-        else:
-            outcomes = batch.annotate_files(tasks, job, jobs=workers)
-        for result in outcomes:
+    with batch.JsonlLog(log_path) as log, progress(len(paths), "Annotating") as step:
+        for result in batch.annotate_paths(paths, targets, annotation, options, signer, anchors=anchors,
+                                           identity=ref, heatmap=heatmap, in_place=in_place, jobs=jobs,
+                                           cluster=cluster, single=batch.single(images, inputs), log=log):
             for message in result.warnings:
                 warn(f"{result.source}: {message}")
             record = documents.annotate_record(result, annotation.to_dict(), restricted, detecting)
@@ -408,13 +272,13 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
             log.write(batch.annotate_log_record(record))
             results.append(record)
             step()
-    if single(images, inputs) and not cluster:
+    if batch.single(images, inputs) and not cluster:
         record = results[0]
         record.pop("seconds", None)
         emit_json(record) if as_json else click.echo(text.annotate_summary(record))
-        if record.get("parent_state") == "Invalid":
-            raise ParentInvalid(f"{record['output']}: written, but the manifest it continues does not "
-                                "validate (recorded in its ingredient)")
+        problem = outcome.parent_problem([record])
+        if problem:
+            raise problem
         return
     done = [r for r in results if "error" not in r]
     failed = [r for r in results if "error" in r]
@@ -425,8 +289,7 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     else:
         for record in done:
             click.echo(text.annotate_summary(record))
-    raise_if_failed(len(tasks), [(Path(r["input"]), r["error"]) for r in failed])
-    invalid = [r for r in done if r.get("parent_state") == "Invalid"]
-    if invalid:
-        raise ParentInvalid(f"{len(invalid)} of {len(tasks)} files continue a manifest that does not "
-                            "validate (written; recorded in their ingredients)")
+    raise_if_failed(len(paths), [(Path(r["input"]), r["error"]) for r in failed])
+    problem = outcome.parent_problem(done, len(paths))
+    if problem:
+        raise problem

@@ -4,14 +4,15 @@ group apart from the annotation fields."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from fakemedia.cli._options import flagged
 from fakemedia.cli._safety import force_option
+from fakemedia.errors import InvalidRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,25 +27,12 @@ class ComponentType(click.ParamType):
     name = "FILE[:x,y,w,h]"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, tuple):
-            return value
-        text = str(value)
-        path, _, tail = text.rpartition(":")
-        if path and _four_numbers(tail):
-            x, y, w, h = (float(n) for n in tail.split(","))
-            if x < 0 or y < 0 or w <= 0 or h <= 0:
-                self.fail(f"{text!r}: x and y must be >= 0, width and height > 0", param, ctx)
-            region = {"shape": "rectangle", "unit": "pixel", "x": x, "y": y, "width": w, "height": h}
-            return Path(path), region
-        return Path(text), None
+        from fakemedia import api
 
-
-def _four_numbers(text: str) -> bool:
-    parts = text.split(",")
-    try:
-        return len(parts) == 4 and all(math.isfinite(float(p)) for p in parts)
-    except ValueError:
-        return False
+        try:
+            return value if isinstance(value, tuple) else api.parse_component(str(value))
+        except InvalidRequest as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def authoring_options(func: F) -> F:
@@ -92,37 +80,22 @@ def authoring_options(func: F) -> F:
 def annotate_options(values: dict[str, Any]) -> dict[str, Any]:
     """The AnnotateOptions fields the authoring group sets; usage errors before any work."""
     from fakemedia import api
-    from fakemedia.errors import InvalidRequest
 
     if not values["thumbnail"] and (values["thumbnail_size"] is not None
                                     or values["thumbnail_quality"] is not None):
         raise click.UsageError("--thumbnail-size and --thumbnail-quality need thumbnails; "
                                "drop --no-thumbnail")
-    try:
-        thumbnails = api.thumbnail_options(values["thumbnail_size"], values["thumbnail_quality"],
-                                           values["thumbnail"])
-    except InvalidRequest as exc:
-        hint = "--thumbnail-size" if "size" in str(exc) else "--thumbnail-quality"
-        raise click.BadParameter(str(exc), param_hint=hint) from None
-    sources = []
-    if values["parent"] is not None:
-        sources.append(api.ingredient_file(values["parent"], "parentOf"))
-    components: Sequence[tuple[Path, dict[str, Any] | None]] = values["components"]
-    for path, region in components:
-        sources.append(api.ingredient_file(path, "componentOf", region=region))
-    definition = None
-    if values["definition"] is not None:
-        definition = api.load_definition(values["definition"])
-    return {"thumbnails": thumbnails, "ingredients": tuple(sources), "definition": definition,
-            "sidecar": values["sidecar"], "remote_url": values["remote"]}
+    with flagged():
+        return api.authoring_fields(parent=values["parent"], components=values["components"],
+                                    definition=values["definition"], thumbnail=values["thumbnail"],
+                                    thumbnail_size=values["thumbnail_size"],
+                                    thumbnail_quality=values["thumbnail_quality"],
+                                    sidecar=values["sidecar"], remote=values["remote"])
 
 
 def external_signer(values: dict[str, Any], identity: Path | None) -> Any:
     """The signer --signer-cmd or --cert/--key name, or None (then the identity signs)."""
-    import os
-
     from fakemedia import api
-    from fakemedia.cli._options import ENV_PASSPHRASE
 
     command, cert, key = values["signer_cmd"], values["cert"], values["key"]
     if command is None and cert is None and key is None:
@@ -137,5 +110,4 @@ def external_signer(values: dict[str, Any], identity: Path | None) -> Any:
         return api.command_signer(command, cert)
     if key is None:
         raise click.UsageError("--cert needs --key or --signer-cmd")
-    passphrase = os.environ.get(ENV_PASSPHRASE)
-    return api.load_signer_files(cert, key, passphrase.encode() if passphrase else None)
+    return api.signer_files(cert, key)

@@ -49,11 +49,12 @@ def detect_cmd(images: tuple[Path, ...], recursive: bool, model_path: Path | Non
     256 px for the default model). The figure is an estimate about the pixels, never a
     provenance verdict. A folder argument means the JPEGs in it, as for 'annotate'.
     """
-    from fakemedia import api
-    from fakemedia.cli._options import expand_inputs, single
+    from fakemedia import api, batch
+    from fakemedia.cli._options import expand_inputs
+    from fakemedia.present import records
 
     inputs = expand_inputs(images, recursive)
-    several = not single(images, inputs)
+    several = not batch.single(images, inputs)
     paths = [item.path for item in inputs]
     if cluster:
         return _detect_on_cluster(cluster, tuple(paths), model_path, heatmap, as_json)
@@ -75,12 +76,8 @@ def detect_cmd(images: tuple[Path, ...], recursive: bool, model_path: Path | Non
             failed.append(str(path))
             click.echo(f"{path}: error: {exc}", err=True)
             continue
-        if as_json:
-            click.echo(json.dumps(out))
-        else:
-            shown = f"; heatmap {out['heatmap']}" if "heatmap" in out else ""
-            click.echo(f"{path}: {res.probability:.3f} synthetic ({res.label}; model {res.model_name} "
-                       f"{res.model_sha256[:12]}){shown}")
+        click.echo(json.dumps(out) if as_json else records.detection_line(
+            path, res.probability, res.label, res.model_name, res.model_sha256, out.get("heatmap")))
     if failed:
         raise BatchError(f"{len(failed)} of {len(paths)} images failed: {', '.join(failed)}")
 
@@ -89,6 +86,7 @@ def _detect_on_cluster(cluster: str, images: tuple[Path, ...], model_path: Path 
                        heatmap: Path | None, as_json: bool) -> None:
     """The same lines as a local run, in completion order; failures listed, then exit 7."""
     from fakemedia import batch
+    from fakemedia.present import records
 
     if heatmap is not None:
         raise InvalidRequest("--heatmap is not available with --cluster")
@@ -99,11 +97,9 @@ def _detect_on_cluster(cluster: str, images: tuple[Path, ...], model_path: Path 
         if found is None:
             failed.append(str(result.source))
             click.echo(f"{result.source}: error: {result.error}", err=True)
-        elif as_json:
-            click.echo(json.dumps({**found, "file": result.source}))
         else:
-            model = found["model"]
-            click.echo(f"{result.source}: {found['probability_synthetic']:.3f} synthetic "
-                       f"({found['label']}; model {model['name']} {model['sha256'][:12]})")
+            m = found["model"]
+            click.echo(json.dumps({**found, "file": result.source}) if as_json else records.detection_line(
+                result.source, found["probability_synthetic"], found["label"], m["name"], m["sha256"]))
     if failed:
         raise BatchError(f"{len(failed)} of {len(images)} images failed: {', '.join(failed)}")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any
 
 import click
 
 from fakemedia import errors
-from fakemedia.cli._options import emit_json, json_option
+from fakemedia.cli._options import emit_json, flagged, json_option
 
 RECIPIENT_KINDS = ("x25519", "p256", "p384", "rsa")
 ALGORITHMS = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
@@ -26,37 +24,6 @@ _EPILOG += "\n" + errors.exit_code_epilog((0, 2, 5))
 @click.group("keys", epilog=_EPILOG)
 def keys_group() -> None:
     """Create and inspect local signing identities and recipient keys."""
-
-
-def _describe(directory: Path) -> dict[str, Any]:
-    from fakemedia import api
-
-    return api.describe_identity(directory)
-
-
-def _show_text(info: dict[str, Any]) -> str:
-    signer = info["signer"]
-    return "\n".join([
-        f"Identity in {info['directory']}",
-        f"  signer:        {signer.get('common_name')} ({signer.get('organization')})",
-        f"  issued by:     {signer.get('issuer_common_name')}",
-        f"  algorithm:     {info['algorithm'] or 'unknown'}",
-        f"  valid:         {signer.get('not_before')} to {signer.get('not_after')}",
-        f"  key:           {info['signer_key']}{' (encrypted)' if info['encrypted'] else ''}",
-        f"  trust anchor:  {info['trust_anchors'] or 'none (not a local identity)'}",
-        "  (a local test identity: verify with --trust-anchors <trust anchor> to see Trusted)",
-    ])
-
-
-def _env_passphrase(variable: str | None) -> bytes | None:
-    """The passphrase in environment variable ``variable`` (a usage error when unset)."""
-    if not variable:
-        return None
-    value = os.environ.get(variable)
-    if not value:
-        raise click.BadParameter(f"environment variable {variable} is unset or empty",
-                                 param_hint="--passphrase-env")
-    return value.encode()
 
 
 @keys_group.command("init")
@@ -76,14 +43,17 @@ def init_cmd(directory: Path, algorithm: str, passphrase_env: str | None, force:
     """Create a local signing identity (root CA + signer) in DIR."""
     from fakemedia import api
 
-    passphrase = _env_passphrase(passphrase_env)
+    with flagged():
+        passphrase = api.env_passphrase(passphrase_env)
     api.create_identity(directory, algorithm=algorithm, passphrase=passphrase, organization=organization,
                     common_name=common_name, force=force)
-    info = _describe(directory)
+    from fakemedia.present import records
+
+    info = api.describe_identity(directory)
     if as_json:
         emit_json(info)
     else:
-        click.echo(_show_text(info).replace("Identity in", "Created identity in", 1))
+        click.echo(records.identity_text(info).replace("Identity in", "Created identity in", 1))
 
 
 @keys_group.command("show")
@@ -93,12 +63,10 @@ def init_cmd(directory: Path, algorithm: str, passphrase_env: str | None, force:
 def show_cmd(directory: Path | None, as_json: bool) -> None:
     """Describe the identity in DIR (default: the local default identity)."""
     from fakemedia import api
+    from fakemedia.present import records
 
-    info = _describe(directory or api.default_identity_dir())
-    if as_json:
-        emit_json(info)
-    else:
-        click.echo(_show_text(info))
+    info = api.describe_identity(directory or api.default_identity_dir())
+    emit_json(info) if as_json else click.echo(records.identity_text(info))
 
 
 @keys_group.command("recipient")
@@ -119,20 +87,11 @@ def recipient_cmd(directory: Path, kind: str, name: str, passphrase_env: str | N
     NAME.pub.pem'); keep NAME.key.pem to read them ('verify --decrypt-key NAME.key.pem').
     """
     from fakemedia import api
+    from fakemedia.present import records
 
-    passphrase = _env_passphrase(passphrase_env)
+    with flagged():
+        passphrase = api.env_passphrase(passphrase_env)
     written = api.write_recipient_key(directory, kind=kind, passphrase=passphrase, name=name, force=force)
-    key_path, pub_path, key_id = written["private_key"], written["public_key"], written["key_id"]
-    info = {"kind": kind, "key_id": key_id, "private_key": str(key_path), "public_key": str(pub_path),
-            "encrypted": passphrase is not None}
-    if as_json:
-        emit_json(info)
-        return
-    click.echo("\n".join([
-        f"Created {kind} recipient key {key_id}",
-        f"  private key: {key_path} ({'encrypted; ' if passphrase else ''}keep it secret)",
-        f"  public key:  {pub_path}",
-        f"  to restrict: fakemedia annotate IMG --restrict author --recipient {pub_path}",
-        f"  to read:     {'FAKEMEDIA_DECRYPT_PASSPHRASE=... ' if passphrase else ''}"
-        f"fakemedia verify IMG --decrypt-key {key_path}",
-    ]))
+    info = {"kind": kind, "key_id": written["key_id"], "private_key": str(written["private_key"]),
+            "public_key": str(written["public_key"]), "encrypted": passphrase is not None}
+    emit_json(info) if as_json else click.echo(records.recipient_text(info))

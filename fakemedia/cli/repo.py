@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -11,32 +10,18 @@ from fakemedia import errors
 from fakemedia.cli._options import (
     emit_json,
     json_option,
-    naming,
     repo_option,
     resolver_option,
     trust_anchors_option,
     trust_from,
 )
-from fakemedia.cli._safety import force_option, refuse_existing
-from fakemedia.errors import FakemediaError, ManifestNotFound
+from fakemedia.cli._safety import check_target, force_option, refuse_existing
+from fakemedia.errors import ManifestNotFound
 
 _RECOVER_NOTE = """\b
 0: the manifest was recovered and OUT written. 1: the repository's manifest no longer validates.
 4: no manifest in the repository matches. 10: the watermark and the fingerprint disagree.
 """
-
-
-def recovery_problem(name: str, found: Any, *, recovered: bool = False) -> FakemediaError | None:
-    """The error a look-up's state exits with; a recovery is one only for ``recovered``
-    (verify: exit 9, never the 0 of Valid), else None."""
-    r = found.recovery
-    if found.state == "recovered":
-        return errors.Recovered(f"{name}: {r.message}") if recovered else None
-    if found.state == "conflict":
-        return errors.RecoveryConflict(f"{name}: {r.message}")
-    if found.state == "invalid":
-        return errors.VerificationError(f"{name}: {r.message}")
-    return ManifestNotFound(f"{name}: {r.message} ({found.repository})")
 
 
 def _need(repo: Path | None) -> Path:
@@ -66,13 +51,12 @@ def recover_cmd(image: Path, repo: Path | None, resolver: str | None, output: Pa
     """
     from fakemedia import api
     from fakemedia.present import json as documents
-    from fakemedia.present import text
+    from fakemedia.present import outcome, text
 
-    if output.exists() and output.resolve() == image.resolve():
-        raise click.BadParameter("the output would overwrite the input", param_hint="-o/--output")
+    check_target(output, image, parent=False)
     refuse_existing([output], force)
     trust = api.trust_settings(list(trust_from(trust_anchors).anchors))
-    with naming(image):
+    with api.naming(image):
         asset = api.open_asset(image)
         embedded = api.verify_asset(asset, trust)
         found = api.recover_asset(asset, None if resolver else _need(repo), trust, resolver=resolver)
@@ -85,7 +69,7 @@ def recover_cmd(image: Path, repo: Path | None, resolver: str | None, output: Pa
         click.echo(text.recovery_text(embedded, found))
         if found.state == "recovered":
             click.echo(f"Wrote {output}")
-    problem = recovery_problem(str(image), found)
+    problem = outcome.recovery_problem(str(image), found)
     if problem:
         raise problem
 
@@ -109,20 +93,17 @@ def repo_add(files: tuple[Path, ...], repo: Path | None, trust_anchors: tuple[Pa
              as_json: bool) -> None:
     """Add the manifests of signed JPEGs (or .c2pa store files); each must validate."""
     from fakemedia import api
+    from fakemedia.present import records
 
     trust = api.trust_settings(list(trust_from(trust_anchors).anchors))
     added = []
     with api.open_repository(_need(repo), create=True) as db:
         for path in files:
-            with naming(path):
+            with api.naming(path):
                 entry = api.repository_add(db, path, trust=trust)
             added.append({"file": str(path), "manifest": entry.manifest_id,
                           "soft_bindings": [b.alg for b in entry.bindings]})
-    if as_json:
-        emit_json(added)
-    for item in [] if as_json else added:
-        kinds = ", ".join(item["soft_bindings"]) or "no soft bindings: found by nothing"
-        click.echo(f"Added {item['manifest']} from {item['file']} ({kinds})")
+    emit_json(added) if as_json else click.echo("\n".join(records.added_line(item) for item in added))
 
 
 @repo_group.command("list")
@@ -132,22 +113,10 @@ def repo_add(files: tuple[Path, ...], repo: Path | None, trust_anchors: tuple[Pa
 def repo_list(repo: Path | None, limit: int, as_json: bool) -> None:
     """List the manifests kept, newest first."""
     from fakemedia import api
+    from fakemedia.present import records
 
-    with api.open_repository(_need(repo)) as db:
-        total, rows = db.count(), [(e, db.get(e.manifest_id)) for e in db.entries(limit=limit)]
-    listed = [{"manifest": e.manifest_id, "created": e.created, "title": e.title,
-               "soft_bindings": [b.alg for b in full.bindings] if full else []} for e, full in rows]
-    if as_json:
-        emit_json({"count": total, "entries": listed})
-        return
-    click.echo(f"{total} manifest{'s' if total != 1 else ''} in {repo}")
-    for item in listed:
-        click.echo(f"  {item['manifest']}  {item['created']}  {item['title'] or '-'}  "
-                   f"[{', '.join(item['soft_bindings']) or 'no soft bindings'}]")
-
-
-def _label(manifest: str) -> str:
-    return manifest if manifest.startswith("urn:") else f"urn:c2pa:{manifest}"
+    listing = api.repository_listing(_need(repo), limit)
+    emit_json(listing) if as_json else click.echo(records.listing_text(listing, repo))
 
 
 @repo_group.command("show", epilog=errors.exit_code_epilog((0, 2, 3, 4)))
@@ -158,27 +127,11 @@ def _label(manifest: str) -> str:
 def repo_show(manifest: str, repo: Path | None, trust_anchors: tuple[Path, ...], as_json: bool) -> None:
     """Show one kept manifest (ID: its label, with or without 'urn:c2pa:'), validated."""
     from fakemedia import api
+    from fakemedia.present import records
 
-    with api.open_repository(_need(repo)) as db:
-        entry = db.get(_label(manifest))
-    if entry is None:
-        raise ManifestNotFound(f"no manifest {manifest} in {repo}")
-    state, failures = api.stored_manifest_state(entry.store, api.trust_settings(
-        list(trust_from(trust_anchors).anchors)))
-    shown = {"manifest": entry.manifest_id, "created": entry.created, "title": entry.title,
-             "store_bytes": len(entry.store), "store_sha256": entry.store_sha256,
-             "state": state, "failures": failures if state == "Invalid" else [],
-             "soft_bindings": [{"alg": b.alg, "kind": b.kind, "value": b.value.hex()}
-                               for b in entry.bindings]}
-    if as_json:
-        emit_json(shown)
-        return
-    why = f": {', '.join(shown['failures'])}" if shown["failures"] else ""
-    click.echo(f"{entry.manifest_id}  ({state}{why})")
-    for key in ("created", "title", "store_bytes", "store_sha256"):
-        click.echo(f"  {key + ':':<14}{shown[key]}")
-    for b in shown["soft_bindings"]:
-        click.echo(f"  {b['kind'] + ':':<14}{b['alg']} {b['value']}")
+    entry = api.repository_entry(_need(repo), manifest)
+    shown = api.entry_document(entry, api.trust_settings(list(trust_from(trust_anchors).anchors)))
+    emit_json(shown) if as_json else click.echo(records.entry_text(shown))
 
 
 @repo_group.command("remove", epilog=errors.exit_code_epilog((0, 2, 3, 4)))
@@ -189,6 +142,6 @@ def repo_remove(manifest: str, repo: Path | None) -> None:
     from fakemedia import api
 
     with api.open_repository(_need(repo)) as db:
-        if not db.remove(_label(manifest)):
+        if not db.remove(api.repository_label(manifest)):
             raise ManifestNotFound(f"no manifest {manifest} in {repo}")
-    click.echo(f"Removed {_label(manifest)}")
+    click.echo(f"Removed {api.repository_label(manifest)}")

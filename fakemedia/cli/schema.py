@@ -8,7 +8,7 @@ import click
 
 from fakemedia import errors
 from fakemedia.cli._options import emit_json, json_option
-from fakemedia.cli._safety import force_option, refuse_existing
+from fakemedia.cli._safety import check_target, force_option, refuse_existing
 
 SCHEMAS = ("annotation", "report", "history", "manifest-definition")
 
@@ -39,10 +39,7 @@ def strip_cmd(image: Path, output: Path, force: bool, as_json: bool) -> None:
     --json prints {"input": IMG, "output": OUT, "removed_bytes": N}."""
     from fakemedia import api
 
-    if output.exists() and output.resolve() == image.resolve():
-        raise click.BadParameter("the output would overwrite the input", param_hint="-o/--output")
-    if not output.parent.is_dir():
-        raise click.BadParameter(f"directory {output.parent} does not exist", param_hint="-o/--output")
+    check_target(output, image)
     refuse_existing([output], force)
     stripped = api.strip(image)
     api.write_atomic(output, stripped)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-import logging
 import os
 from pathlib import Path
 
 import click
 
-from fakemedia.cli._options import identity_option, read_trust_anchors, trust_anchors_option
+from fakemedia.cli._options import identity_option, resolve_identity, trust_anchors_option, trust_from
 
 _EPILOG = """\b
 Exit codes: 0 stopped cleanly (Ctrl-C), 2 usage error (bad option, unreadable trust file,
@@ -66,33 +64,19 @@ def serve_cmd(host: str, port: int, trust_anchors: tuple[Path, ...], trust_confi
     it to serve others. /v1/annotate signs with --identity and is off unless --token-file is given.
     """
     try:
-        from fakemedia.serve.app import ServeSettings, create_app, run
+        from fakemedia.serve.app import create_app, run, settings_for
     except ImportError:
         raise click.UsageError("serve needs its web stack: pip install 'fakemedia[serve]'") from None
-    from fakemedia import api, batch
-    from fakemedia.serve.service import WorkerSetup
+    from fakemedia import batch
+    from fakemedia.serve.service import trust_loader
 
-    anchors = tuple(read_trust_anchors(trust_anchors))
-    loader = None
-    if trust_config is not None:
-        api.trust_settings(config=trust_config)  # a bad file is a usage error now, not per request
-        loader = functools.partial(api.trust_settings, config=trust_config.resolve())
-    for profile in profiles:
-        api.trust_check_profile(str(profile))
+    anchors = trust_from(trust_anchors).anchors
+    loader = trust_loader(trust_config, profiles)
     identity_ref = token = None
     if token_file is not None:
-        from fakemedia.cli._options import resolve_identity
-
         token = _read_token(token_file)
         directory, passphrase = resolve_identity(identity)
         identity_ref = batch.IdentityRef(str(directory.resolve()), passphrase)
         identity_ref.load()  # a wrong passphrase or broken identity fails here, once
-    setup = WorkerSetup(anchors=anchors, trust_loader=loader,
-                        profiles=tuple(str(p.resolve()) for p in profiles), identity=identity_ref)
-    max_bytes = int(max_upload_mb * 1024 * 1024) if max_upload_mb else api.MAX_FILE_BYTES
-    settings = ServeSettings(setup=setup, token=token, workers=workers, queue=queue, timeout=timeout,
-                             max_upload_bytes=min(max_bytes, api.MAX_FILE_BYTES),
-                             repository=str(repo.resolve()) if repo else None)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("python_multipart").setLevel(logging.ERROR)
-    run(create_app(settings), host, port)
+    run(create_app(settings_for(anchors, loader, profiles, identity_ref, token, workers=workers, queue=queue,
+                                timeout=timeout, max_upload_mb=max_upload_mb, repository=repo)), host, port)

@@ -9,26 +9,20 @@ image.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import click
 
 from fakemedia import api
-from fakemedia.cli._options import identity_option, resolve_identity
+from fakemedia.cli._options import flagged, identity_option, resolve_identity
 
 _FORMATS = click.Choice(["json", "yaml", "md"])
 
 
 def _anchors(path: str | None) -> bytes | None:
-    path = path or os.environ.get("FAKEMEDIA_TRUST_ANCHORS")
-    if not path:
-        return None
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise click.BadParameter(f"cannot read trust anchors {path}: {exc.strerror}") from exc
+    with flagged():
+        return api.read_anchor_file(path)
 
 
 def _emit(text: str, out: str | None) -> None:

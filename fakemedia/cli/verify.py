@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from fakemedia import errors
-from fakemedia.cli._fast import problem_of
 from fakemedia.cli._options import (
-    Trust,
     batch_options,
     cluster_option,
     decrypt_key_material,
@@ -21,17 +19,19 @@ from fakemedia.cli._options import (
     emit_json,
     expand_inputs,
     json_option,
-    naming,
     progress,
     raise_if_failed,
     repo_option,
     resolver_option,
-    single,
     trust_anchors_option,
     trust_extra_options,
     trust_from,
 )
+from fakemedia.cli._safety import check_target
 from fakemedia.errors import FakemediaError
+
+if TYPE_CHECKING:
+    from fakemedia.api import Trust
 
 _VERIFY_CODES = (0, 1, 2, 3, 4, 5, 7, 9, 10)
 _VERIFY_NOTE = """\b
@@ -43,97 +43,56 @@ time.
 """
 
 
-def _shown(report: Any, history: bool, as_json: bool, tree: bool, found: Any = None) -> Any:
-    from fakemedia.present import json as documents
-    from fakemedia.present import text
-
-    if found is not None:
-        return documents.recovery_document(report, found) if as_json else text.recovery_text(report, found)
-    if history:
-        if as_json:
-            return documents.history_document(report)
-        return text.history_text(report, report.history(), tree=tree or text.needs_tree(report))
-    if as_json:
-        return documents.verify_document(report)
-    local = None
-    if report.state == "Valid":
-        from fakemedia import api
-
-        local = api.local_anchor_for(report)
-    return text.report_text(report, local_anchor=local)
-
-
-def _problem(result: Any) -> Any:
-    if result.recovery is None:
-        return problem_of(result.report)
-    from fakemedia.cli.repo import recovery_problem
-
-    return recovery_problem(str(result.source), result.recovery, recovered=True)
-
-
-def _logged(log: Any, path: Path, result: Any, problem: Any, seconds: float) -> None:
-    from fakemedia import batch
-
-    report = result.report
-    log.write(batch.log_record(str(path), error=str(problem) if problem else result.error,
-                               exit_code=problem.exit_code if problem else result.exit_code,
-                               state=report.state if report else None,
-                               manifest=report.active_manifest if report else None, seconds=seconds))
-
-
 def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, history: bool,
          as_json: bool, tree: bool, label: str, recursive: bool, jobs: int, log_path: Path | None,
          cluster: str | None = None, manifest_file: Path | None = None, repo: Path | None = None,
          resolver: str | None = None) -> None:
     """Verify every image, print each, then exit by the verdicts."""
-    from fakemedia import batch
+    from fakemedia import api, batch
+    from fakemedia.present.outcome import result_problem, shown
 
     inputs = expand_inputs(images, recursive)
-    job = batch.VerifyJob(trust.anchors, trust.at, decrypt_key_material(decrypt_keys), trust.config,
-                          trust.tsa_anchors,
-                          manifest_file=str(manifest_file) if manifest_file else None,
-                          repository=str(repo) if repo and not resolver else None, resolver=resolver)
+    job = batch.verify_job(trust, decrypt_key_material(decrypt_keys), manifest_file=manifest_file,
+                           repository=repo, resolver=resolver)
     work = [batch.Item(i, str(item.path), path=str(item.path)) for i, item in enumerate(inputs)]
     with batch.JsonlLog(log_path) as log:
-        if single(images, inputs) and not cluster:
-            start = time.perf_counter()
+        if batch.single(images, inputs) and not cluster:
+            name, start = str(inputs[0].path), time.perf_counter()
             try:
-                with naming(inputs[0].path):
+                with api.naming(inputs[0].path):
                     result = batch.verify_one(job, work[0])
             except FakemediaError as exc:
-                _logged(log, inputs[0].path, batch.BatchResult(0, None), exc, time.perf_counter() - start)
+                seconds = time.perf_counter() - start
+                log.write(batch.verify_log_record(name, batch.BatchResult(0, None), exc, seconds))
                 raise
             assert result.report is not None
-            shown = _shown(result.report, history, as_json, tree, result.recovery)
-            emit_json(shown) if as_json else click.echo(shown)
-            problem = _problem(result)
-            _logged(log, inputs[0].path, result, problem, time.perf_counter() - start)
+            out = shown(result.report, history=history, as_json=as_json, tree=tree, found=result.recovery)
+            emit_json(out) if as_json else click.echo(out)
+            problem = result_problem(result)
+            log.write(batch.verify_log_record(name, result, problem, time.perf_counter() - start))
             if problem:
                 raise problem
             return
         done: list[Any] = []
         failures: list[tuple[Path, str]] = []
         with progress(len(work), label) as step:
-            workers = min(batch.resolve_jobs(jobs), len(work))
-            results = batch.verify_on_cluster(cluster, job, work) if cluster else \
-                batch.run(batch.verify_item, job, work, jobs=workers)
-            for result in results:
+            for result in batch.verify_results(job, work, jobs=jobs, cluster=cluster):
                 path = Path(str(result.source))
-                problem = _problem(result) if result.report is not None else None
+                problem = result_problem(result) if result.report is not None else None
                 if result.report is None or problem:
                     failures.append((path, str(problem) if problem else result.error or "unknown error"))
                 done.append(result)
-                _logged(log, path, result, problem, result.seconds)
+                log.write(batch.verify_log_record(str(path), result, problem, result.seconds))
                 step()
     ok = [r for r in done if r.report is not None]
     bad = [r for r in done if r.report is None]
     if as_json:
         from fakemedia.present import json as documents
 
-        emit_json([_shown(r.report, history, True, tree, r.recovery) for r in ok]
+        emit_json([shown(r.report, history=history, as_json=True, tree=tree, found=r.recovery) for r in ok]
                   + [documents.error_document(r.source, r.error or "", r.exit_code) for r in bad])
     else:
-        click.echo("\n\n".join(_shown(r.report, history, False, tree, r.recovery) for r in ok))
+        click.echo("\n\n".join(shown(r.report, history=history, tree=tree, found=r.recovery) for r in ok))
     raise_if_failed(len(work), failures)
 
 
@@ -226,24 +185,15 @@ def report_cmd(image: Path, output: Path | None, trust_anchors: tuple[Path, ...]
     """
     from fakemedia import api
     from fakemedia.present import html, text
+    from fakemedia.present.outcome import problem_of
 
     target = output or image.with_name(f"{image.stem}.report.html")
-    if target.exists() and target.resolve() == image.resolve():
-        raise click.BadParameter("the output would overwrite the input", param_hint="-o/--output")
-    if not target.parent.is_dir():
-        raise click.BadParameter(f"directory {target.parent} does not exist", param_hint="-o/--output")
+    check_target(target, image)
     trust = trust_from(trust_anchors)
     keys = [api.load_decrypt_key(pem, pw) for pem, pw in decrypt_key_material(decrypt_keys)]
-    with naming(image):
-        asset = api.with_external(api.open_asset(image), image)  # IMG.c2pa beside it, if any
-        report = api.verify_asset(asset, api.trust_settings(list(trust.anchors)), decrypt_keys=keys)
-    verdicts = api.trust_view(report, asset.data, profile) if profile else None
-    page = html.render_report(report, asset.data, generated=datetime.now(timezone.utc), profile=verdicts,
-                              thumbnails=api.manifest_thumbnails(asset))
-    # Decrypted restricted fields are secrets of their recipient: keep such a page private.
-    decrypted = any((m.annotation.get("restricted") or {}).get("decrypted") for m in report.manifests)
+    report, page, private = html.report_page(image, api.trust_settings(list(trust.anchors)), keys, profile)
     try:
-        api.write_atomic(target, page.encode("utf-8"), 0o600 if decrypted else None)
+        api.write_atomic(target, page.encode("utf-8"), 0o600 if private else None)
     except OSError as exc:
         raise click.BadParameter(f"cannot write {target} ({exc.strerror or exc})",
                                  param_hint="-o/--output") from None

@@ -648,6 +648,25 @@ def render_report(report: VerificationReport, image: bytes, *, title: str | None
             f'<body>\n<main>\n{"".join(parts)}\n</main>\n</body>\n</html>\n')
 
 
+def report_page(image: Any, trust: Any = None, decrypt_keys: Sequence[Any] = (),
+                profile: str | None = None) -> tuple[VerificationReport, str, bool]:
+    """Verify the JPEG at path ``image`` (with its ``.c2pa`` sidecar, if any) and render its page,
+    with a JPEG Trust ``profile``'s verdicts when given. Also: whether the page shows decrypted
+    restricted fields, the secrets of their recipient (then keep it private)."""
+    from datetime import timezone
+
+    from fakemedia import api
+
+    with api.naming(image):
+        asset = api.with_external(api.open_asset(image), image)
+        report = api.verify_asset(asset, trust, decrypt_keys=decrypt_keys)
+    verdicts = api.trust_view(report, asset.data, profile) if profile else None
+    page = render_report(report, asset.data, generated=datetime.now(timezone.utc), profile=verdicts,
+                         thumbnails=api.manifest_thumbnails(asset))
+    decrypted = any((m.annotation.get("restricted") or {}).get("decrypted") for m in report.manifests)
+    return report, page, decrypted
+
+
 def report_html(source: Any, *, trust_anchors: bytes | Sequence[bytes] | None = None,
                 decrypt_keys: Sequence[Any] = (), title: str | None = None) -> str:
     """Verify ``source`` (a path, bytes or binary stream, as :func:`fakemedia.api.verify`) and

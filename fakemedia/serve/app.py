@@ -16,7 +16,7 @@ import re
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from fakemedia.serve.pool import Busy, TimedOut, WorkerPool
 from fakemedia.serve.service import Failure, WorkerSetup, init_worker
 from fakemedia.serve.uploads import BadUpload, TooLarge, Upload, parse_upload, read_body, upload_limit
 
-__all__ = ["ServeSettings", "create_app"]
+__all__ = ["ServeSettings", "create_app", "settings_for"]
 
 log = logging.getLogger("fakemedia.serve")
 
@@ -328,9 +328,26 @@ def create_app(settings: ServeSettings) -> Starlette:
     return app
 
 
+def settings_for(anchors: Sequence[bytes], loader: Callable[[], Any] | None, profiles: Sequence[Path],
+                 identity: Any, token: bytes | None, *, workers: int = 2, queue: int = 16,
+                 timeout: float = 30.0, max_upload_mb: float | None = None,
+                 repository: Path | None = None) -> ServeSettings:
+    """A server's settings from checked values (``identity``: the IdentityRef /v1/annotate
+    signs with, or None); an upload limit above fakemedia's file limit is lowered to it."""
+    setup = WorkerSetup(anchors=tuple(anchors), trust_loader=loader,
+                        profiles=tuple(str(p.resolve()) for p in profiles), identity=identity)
+    max_bytes = int(max_upload_mb * 1024 * 1024) if max_upload_mb else limits.MAX_FILE_BYTES
+    return ServeSettings(setup=setup, token=token, workers=workers, queue=queue, timeout=timeout,
+                         max_upload_bytes=min(max_bytes, limits.MAX_FILE_BYTES),
+                         repository=str(repository.resolve()) if repository else None)
+
+
 def run(app: Starlette, host: str, port: int) -> None:
-    """Serve ``app`` with uvicorn until interrupted."""
+    """Serve ``app`` with uvicorn until interrupted (log lines on stderr)."""
     import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("python_multipart").setLevel(logging.ERROR)
 
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", server_header=False,
                 timeout_graceful_shutdown=5)

@@ -10,6 +10,7 @@ library's façade is met here alone.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -25,7 +26,7 @@ from fakemedia.errors import FakemediaError, InvalidRequest, LimitExceeded
 from fakemedia.present import json as documents
 
 __all__ = ["EXIT_INTERNAL", "Failure", "WorkerSetup", "annotate", "detect", "failure_of", "history",
-           "init_worker", "page_parts", "verify"]
+           "init_worker", "page_parts", "trust_loader", "verify"]
 
 #: The command line's exit code for an unexpected error (a bug).
 EXIT_INTERNAL = errors.EXIT_INTERNAL
@@ -47,6 +48,18 @@ class WorkerSetup:
     detector: bool = False
     #: Private folder for the one file a trust-profile evaluation reads (removed after each use).
     temp_root: str | None = None
+
+
+def trust_loader(config: Path | None, profiles: Sequence[Path] = ()) -> Callable[[], Any] | None:
+    """What workers load a trust settings file with; it and every JPEG Trust profile are
+    checked now, so a bad one fails at start, not once per request."""
+    loader = None
+    if config is not None:
+        api.trust_settings(config=config)
+        loader = functools.partial(api.trust_settings, config=config.resolve())
+    for profile in profiles:
+        api.trust_check_profile(str(profile))
+    return loader
 
 
 @dataclass(frozen=True)

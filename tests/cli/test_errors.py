@@ -165,3 +165,33 @@ def test_verify_and_history_never_import_torch(tmp_path: Path, identity: Identit
                             timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("clean")
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["--annotation", "bad.json"], "Invalid value for --annotation: bad.json is not valid JSON"),
+    (["--method", "human"], "error: --method, --method-name and --assessor need --probability"),
+    (["--reference-sha256", "ab"], "error: more --reference-sha256 values than --reference URLs"),
+    (["--restrict", "author", "--recipient", "junk.pem"], "Invalid value for --recipient: junk.pem"),
+    (["--trust-anchors", "junk.pem"], "Invalid value for --trust-anchors: junk.pem holds no readable"),
+    (["-o", "a.jpg"], "Invalid value for -o/--output: a.jpg would overwrite the input; use "
+                      "--in-place for that"),
+    (["--thumbnail-quality", "500"], "Invalid value for --thumbnail-quality: "),
+])
+def test_library_refusals_name_the_flag_they_are_about(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, identity: IdentityPaths,
+        args: list[str], line: str) -> None:
+    # The library says what is wrong (InvalidRequest.about); the command line names the flag.
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, "a.jpg", jpeg_bytes())
+    _write(tmp_path, "bad.json", "{")
+    _write(tmp_path, "junk.pem", "hello")
+    shown = assert_one_error(run("annotate", "a.jpg", "--type", "edited", *_ident(identity), *args), 2)
+    assert line in shown and shown.endswith(" annotate --help')")
+
+
+def test_decrypt_key_and_passphrase_env_refusals_name_their_flags(run: Run, tmp_path: Path) -> None:
+    image = _write(tmp_path, "a.jpg", jpeg_bytes())
+    assert "Invalid value for --decrypt-key: cannot read" in assert_one_error(
+        run("verify", image, "--decrypt-key", tmp_path / "missing.pem"), 2)
+    assert "Invalid value for --passphrase-env: environment variable FM_UNSET_VAR is unset" in \
+        assert_one_error(run("keys", "init", tmp_path / "k", "--passphrase-env", "FM_UNSET_VAR"), 2)

@@ -68,3 +68,12 @@ def test_no_arguments_shows_help(run: Run) -> None:
 def test_standalone_false_returns_exit_code(tmp_path: object) -> None:
     assert main(["--version"], standalone_mode=False) == 0
     assert main(["verify", "--no-such-flag"], standalone_mode=False) == 2
+
+
+def test_the_help_names_the_variables_and_file_the_library_reads() -> None:
+    # cli/_options keeps them literal so that --help loads no api; they must not drift.
+    from fakemedia import api
+    from fakemedia.cli import _options
+
+    assert (_options.ENV_TRUST_ANCHORS, _options.ENV_DECRYPT_PASSPHRASE, _options.ANCHORS_FILE) == \
+        (api.ENV_TRUST_ANCHORS, api.ENV_DECRYPT_PASSPHRASE, api.ANCHORS_FILE)

@@ -1,0 +1,92 @@
+"""What a verify, history or recovery ends in: the shown text or document, and the error whose
+exit code the command line returns. Every ``fakemedia verify`` loads this module: the wording
+(:mod:`.text`) and the documents (:mod:`.json`) load only when used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fakemedia.errors import (
+    FakemediaError,
+    ManifestNotFound,
+    ParentInvalid,
+    Recovered,
+    RecoveryConflict,
+    VerificationError,
+)
+from fakemedia.manifest.reader import VerificationReport
+from fakemedia.manifest.verdict import verdict_of
+
+
+def problem_of(report: VerificationReport) -> FakemediaError | None:
+    """The error matching a report's provenance verdict (None for Valid and Trusted)."""
+    judged = verdict_of(report)
+    name = report.source or "input"
+    if not judged.provenance.found:
+        if report.remote_url:
+            return ManifestNotFound(f"{name}: only a remote manifest reference "
+                                    f"({report.remote_url}); it was not fetched")
+        return ManifestNotFound(f"{name}: no C2PA manifest (no Content Credentials)")
+    if judged.provenance.acceptable:
+        return None
+    from fakemedia.present import text  # the wording only for a verdict that fails
+
+    return VerificationError(f"{name}: {text.verdict(report, judged).removeprefix(text.BAD + ' ')}")
+
+
+def recovery_problem(name: str, found: Any, *, recovered: bool = False) -> FakemediaError | None:
+    """The error a soft-binding look-up's state exits with; a recovery is one only for
+    ``recovered`` (verify: exit 9, never the 0 of Valid), else None."""
+    r = found.recovery
+    if found.state == "recovered":
+        return Recovered(f"{name}: {r.message}") if recovered else None
+    if found.state == "conflict":
+        return RecoveryConflict(f"{name}: {r.message}")
+    if found.state == "invalid":
+        return VerificationError(f"{name}: {r.message}")
+    return ManifestNotFound(f"{name}: {r.message} ({found.repository})")
+
+
+def result_problem(result: Any) -> FakemediaError | None:
+    """The error of one verified item (a batch result with its report and any recovery)."""
+    if result.recovery is None:
+        return problem_of(result.report)
+    return recovery_problem(str(result.source), result.recovery, recovered=True)
+
+
+def parent_problem(records: Sequence[Mapping[str, Any]], total: int | None = None) -> ParentInvalid | None:
+    """annotate's exit 8: written and sound, but the manifest continued does not validate.
+    ``records``: the files written; ``total``: how many a batch had (None: one file alone)."""
+    invalid = [r for r in records if r.get("parent_state") == "Invalid"]
+    if not invalid:
+        return None
+    if total is None:
+        return ParentInvalid(f"{invalid[0]['output']}: written, but the manifest it continues does not "
+                             "validate (recorded in its ingredient)")
+    return ParentInvalid(f"{len(invalid)} of {total} files continue a manifest that does not validate "
+                         "(written; recorded in their ingredients)")
+
+
+def shown(report: VerificationReport, *, history: bool = False, as_json: bool = False,
+          tree: bool = False, found: Any = None) -> Any:
+    """The text (or, ``as_json``, the document) of a verify, a history or a recovery."""
+    if as_json:
+        from fakemedia.present import json as documents
+
+        if found is not None:
+            return documents.recovery_document(report, found)
+        return documents.history_document(report) if history else documents.verify_document(report)
+    from fakemedia.present import text
+
+    if found is not None:
+        return text.recovery_text(report, found)
+    if history:
+        return text.history_text(report, report.history(), tree=tree or text.needs_tree(report))
+    local = None
+    if report.state == "Valid":
+        from fakemedia import api
+
+        local = api.local_anchor_for(report)
+    return text.report_text(report, local_anchor=local)

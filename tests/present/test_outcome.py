@@ -1,0 +1,53 @@
+"""present.outcome: the error each verdict exits with and what verify, history and recovery
+show, one function each for the click commands and the fast path."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from fakemedia import api, errors
+from fakemedia.present import outcome
+
+
+def test_a_valid_report_has_no_problem_and_shows_its_verdict(signed_jpeg: bytes) -> None:
+    report = api.verify_bytes(signed_jpeg, source="signed.jpg")
+    assert outcome.problem_of(report) is None
+    assert outcome.shown(report).splitlines()[0].startswith("✔ Valid")
+    assert outcome.shown(report, as_json=True)["verdict"]["provenance"]["state"] == "Valid"
+    assert "chain" in outcome.shown(report, history=True, as_json=True)
+    assert outcome.shown(report, history=True).strip()
+
+
+def test_no_manifest_and_a_broken_one_are_their_exit_codes(source_jpeg: bytes, signed_jpeg: bytes) -> None:
+    missing = outcome.problem_of(api.verify_bytes(source_jpeg, source="plain.jpg"))
+    assert isinstance(missing, errors.ManifestNotFound) and str(missing).startswith("plain.jpg: no C2PA")
+    tampered = bytearray(signed_jpeg)
+    tampered[-200] ^= 0xFF  # a pixel byte: the hard binding fails
+    broken = outcome.problem_of(api.verify_bytes(bytes(tampered), source="t.jpg"))
+    assert broken is not None and broken.exit_code == errors.EXIT_INVALID
+
+
+@pytest.mark.parametrize(("state", "kind"), [("recovered", errors.Recovered),
+                                             ("conflict", errors.RecoveryConflict),
+                                             ("invalid", errors.VerificationError),
+                                             ("not-found", errors.ManifestNotFound)])
+def test_recovery_states(state: str, kind: type) -> None:
+    found: Any = SimpleNamespace(state=state, recovery=SimpleNamespace(message="why"), repository="r.db")
+    problem = outcome.recovery_problem("img.jpg", found, recovered=True)
+    assert isinstance(problem, kind) and str(problem).startswith("img.jpg: why")
+    if state == "recovered":  # recover: a recovery is success; verify: exit 9, never Valid's 0
+        assert outcome.recovery_problem("img.jpg", found) is None
+    result: Any = SimpleNamespace(source="img.jpg", recovery=found, report=None)
+    assert type(outcome.result_problem(result)) is kind
+
+
+def test_parent_problem_is_exit_8_for_one_file_or_a_batch() -> None:
+    sound = {"output": "a.jpg", "parent_state": "Valid"}
+    broken = {"output": "b.jpg", "parent_state": "Invalid"}
+    assert outcome.parent_problem([sound]) is None and outcome.parent_problem([sound], 2) is None
+    one = outcome.parent_problem([broken])
+    assert isinstance(one, errors.ParentInvalid) and str(one).startswith("b.jpg: written, but")
+    assert str(outcome.parent_problem([sound, broken], 3)).startswith("1 of 3 files continue")
