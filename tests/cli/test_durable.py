@@ -255,7 +255,11 @@ def test_watermark_survives_stripping_and_recompression(
     assert looked.exit_code == errors.EXIT_RECOVERED, looked.output
     found = json.loads(looked.stdout)["recovery"]
     assert found["manifest"] == record["manifest"] and "watermark" in found["method"]
-    assert found["watermark"]["payload"] == kept["watermark_key"]
+    # q60 may flip a bit of the 32 read; keys stand ≥ 3 bits apart, so one wrong bit still names
+    # this key (recovery.KEY_DIRECT), and that is what the product promises, not an exact read.
+    from fakemedia.softbinding import recovery
+    misread = int(found["watermark"]["payload"], 16) ^ int(kept["watermark_key"], 16)
+    assert misread.bit_count() <= recovery.KEY_DIRECT, found["watermark"]
 
 
 def test_a_transplanted_watermark_is_a_conflict(
