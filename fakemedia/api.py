@@ -846,6 +846,8 @@ def _annotate(asset: Asset, annotation: Annotation | Mapping[str, Any] | None, s
     note = None
     if detection is None and wants_detection(declared, options):
         detection, note = _detect(asset.data, options.model_path, required=bool(options.detect))
+    if detection is not None and (why := mapping.not_assessed(detection)) is not None:
+        detection, note = None, f"not assessed: {why}"  # no finding to sign, and it is said
     warnings: list[str] = []
     _check_declared_regions(asset.data, declared)
     placed = [s.region for s in options.ingredients if s.region is not None]

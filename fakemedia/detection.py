@@ -23,6 +23,10 @@ photographs with newsroom processing and the false-area rate measured on real ph
 out from that choice (``fakemedia-lab calibrate-areas``). A model without one records the
 whole-image probability only. Each area's description names the rule and its measured rate.
 
+**Assessed only at the scale it knows.** A result whose ``not_assessed`` is set (the image is
+smaller than its model assesses, see :attr:`fakemedia.detect.model.DetectorModel.min_side`)
+gives no finding: no probability and no areas are recorded, and the reason is said instead.
+
 **Regions rule** (all values in :class:`RegionSettings`):
 
 0. The map is smoothed with a ``smoothing``×``smoothing`` box mean (1: none; cells outside the
@@ -64,7 +68,7 @@ if TYPE_CHECKING:
 
 __all__ = ["STACK", "AreaRule", "DetectionLike", "Detector", "RegionSettings", "area_rule_of", "available",
            "detected_annotation", "detected_regions", "detection_summary", "is_calibrated", "limit_threads",
-           "load_detector", "with_declared"]
+           "load_detector", "not_assessed", "with_declared"]
 
 #: The modules inference needs beyond the base install (the ``detect`` extra).
 STACK = ("torch", "safetensors")
@@ -150,7 +154,8 @@ class DetectionLike(Protocol):
     model_version: str
     model_sha256: str
     # Optional, read with getattr: ``area_rule`` (the model's calibrated rule as a dict) and
-    # ``calibrated`` (True only for a held-out measured calibration; absent counts as False).
+    # ``calibrated`` (True only for a held-out measured calibration; absent counts as False),
+    # ``not_assessed`` (why the result is no finding; absent counts as assessed).
 
 
 @dataclass(frozen=True)
@@ -300,7 +305,8 @@ def detected_regions(result: DetectionLike, image_size: tuple[int, int] | None =
     """Pixel rectangles around the flagged areas of ``result.patch_map`` (see the module rule).
 
     Without ``settings`` the model's calibrated :class:`AreaRule` decides, and a model without
-    one gives no regions. ``settings`` applies a rule as given (calibration, tests).
+    one, or a result that is not assessed, gives no regions. ``settings`` applies a rule as
+    given (calibration, tests).
     ``image_size`` (width, height): the size the regions refer to, when the detector was given
     a downscaled copy; default ``result.image_size``.
     """
@@ -308,7 +314,7 @@ def detected_regions(result: DetectionLike, image_size: tuple[int, int] | None =
         s, wording = settings, settings.describe()
     else:
         rule = area_rule_of(result)
-        if rule is None:
+        if rule is None or not_assessed(result) is not None:
             return []
         s, wording = rule.settings, rule.describe()
     pmap = result.patch_map
@@ -345,6 +351,12 @@ def detected_regions(result: DetectionLike, image_size: tuple[int, int] | None =
     return regions
 
 
+def not_assessed(result: DetectionLike) -> str | None:
+    """Why the result is no finding about its image (None: it is one)."""
+    why = getattr(result, "not_assessed", None)
+    return why if isinstance(why, str) and why else None
+
+
 def is_calibrated(result: DetectionLike) -> bool:
     """Whether the result's probability is calibrated (only an explicit True counts)."""
     return getattr(result, "calibrated", False) is True
@@ -354,7 +366,9 @@ def detected_annotation(result: DetectionLike, image_size: tuple[int, int] | Non
                         settings: RegionSettings | None = None) -> Annotation:
     """The detector's finding as an annotation: probability (algorithmic, with the model's
     identity and whether it is calibrated) and regions. No modification type: that is for the
-    signer to declare."""
+    signer to declare. A result that is not assessed gives an empty annotation."""
+    if not_assessed(result) is not None:
+        return Annotation()
     prob = Probability(
         value=min(1.0, max(0.0, round(float(result.probability), 4))),
         method="algorithmic", of="synthetic", name=result.model_name,
@@ -379,4 +393,5 @@ def detection_summary(result: DetectionLike, regions: Sequence[Region]) -> dict[
         "calibrated": is_calibrated(result),
         "area_rule": rule.to_dict() if (rule := area_rule_of(result)) is not None else None,
         "regions": [r.to_dict() for r in regions],
+        "not_assessed": not_assessed(result),
     }

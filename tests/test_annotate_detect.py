@@ -48,6 +48,7 @@ class FakeResult:
     features: str = "test"
     area_rule: dict[str, Any] | None = field(default_factory=RULE.to_dict)
     calibrated: bool = True
+    not_assessed: str | None = None
 
 
 def grid(h: int, w: int, cells: list[tuple[int, int]], value: float = 0.9) -> np.ndarray:
@@ -181,6 +182,18 @@ def test_a_model_without_a_calibrated_area_rule_records_the_probability_only() -
     assert len(detected_regions(result, settings=LOOSE)) == 1
 
 
+def test_a_result_that_is_not_assessed_records_no_finding_and_says_why() -> None:
+    hot = np.full((4, 4), 0.95)
+    assert detected_regions(FakeResult(hot)) and detected_annotation(FakeResult(hot)).probability
+    result = FakeResult(hot, probability=0.97, not_assessed="the image is too small")
+    assert detected_annotation(result) == Annotation()  # neither a probability nor an area
+    assert detected_regions(result) == []
+    assert detection_summary(result, [])["not_assessed"] == "the image is too small"
+    assert detection_summary(FakeResult(hot), [])["not_assessed"] is None
+    # A caller's explicit settings (calibration, research) still see the map.
+    assert detected_regions(result, settings=LOOSE)
+
+
 def test_the_area_rule_travels_in_the_summary_and_round_trips() -> None:
     result = FakeResult(np.full((4, 4), 0.8))
     assert AreaRule.from_dict(detection_summary(result, [])["area_rule"]) == RULE
@@ -290,6 +303,30 @@ def test_synthetic_sample_is_flagged_by_its_probability(detector: None, es256: A
     # The shipped model is not calibrated for areas (models/README.md): it signs none.
     assert not ann.get("regions")
     assert ann["modification_types"] == [] and ann["actions"] == ["c2pa.opened"]
+
+
+@pytest.mark.detect
+def test_an_image_smaller_than_the_model_assesses_is_signed_without_a_finding(
+        detector: None, es256: Any) -> None:
+    from fakemedia.detect.model import load_default_model
+
+    floor = load_default_model().min_side
+    with Image.open(SAMPLES / "astronaut.jpg") as im:
+        small = im.convert("RGB").resize((floor + 40, floor - 1))
+    buf = io.BytesIO()
+    small.save(buf, "JPEG", quality=90)
+    found = api.detect_bytes(buf.getvalue())
+    assert not found.assessed and found.label == "not assessed" and str(floor) in str(found.not_assessed)
+    assert found.to_dict()["assessed"] is False
+    signed = api.annotate_asset(api.parse_asset(buf.getvalue(), "small.jpg"), None, es256.signer)
+    assert signed.detection is None and str(signed.detection_note).startswith("not assessed: ")
+    ann = api.verify_bytes(signed.data, trust_anchors=es256.anchors).manifests[-1].annotation
+    assert ann.get("probability") is None and not ann.get("regions")
+    # At the floor itself the model assesses, and the finding is signed.
+    at_floor = io.BytesIO()
+    im2 = small.resize((floor + 40, floor))
+    im2.save(at_floor, "JPEG", quality=90)
+    assert api.detect_bytes(at_floor.getvalue()).assessed
 
 
 @pytest.mark.detect

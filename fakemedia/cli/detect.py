@@ -76,8 +76,7 @@ def detect_cmd(images: tuple[Path, ...], recursive: bool, model_path: Path | Non
             failed.append(str(path))
             click.echo(f"{path}: error: {exc}", err=True)
             continue
-        click.echo(json.dumps(out) if as_json else records.detection_line(
-            path, res.probability, res.label, res.model_name, res.model_sha256, out.get("heatmap")))
+        click.echo(json.dumps(out) if as_json else records.detection_line(path, out))
     if failed:
         raise BatchError(f"{len(failed)} of {len(paths)} images failed: {', '.join(failed)}")
 
@@ -98,8 +97,7 @@ def _detect_on_cluster(cluster: str, images: tuple[Path, ...], model_path: Path 
             failed.append(str(result.source))
             click.echo(f"{result.source}: error: {result.error}", err=True)
         else:
-            m = found["model"]
-            click.echo(json.dumps({**found, "file": result.source}) if as_json else records.detection_line(
-                result.source, found["probability_synthetic"], found["label"], m["name"], m["sha256"]))
+            click.echo(json.dumps({**found, "file": result.source}) if as_json
+                       else records.detection_line(result.source, found))
     if failed:
         raise BatchError(f"{len(failed)} of {len(images)} images failed: {', '.join(failed)}")

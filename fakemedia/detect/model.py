@@ -225,6 +225,17 @@ class DetectorModel:
         return int(self.meta.get("image_size", 256))
 
     @property
+    def min_side(self) -> int:
+        """The shortest side (pixels) the model assesses: ``meta["min_side"]``, else its analysis
+        size. A smaller image would be enlarged to the analysis size, and enlarging smooths real
+        photographs into what the model learnt generated images look like (measured: every real
+        photograph called synthetic on held-out scenes was one enlarged for analysis)."""
+        floor = self.meta.get("min_side", self.image_size)
+        if not isinstance(floor, int) or isinstance(floor, bool) or not 16 <= floor <= self.image_size:
+            raise DetectorError("model file: min_side must be an integer from 16 to image_size")
+        return floor
+
+    @property
     def area_rule(self) -> dict[str, Any] | None:
         """The calibrated area rule this model carries (None: whole-image probability only)."""
         rule = self.meta.get("area_rule")
@@ -390,9 +401,18 @@ class DetectionResult:
     calibrated: bool = False
     #: The model's decision threshold: ``label`` is "synthetic" above it.
     threshold: float = 0.5
+    #: Why the model makes no claim about this image (None: assessed). ``probability`` is then
+    #: what the model computed, kept for research, never a finding to show or sign.
+    not_assessed: str | None = None
+
+    @property
+    def assessed(self) -> bool:
+        return self.not_assessed is None
 
     @property
     def label(self) -> str:
+        if not self.assessed:
+            return "not assessed"
         return "synthetic" if self.probability > self.threshold else "real"
 
     def to_dict(self) -> dict[str, Any]:
@@ -408,6 +428,8 @@ class DetectionResult:
             "features": self.features,
             "area_rule": self.area_rule,
             "calibrated": self.calibrated,
+            "assessed": self.assessed,
+            "not_assessed": self.not_assessed,
         }
 
 
@@ -484,9 +506,18 @@ def score_images(
         results.append(DetectionResult(
             prob, pmap, 16 * cell_scale, offset, (int(rgb.shape[1]), int(rgb.shape[0])),
             model.name, model.version, model.sha256, cfg.label(), model.area_rule, model.calibrated,
-            model.decision_threshold,
+            model.decision_threshold, _too_small(rgb.shape, model.min_side),
         ))  # fmt: skip
     return results
+
+
+def _too_small(shape: tuple[int, ...], floor: int) -> str | None:
+    """Why an image of ``shape`` is not assessed by a model of this ``floor``, or None."""
+    h, w = int(shape[0]), int(shape[1])
+    if min(h, w) >= floor:
+        return None
+    return (f"the image ({w}×{h}) is smaller than the model assesses ({floor} px on the shorter "
+            f"side); enlarging it would make a real photograph look generated")
 
 
 def score_image(
@@ -497,7 +528,8 @@ def score_image(
 
     The image is resized so its shorter side equals the model's training size (256 for the
     default), keeping the aspect ratio, then centre-cropped to multiples of 16; the map covers
-    that analysed area at one cell per 16×16 analysed pixels.
+    that analysed area at one cell per 16×16 analysed pixels. An image whose shorter side is
+    below the model's ``min_side`` is scored but not assessed (``not_assessed`` says why).
     """
     if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 16:
         from fakemedia.errors import InputImageError

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from fakemedia.detection import AreaRule, Detector, RegionSettings, detected_regions
+from fakemedia.detection import AreaRule, Detector, RegionSettings, detected_regions, not_assessed
 from fakemedia.errors import DetectorError
 from fakemedia.lab.benchmark import TEST_SCENES
 from fakemedia.lab.photos import PHOTOS, load_photo
@@ -183,8 +183,9 @@ def _smoothed_map(sample: Sample, k: int) -> np.ndarray:
 
 
 def _regions(sample: Sample, settings: RegionSettings) -> list[Any]:
-    """detected_regions under ``settings``, skipping maps that cannot reach ``min_cells`` cells."""
-    if sample.result.patch_map is None:
+    """detected_regions under ``settings``, skipping maps that cannot reach ``min_cells`` cells
+    and results the model does not assess (it signs nothing into those)."""
+    if sample.result.patch_map is None or not_assessed(sample.result) is not None:
         return []
     # (a hair of slack: numpy may sum in another order than the rule does)
     flagged = int(np.count_nonzero(_smoothed_map(sample, settings.smoothing) >= settings.threshold - 1e-9))
@@ -226,10 +227,12 @@ def choose_rule(samples: Sequence[Sample], target: float = TARGET,
 
 
 def real_calls(samples: Sequence[Sample], threshold: float) -> dict[str, Any]:
-    """How many real samples the whole-image probability calls synthetic (above ``threshold``)."""
+    """How many real samples the whole-image probability calls synthetic (above ``threshold``);
+    a result the model does not assess is no call, and is counted apart."""
     real = [s for s in samples if not s.synthetic]
-    called = [s for s in real if float(s.result.probability) > threshold]
-    return {"real": len(real), "called_synthetic": len(called),
+    declined = [s for s in real if not_assessed(s.result) is not None]
+    called = [s for s in real if not_assessed(s.result) is None and float(s.result.probability) > threshold]
+    return {"real": len(real), "called_synthetic": len(called), "not_assessed": len(declined),
             "rate": round(len(called) / len(real), 4) if real else None,
             "by_scene": {sc: sum(s.scene == sc for s in called) for sc in sorted({s.scene for s in called})}}
 
@@ -249,6 +252,7 @@ class _Scored:
     offset: tuple[float, float]
     image_size: tuple[int, int]
     model_name: str
+    not_assessed: str | None = None
 
 
 def _bench_id(bench: str | Path) -> dict[str, Any]:
@@ -270,7 +274,7 @@ def _score(detector: Detector, items: list[tuple[Sample, np.ndarray]], key: dict
             for (sample, _), r in zip(items, stored["results"], strict=True):
                 pmap = None if r["patch_map"] is None else np.asarray(r["patch_map"], dtype=np.float64)
                 sample.result = _Scored(r["probability"], pmap, r["cell_size"], tuple(r["offset"]),
-                                        tuple(r["image_size"]), r["model_name"])
+                                        tuple(r["image_size"]), r["model_name"], r.get("not_assessed"))
             return
     loop: Iterable[tuple[Sample, np.ndarray]] = items
     if progress:
@@ -283,7 +287,8 @@ def _score(detector: Detector, items: list[tuple[Sample, np.ndarray]], key: dict
         results = [{"probability": float(s.result.probability),
                     "patch_map": None if s.result.patch_map is None else s.result.patch_map.tolist(),
                     "cell_size": float(s.result.cell_size), "offset": list(s.result.offset),
-                    "image_size": list(s.result.image_size), "model_name": s.result.model_name}
+                    "image_size": list(s.result.image_size), "model_name": s.result.model_name,
+                    "not_assessed": not_assessed(s.result)}
                    for s, _ in items]  # fmt: skip
         tmp = cache.with_name(f".{cache.name}.tmp")
         tmp.write_text(json.dumps({"key": key, "results": results}))
@@ -315,7 +320,8 @@ def calibrate(detector: Detector, *, bench: str | Path | None, variants: int = 3
     if bench is not None:
         items += synthetic_samples(bench)
     bench_id = _bench_id(bench) if bench is not None else None
-    key = {"model_sha256": detector.model.sha256, "variants": variants, "seed": seed, "bench": bench_id,
+    key = {"model_sha256": detector.model.sha256, "min_side": detector.model.min_side,
+           "variants": variants, "seed": seed, "bench": bench_id,
            "images": len(items),
            "photos": sorted({s.source for s, _ in items if not s.synthetic})}  # fmt: skip
     _score(detector, items, key, cache, progress)

@@ -59,9 +59,12 @@ def entry_text(shown: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def detection_line(source: Any, probability: float, label: str, model_name: str, model_sha256: str,
-                   heatmap: Any = None) -> str:
-    """One image's estimate as ``detect`` prints it: a content assessment, not a verdict."""
-    shown = f"; heatmap {heatmap}" if heatmap else ""
-    return (f"{source}: {probability:.3f} synthetic ({label}; model {model_name} "
-            f"{model_sha256[:12]}){shown}")
+def detection_line(source: Any, found: Mapping[str, Any]) -> str:
+    """One image's estimate as ``detect`` prints it (``found``: DetectionResult.to_dict(), and
+    ``heatmap`` where one was drawn): a content assessment, not a verdict."""
+    model = found["model"]
+    shown = f"; heatmap {found['heatmap']}" if found.get("heatmap") else ""
+    by = f"model {model['name']} {model['sha256'][:12]}"
+    if found.get("not_assessed"):  # the computed number is no finding: it is not shown
+        return f"{source}: not assessed: {found['not_assessed']} ({by}){shown}"
+    return f"{source}: {found['probability_synthetic']:.3f} synthetic ({found['label']}; {by}){shown}"

@@ -115,7 +115,7 @@ def test_detection_with_two_jobs(run: Run, identity: IdentityPaths, tmp_path: Pa
     src = tmp_path / "in"
     src.mkdir()
     for i in range(3):
-        (src / f"t{i}.jpg").write_bytes(jpeg_bytes(48, 40, colour=(30 * i, 60, 200)))
+        (src / f"t{i}.jpg").write_bytes(jpeg_bytes(256, 256, colour=(30 * i, 60, 200)))
     log = tmp_path / "d.jsonl"
     result = run("annotate", src, "-o", tmp_path / "out", "-j", "2", "--detect", "--log", log,
                  "--identity", identity.directory, "--json")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 pytest.importorskip("safetensors")  # the detect/lab stack: skipped on a base install
@@ -27,3 +29,21 @@ def test_model_threshold_default_and_checked() -> None:
     m.meta["decision_threshold"] = 1.5
     with pytest.raises(DetectorError):
         _ = m.decision_threshold
+
+
+def test_an_image_below_the_models_floor_is_scored_but_not_assessed() -> None:
+    import numpy as np
+
+    from fakemedia.detect.model import score_image
+
+    base = load_default_model()
+    assert base.min_side == base.image_size  # no meta["min_side"]: never enlarge for a claim
+    rng = np.random.default_rng(0)
+    small = score_image(rng.integers(0, 256, (120, 300, 3), dtype=np.uint8), base)
+    assert small.label == "not assessed" and not small.assessed and "300×120" in str(small.not_assessed)
+    assert 0.0 <= small.probability <= 1.0  # computed, kept for research, never a finding
+    lower = replace(base, meta={**base.meta, "min_side": 96})
+    assert score_image(rng.integers(0, 256, (120, 300, 3), dtype=np.uint8), lower).assessed
+    for bad in (8, base.image_size + 1, 100.0, True, "96"):
+        with pytest.raises(DetectorError):
+            _ = replace(base, meta={**base.meta, "min_side": bad}).min_side

@@ -62,16 +62,25 @@ def test_rule_choice_respects_the_budget_and_refuses_a_rule_that_finds_nothing()
     assert choose_rule(hot_real + fakes, 0.02)[0] is None  # every rule that finds fakes flags reals
 
 
-def test_the_shipped_model_signs_areas_into_at_most_2_percent_of_heldout_processed_photographs() -> None:
+def test_the_shipped_model_signs_areas_into_and_calls_at_most_2_percent_of_heldout_photographs() -> None:
     detector = load_detector()
     trained_on = set(detector.model.meta["training_data"]["groups"])
     assert not trained_on & set(HELDOUT_SCENES)  # neither the model nor the rule saw these scenes
     samples = real_samples(VARIANTS, SEED, scenes=HELDOUT_SCENES)
     assert {s.scene for s, _ in samples} == set(HELDOUT_SCENES) and len(samples) == 3 * (VARIANTS + 1)
-    with_area = [s.processing for s, img in samples if detected_regions(detector.score(img))]
+    results = [(s, detector.score(img)) for s, img in samples]
+    with_area = [s.processing for s, r in results if detected_regions(r)]
     rate = len(with_area) / len(samples)
-    print(f"held-out processed real photographs with a signed area: {len(with_area)}/{len(samples)}")
+    called = [s.processing for s, r in results if r.label == "synthetic"]
+    declined = sum(not r.assessed for _, r in results)
+    print(f"held-out processed real photographs with a signed area: {len(with_area)}/{len(samples)}; "
+          f"called synthetic: {len(called)}/{len(samples)}; not assessed (too small): {declined}")
     assert rate <= TARGET, with_area
+    assert len(called) / len(samples) <= TARGET, called
+    # The floor declines enlarged copies only: every photograph as received here is assessed.
+    assert all(r.assessed for s, r in results if s.processing == "as is")
+    assert all(r.assessed == (min(img.shape[:2]) >= detector.model.min_side)
+               for (_, r), (_, img) in zip(results, samples, strict=True))
     calibration = detector.model.meta["area_calibration"]
     rule = area_rule_of(detector.model)
     if rule is None:  # shipped uncalibrated: no areas at all, and the record says why
@@ -105,10 +114,12 @@ def test_fetch_photos_pictures_join_and_their_test_scenes_are_held_out(tmp_path:
     assert heldout_scenes(None) == HELDOUT_SCENES
 
     class Scored:
-        def __init__(self, p: float) -> None:
-            self.probability = p
+        def __init__(self, p: float, not_assessed: str | None = None) -> None:
+            self.probability, self.not_assessed = p, not_assessed
 
     samples = [Sample("a", "x", "as is", False, None, Scored(p)) for p in (0.2, 0.6, 0.9)]
     samples.append(Sample("f", "x", "as is", True, None, Scored(0.99)))  # fakes are not counted
+    samples.append(Sample("s", "y", "resize 40 %", False, None, Scored(0.99, "too small")))  # no call
     calls = real_calls(samples, 0.6)  # strictly above the threshold, as the label is
-    assert (calls["real"], calls["called_synthetic"], calls["by_scene"]) == (3, 1, {"x": 1})
+    assert (calls["real"], calls["called_synthetic"], calls["by_scene"]) == (4, 1, {"x": 1})
+    assert calls["not_assessed"] == 1

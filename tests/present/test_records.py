@@ -35,5 +35,10 @@ def test_repository_lines() -> None:
 
 
 def test_detection_line() -> None:
-    assert records.detection_line("a.jpg", 0.12345, "real", "m", "0123456789abcdef", "h.png") == \
+    found = {"probability_synthetic": 0.12345, "label": "real", "heatmap": "h.png",
+             "model": {"name": "m", "sha256": "0123456789abcdef"}, "not_assessed": None}
+    assert records.detection_line("a.jpg", found) == \
         "a.jpg: 0.123 synthetic (real; model m 0123456789ab); heatmap h.png"
+    # Not assessed: the reason, and no number a reader could take for a finding.
+    small = {**found, "heatmap": None, "label": "not assessed", "not_assessed": "too small"}
+    assert records.detection_line("b.jpg", small) == "b.jpg: not assessed: too small (model m 0123456789ab)"
