@@ -233,6 +233,8 @@ def real_calls(samples: Sequence[Sample], threshold: float) -> dict[str, Any]:
     declined = [s for s in real if not_assessed(s.result) is not None]
     called = [s for s in real if not_assessed(s.result) is None and float(s.result.probability) > threshold]
     return {"real": len(real), "called_synthetic": len(called), "not_assessed": len(declined),
+            # what the floor withheld: declined images whose score was above the threshold
+            "not_assessed_above_threshold": sum(float(s.result.probability) > threshold for s in declined),
             "rate": round(len(called) / len(real), 4) if real else None,
             "by_scene": {sc: sum(s.scene == sc for s in called) for sc in sorted({s.scene for s in called})}}
 

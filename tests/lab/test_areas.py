@@ -122,4 +122,4 @@ def test_fetch_photos_pictures_join_and_their_test_scenes_are_held_out(tmp_path:
     samples.append(Sample("s", "y", "resize 40 %", False, None, Scored(0.99, "too small")))  # no call
     calls = real_calls(samples, 0.6)  # strictly above the threshold, as the label is
     assert (calls["real"], calls["called_synthetic"], calls["by_scene"]) == (4, 1, {"x": 1})
-    assert calls["not_assessed"] == 1
+    assert calls["not_assessed"] == 1 and calls["not_assessed_above_threshold"] == 1
