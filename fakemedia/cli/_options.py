@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from fakemedia.errors import BatchError, InvalidRequest
+from fakemedia.present import help as texts
 
 if TYPE_CHECKING:
     from fakemedia.api import Trust
@@ -183,14 +184,12 @@ def flagged() -> Iterator[None]:
 #: More files than this get a progress bar (on a terminal only).
 PROGRESS_MIN = 3
 
-LOG_HELP = ("Append one JSON object per input to FILE.jsonl: input, output, status (ok/error), "
-            "exit_code, error, state, parent_state, manifest, probability (when detected), seconds.")
 
 
 def batch_options(func: F) -> F:
     """--recursive, --jobs and --log, shared by the commands that take several images."""
     func = click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path),
-                        metavar="FILE.jsonl", help=LOG_HELP)(func)
+                        metavar="FILE.jsonl", help=texts.LOG_HELP)(func)
     func = click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
                         help="Worker processes for several images (0: one per core).")(func)
     return click.option("-r", "--recursive", is_flag=True,

@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from fakemedia import errors
 from fakemedia.annotation.model import MODIFICATION_TYPES, PURPOSES, Annotation
 from fakemedia.cli._options import (
     batch_options,
@@ -29,41 +28,7 @@ from fakemedia.cli._options import (
 from fakemedia.cli._safety import FiniteFloat, refuse_existing
 from fakemedia.cli.authoring import AUTHORING_KEYS, annotate_options, authoring_options, external_signer
 from fakemedia.errors import InvalidRequest
-
-_EXAMPLES = """\b
-Examples:
-  fakemedia annotate photo.jpg                       # runs the detector, records P and areas
-  fakemedia annotate photo.jpg --heatmap photo.heat.png
-  fakemedia annotate photo.jpg --type edited --purpose journalism --region 10,20,200,150
-  fakemedia annotate fake.jpg --type synthetic --probability 0.97 --method-name mydetector
-  fakemedia annotate *.jpg --annotation ann.json -o signed/
-  fakemedia annotate incoming/ -r -o signed/ --jobs 0 --log annotate.jsonl
-  fakemedia annotate a.jpg --author "J. Doe" --restrict author --recipient editor.pub.pem
-  fakemedia annotate a.signed.jpg --type edited --redact org.fakemedia.annotation
-
-\b
-Notes on the exit codes: 2 also covers a --recipient file that is no public key and a --redact
-naming an assertion that is not there or one that may never be redacted (actions, hard
-bindings); 4 a --redact on an image without a manifest; 6 the detector cannot run (--detect or
---model given, model file bad); 7 several files (or a folder) given and some failed (the others
-were written); 8 the image was signed and written, and its new manifest is sound, but the
-manifest it continues does not validate (its ingredient records why; the log's parent_state
-says so too). On any other error nothing is written for that file.
-
-\b
-Batches: a folder argument means the JPEGs in it (*.jpg, *.jpeg; --recursive for subfolders);
-with -o DIR each keeps its path under the folder. --jobs N signs N images at a time in worker
-processes, each loading the signer and the detector once. Failures are listed at the end.
-
-\b
-Detection: with no --type (or with --detect) the detector's calibrated P(synthetic) and the
-areas where its patch map reaches 0.5 are recorded in the annotation, beside declared values;
---probability/--region given on the command line win over the detector's. Detection is a
-finding (a content assessment), never recorded as a modification type or action, and never
-part of a provenance verdict. --no-detect skips it; without the detector stack installed the
-image is signed without it, and that is said once.
-"""
-_EPILOG = _EXAMPLES + "\n" + errors.exit_code_epilog((0, 2, 3, 4, 5, 6, 7, 8))
+from fakemedia.present import help as texts
 
 REDACTION_REASONS = ("c2pa.PII.present", "c2pa.invalid.data", "c2pa.trade-secret.present",
                      "c2pa.government.confidential")
@@ -134,7 +99,7 @@ def build_annotation(options: dict[str, Any]) -> Annotation:
             **{key: options[key] for key in ("purpose", "purpose_text", "author", "description")})
 
 
-@click.command("annotate", epilog=_EPILOG)
+@click.command("annotate", help=texts.ANNOTATE, epilog=texts.ANNOTATE_EPILOG)
 @click.argument("images", nargs=-1, required=True, metavar="IMG...",
                 type=click.Path(dir_okay=True, path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), metavar="OUT",
@@ -208,12 +173,6 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
                  trust_anchors: tuple[Path, ...], recursive: bool, jobs: int, log_path: Path | None,
                  as_json: bool, tsa_url: str | None = None, cluster: str | None = None,
                  repo: Path | None = None, watermark: bool = False, **fields: Any) -> None:
-    """Sign an annotation into JPEG images as a C2PA manifest.
-
-    An existing manifest becomes the parent of the new one, so the history is kept. The input
-    is never modified unless --in-place; outputs are written atomically. Without --identity a
-    local, untrusted test identity is created on first use (see 'fakemedia keys').
-    """
     from fakemedia import api, batch
     from fakemedia.present import json as documents
     from fakemedia.present import outcome, text

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from fakemedia import errors
 from fakemedia.cli._options import cluster_option
 from fakemedia.errors import BatchError, FakemediaError, InvalidRequest
+from fakemedia.present import help as texts
 
 
 def _use_encoder_weights(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
@@ -29,7 +29,7 @@ encoder_weights_option = click.option(
     help="Encoder weights to use instead of the shipped ones (models record which they need).")
 
 
-@click.command("detect", epilog=errors.exit_code_epilog((0, 2, 3, 6, 7)))
+@click.command("detect", help=texts.DETECT, epilog=texts.DETECT_EPILOG)
 @click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=Path))
 @click.option("-r", "--recursive", is_flag=True,
               help="Also take the JPEGs in subfolders of a folder argument.")
@@ -43,12 +43,6 @@ encoder_weights_option = click.option(
 @cluster_option
 def detect_cmd(images: tuple[Path, ...], recursive: bool, model_path: Path | None,
                heatmap: Path | None, as_json: bool, cluster: str | None = None) -> None:
-    """Probability that each IMAGE is synthetic (calibrated, 0–1): a content assessment.
-
-    Any Pillow-readable image works; it is analysed at the model's training scale (shorter side
-    256 px for the default model). The figure is an estimate about the pixels, never a
-    provenance verdict. A folder argument means the JPEGs in it, as for 'annotate'.
-    """
     from fakemedia import api, batch
     from fakemedia.cli._options import expand_inputs
     from fakemedia.present import records

@@ -19,19 +19,11 @@ from typing import Any
 import click
 
 from fakemedia import __version__
-from fakemedia.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, FakemediaError, exit_code_epilog
+from fakemedia.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, FakemediaError
+from fakemedia.present import help as texts
 
 __all__ = ["FakemediaGroup", "main"]
 
-_EPILOG = exit_code_epilog() + """
-\b
-Environment:
-  FAKEMEDIA_HOME                where the default identity lives (<home>/identity)
-  FAKEMEDIA_KEY_PASSPHRASE      passphrase of an encrypted signing key
-  FAKEMEDIA_DECRYPT_PASSPHRASE  passphrase of an encrypted --decrypt-key recipient key
-  FAKEMEDIA_TRUST_ANCHORS       PEM file of trusted roots used when --trust-anchors is absent
-  FAKEMEDIA_REPO                manifest repository used when --repo is absent
-"""
 
 
 class _Failure(click.ClickException):
@@ -135,16 +127,9 @@ def _usage_hint(exc: click.ClickException) -> str:
     return ""
 
 
-@click.group(cls=FakemediaGroup, epilog=_EPILOG,
+@click.group(help=texts.MAIN, cls=FakemediaGroup, epilog=texts.MAIN_EPILOG,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="fakemedia")
 @click.option("-v", "--verbose", is_flag=True, help="Show a traceback for errors.")
 def main(verbose: bool) -> None:
-    """Sign JPEG Fake Media annotations into JPEGs as C2PA manifests, and verify them.
-
-    \b
-    Typical use:
-      fakemedia annotate photo.jpg --type edited --purpose journalism
-      fakemedia verify photo.signed.jpg
-      fakemedia history photo.signed.jpg
-    """
+    ...

@@ -6,22 +6,15 @@ from pathlib import Path
 
 import click
 
-from fakemedia import errors
 from fakemedia.cli._options import emit_json, flagged, json_option
+from fakemedia.present import help as texts
 
 RECIPIENT_KINDS = ("x25519", "p256", "p384", "rsa")
 ALGORITHMS = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
 
-_EPILOG = """\b
-A local identity is a private root CA plus a C2PA signing certificate it issued. Its manifests
-verify as Valid everywhere, and as Trusted where its trust-anchors.pem is given to
-'fakemedia verify --trust-anchors'. A recipient key pair ('keys recipient') lets its holder
-read restricted annotation fields.
-"""
-_EPILOG += "\n" + errors.exit_code_epilog((0, 2, 5))
 
 
-@click.group("keys", epilog=_EPILOG)
+@click.group("keys", epilog=texts.KEYS_EPILOG)
 def keys_group() -> None:
     """Create and inspect local signing identities and recipient keys."""
 
@@ -69,7 +62,7 @@ def show_cmd(directory: Path | None, as_json: bool) -> None:
     emit_json(info) if as_json else click.echo(records.identity_text(info))
 
 
-@keys_group.command("recipient")
+@keys_group.command("recipient", help=texts.KEYS_RECIPIENT)
 @click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--kind", type=click.Choice(RECIPIENT_KINDS), default="x25519", show_default=True,
               help="Key type: X25519 or EC P-256/P-384 (ECDH-ES + A256KW), or RSA-3072 (RSA-OAEP-256).")
@@ -81,11 +74,6 @@ def show_cmd(directory: Path | None, as_json: bool) -> None:
 @json_option
 def recipient_cmd(directory: Path, kind: str, name: str, passphrase_env: str | None, force: bool,
                   as_json: bool) -> None:
-    """Create a key pair for reading restricted annotation fields.
-
-    Give NAME.pub.pem to whoever annotates ('annotate --restrict FIELD --recipient
-    NAME.pub.pem'); keep NAME.key.pem to read them ('verify --decrypt-key NAME.key.pem').
-    """
     from fakemedia import api
     from fakemedia.present import records
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from fakemedia import errors
 from fakemedia.cli._options import (
     emit_json,
     json_option,
@@ -17,11 +16,7 @@ from fakemedia.cli._options import (
 )
 from fakemedia.cli._safety import check_target, force_option, refuse_existing
 from fakemedia.errors import ManifestNotFound
-
-_RECOVER_NOTE = """\b
-0: the manifest was recovered and OUT written. 1: the repository's manifest no longer validates.
-4: no manifest in the repository matches. 10: the watermark and the fingerprint disagree.
-"""
+from fakemedia.present import help as texts
 
 
 def _need(repo: Path | None) -> Path:
@@ -31,7 +26,7 @@ def _need(repo: Path | None) -> Path:
     return repo
 
 
-@click.command("recover", epilog=errors.exit_code_epilog((0, 1, 2, 3, 4, 10), _RECOVER_NOTE))
+@click.command("recover", help=texts.RECOVER, epilog=texts.RECOVER_EPILOG)
 @click.argument("image", metavar="IMG", type=click.Path(dir_okay=False, path_type=Path))
 @repo_option
 @resolver_option
@@ -42,13 +37,6 @@ def _need(repo: Path | None) -> Path:
 @json_option
 def recover_cmd(image: Path, repo: Path | None, resolver: str | None, output: Path, force: bool,
                 trust_anchors: tuple[Path, ...], as_json: bool) -> None:
-    """Find the manifest of IMG (a copy whose metadata was stripped) from its pixels.
-
-    The watermark and the fingerprint are looked up in the repository, the stored manifest is
-    validated and its soft bindings compared with IMG (C2PA 2.1 §18.10.5). When it is
-    recovered, OUT is IMG with that manifest store re-attached: a copy that only lost its
-    metadata verifies again; a re-encoded one shows its hard-binding mismatch, as it should.
-    """
     from fakemedia import api
     from fakemedia.present import json as documents
     from fakemedia.present import outcome, text
@@ -74,16 +62,12 @@ def recover_cmd(image: Path, repo: Path | None, resolver: str | None, output: Pa
         raise problem
 
 
-@click.group("repo")
+@click.group("repo", help=texts.REPO)
 def repo_group() -> None:
-    """Keep signed manifests in a repository, where stripped copies find them again.
-
-    'fakemedia annotate --repo DB [--watermark]' adds each signed manifest with its soft
-    bindings; 'fakemedia verify --repo DB' and 'fakemedia recover' look copies up.
-    """
+    ...
 
 
-@repo_group.command("add", epilog=errors.exit_code_epilog((0, 1, 2, 3, 4)))
+@repo_group.command("add", epilog=texts.REPO_ADD_EPILOG)
 @click.argument("files", nargs=-1, required=True, metavar="FILE...",
                 type=click.Path(dir_okay=False, path_type=Path))
 @repo_option
@@ -119,7 +103,7 @@ def repo_list(repo: Path | None, limit: int, as_json: bool) -> None:
     emit_json(listing) if as_json else click.echo(records.listing_text(listing, repo))
 
 
-@repo_group.command("show", epilog=errors.exit_code_epilog((0, 2, 3, 4)))
+@repo_group.command("show", epilog=texts.REPO_ENTRY_EPILOG)
 @click.argument("manifest", metavar="ID")
 @repo_option
 @trust_anchors_option
@@ -134,7 +118,7 @@ def repo_show(manifest: str, repo: Path | None, trust_anchors: tuple[Path, ...],
     emit_json(shown) if as_json else click.echo(records.entry_text(shown))
 
 
-@repo_group.command("remove", epilog=errors.exit_code_epilog((0, 2, 3, 4)))
+@repo_group.command("remove", epilog=texts.REPO_ENTRY_EPILOG)
 @click.argument("manifest", metavar="ID")
 @repo_option
 def repo_remove(manifest: str, repo: Path | None) -> None:

@@ -6,37 +6,28 @@ from pathlib import Path
 
 import click
 
-from fakemedia import errors
 from fakemedia.cli._options import emit_json, json_option
 from fakemedia.cli._safety import check_target, force_option, refuse_existing
+from fakemedia.present import help as texts
 
 SCHEMAS = ("annotation", "report", "history", "manifest-definition")
 
 
-@click.command("schema")
+@click.command("schema", help=texts.SCHEMA)
 @click.argument("name", type=click.Choice(SCHEMAS), default="annotation", required=False)
 def schema_cmd(name: str) -> None:
-    """Print a JSON Schema (annotation, report, history or manifest-definition).
-
-    annotation: the input of 'annotate --annotation'; report: 'verify --json';
-    history: 'history --json'; manifest-definition: 'annotate --manifest'. All are JSON
-    Schema 2020-12.
-    """
     from fakemedia import api
 
     emit_json(api.load_schema(name))
 
 
-@click.command("strip", epilog=errors.exit_code_epilog((0, 2, 3, 4)))
+@click.command("strip", help=texts.STRIP, epilog=texts.STRIP_EPILOG)
 @click.argument("image", metavar="IMG", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), metavar="OUT",
               help="Where to write the image without its manifest.")
 @force_option
 @json_option
 def strip_cmd(image: Path, output: Path, force: bool, as_json: bool) -> None:
-    """Write a copy of IMG without its C2PA manifest (an existing OUT only with --force).
-
-    --json prints {"input": IMG, "output": OUT, "removed_bytes": N}."""
     from fakemedia import api
 
     check_target(output, image)

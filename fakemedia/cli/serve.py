@@ -8,11 +8,7 @@ from pathlib import Path
 import click
 
 from fakemedia.cli._options import identity_option, resolve_identity, trust_anchors_option, trust_from
-
-_EPILOG = """\b
-Exit codes: 0 stopped cleanly (Ctrl-C), 2 usage error (bad option, unreadable trust file,
-profile or token file), 5 the signing identity cannot be loaded.
-"""
+from fakemedia.present import help as texts
 
 
 def _read_token(path: Path) -> bytes:
@@ -28,7 +24,7 @@ def _read_token(path: Path) -> bytes:
     return token
 
 
-@click.command("serve", epilog=_EPILOG)
+@click.command("serve", help=texts.SERVE, epilog=texts.SERVE_EPILOG)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (the default answers this machine only).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
@@ -57,12 +53,6 @@ def _read_token(path: Path) -> bytes:
 def serve_cmd(host: str, port: int, trust_anchors: tuple[Path, ...], trust_config: Path | None,
               profiles: tuple[Path, ...], identity: Path | None, token_file: Path | None, workers: int,
               queue: int, timeout: float, max_upload_mb: float | None, repo: Path | None = None) -> None:
-    """Serve the verify page and the HTTP API (POST /v1/verify, /v1/history, /v1/detect,
-    /v1/annotate; GET /v1/health, /v1/openapi.json).
-
-    Listens on 127.0.0.1 unless --host says otherwise; put a reverse proxy with TLS in front of
-    it to serve others. /v1/annotate signs with --identity and is off unless --token-file is given.
-    """
     try:
         from fakemedia.serve.app import create_app, run, settings_for
     except ImportError:

@@ -16,6 +16,7 @@ import click
 
 from fakemedia import api
 from fakemedia.cli._options import flagged, identity_option, resolve_identity
+from fakemedia.present import help as texts
 
 _FORMATS = click.Choice(["json", "yaml", "md"])
 
@@ -41,22 +42,10 @@ class _TrustGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
-@click.group("trust", cls=_TrustGroup, invoke_without_command=False,
+@click.group("trust", help=texts.TRUST, cls=_TrustGroup, invoke_without_command=False,
              context_settings={"help_option_names": ["-h", "--help"]})
 def trust_group() -> None:
-    """JPEG Trust: evaluate a Trust Profile on an image's verified credentials.
-
-    \b
-    fakemedia trust IMG --profile P.yml [--lang en] [--format json|yaml|md] [-o OUT]
-                        [--embed-report OUT.jpg [--identity DIR] [--force]]
-    fakemedia trust eval --profile P.yml SET.json
-    fakemedia trust indicators IMG
-    fakemedia trust profile check P.yml [--against SET.json ...]
-    fakemedia trust profile new --template newsroom|wire-intake|ai-label|blank -o P.yml
-
-    --profile also takes a shipped profile's name: newsroom, wire-intake, ai-label.
-    Exit codes: 0 compliant, 1 not compliant, 2 profile or expression error.
-    """
+    ...
 
 
 def _profile_option(f: Any) -> Any:
@@ -122,14 +111,12 @@ def profile_group() -> None:
     """Work with Trust Profiles."""
 
 
-@profile_group.command("check")
+@profile_group.command("check", help=texts.TRUST_PROFILE_CHECK)
 @click.argument("profile", type=click.Path(dir_okay=False))
 @click.option("--against", multiple=True, type=click.Path(dir_okay=False),
               help="Indicator set (JSON) to trace the profile's fields on; repeatable. "
                    "Default: the shipped reference sets.")
 def profile_check_cmd(profile: str, against: tuple[str, ...]) -> int:
-    """Load a profile, parse every expression, and list warnings (among them every field the
-    profile reads that no reference indicator set has)."""
     warnings = api.trust_check_profile(profile, against)
     for line in warnings:
         click.echo(f"warning: {line}")

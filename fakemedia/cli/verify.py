@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from fakemedia import errors
 from fakemedia.cli._options import (
     batch_options,
     cluster_option,
@@ -29,18 +28,11 @@ from fakemedia.cli._options import (
 )
 from fakemedia.cli._safety import check_target
 from fakemedia.errors import FakemediaError
+from fakemedia.present import help as texts
 
 if TYPE_CHECKING:
     from fakemedia.api import Trust
 
-_VERIFY_CODES = (0, 1, 2, 3, 4, 5, 7, 9, 10)
-_VERIFY_NOTE = """\b
-4: a remote manifest is reported but never fetched. 5: a --decrypt-key cannot be loaded (wrong
-passphrase, not a recipient key); whether restricted fields decrypt never changes the exit code.
-7: several files (or a folder) given and some were not Valid/Trusted (each listed at the end).
-A folder argument means the JPEGs in it (--recursive: subfolders too); --jobs N checks N at a
-time.
-"""
 
 
 def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, history: bool,
@@ -96,7 +88,7 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
     raise_if_failed(len(work), failures)
 
 
-@click.command("verify", epilog=errors.exit_code_epilog(_VERIFY_CODES, _VERIFY_NOTE))
+@click.command("verify", help=texts.VERIFY, epilog=texts.VERIFY_EPILOG)
 @click.argument("images", nargs=-1, required=True, metavar="IMG...",
                 type=click.Path(dir_okay=True, path_type=Path))
 @trust_anchors_option
@@ -117,24 +109,12 @@ def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
                tsa_anchors: tuple[Path, ...] = (), at: datetime | None = None,
                cluster: str | None = None, manifest_file: Path | None = None,
                repo: Path | None = None, resolver: str | None = None) -> None:
-    """Check the Content Credentials (C2PA manifests) of JPEG images (or the JPEGs in folders).
-
-    The first line is the provenance verdict: Trusted (valid, and the signer is in your trust
-    list), Valid (intact, signer not trusted), Invalid (something changed after signing) or no
-    Content Credentials, with the time the signer's certificate was judged at. A detector's or
-    person's estimate (P(synthetic) by whom) is shown apart: it is never part of the verdict.
-    --json prints the full report (see 'fakemedia schema report'). Restricted annotation
-    fields are shown only with a recipient's --decrypt-key. With --repo, an image without a
-    sound manifest (none embedded, or its hard binding fails) is looked up by its watermark and
-    fingerprint: "recovered via soft binding" (exit 9) is never Valid.
-    """
     _run(images, trust_from(trust_anchors, trust_config, tsa_anchors, at), decrypt_keys, history=False,
          as_json=as_json, tree=False, label="Verifying", recursive=recursive, jobs=jobs, log_path=log_path,
          cluster=cluster, manifest_file=manifest_file, repo=repo, resolver=resolver)
 
 
-@click.command("history", epilog=errors.exit_code_epilog(_VERIFY_CODES, _VERIFY_NOTE.replace(
-    "\b\n", "\b\n0: the newest step is Valid or Trusted. ", 1)))
+@click.command("history", help=texts.HISTORY, epilog=texts.HISTORY_EPILOG)
 @click.argument("images", nargs=-1, required=True, metavar="IMG...",
                 type=click.Path(dir_okay=True, path_type=Path))
 @trust_anchors_option
@@ -148,22 +128,14 @@ def history_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
                 decrypt_keys: tuple[Path, ...], as_json: bool, recursive: bool, jobs: int,
                 log_path: Path | None, tree: bool, trust_config: Path | None = None,
                 tsa_anchors: tuple[Path, ...] = (), at: datetime | None = None) -> None:
-    """Show the provenance chain of JPEG images (or the JPEGs in folders), oldest step first.
-
-    Each step says who signed, when, with which tool, what was modified, why, the content
-    assessment recorded (P(synthetic) by which detector or person, and how it changed along the
-    chain), and whether the step validates. --json prints the history (see 'fakemedia schema
-    history').
-    """
     _run(images, trust_from(trust_anchors, trust_config, tsa_anchors, at), decrypt_keys, history=True,
          as_json=as_json, tree=tree, label="Reading history", recursive=recursive, jobs=jobs,
          log_path=log_path)
 
 
-_REPORT_NOTE = "The page is written for 0, 1 and 4 as well."
 
 
-@click.command("report", epilog=errors.exit_code_epilog((0, 1, 2, 3, 4, 5), _REPORT_NOTE))
+@click.command("report", help=texts.REPORT, epilog=texts.REPORT_EPILOG)
 @click.argument("image", metavar="IMG", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("-o", "--output", metavar="OUT.html", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the page. Default: <stem>.report.html beside IMG.")
@@ -175,14 +147,6 @@ _REPORT_NOTE = "The page is written for 0, 1 and 4 as well."
                    "newsroom, wire-intake, ai-label); its exit status is not the page's.")
 def report_cmd(image: Path, output: Path | None, trust_anchors: tuple[Path, ...],
                decrypt_keys: tuple[Path, ...], as_json: bool, profile: str | None = None) -> None:
-    """Write an HTML page about the Content Credentials of IMG, for people to read.
-
-    One self-contained file (no network, no scripts): the provenance verdict and, beside it, the
-    content assessment; the image with the declared regions outlined; the history oldest step
-    first with each step's validation; and every annotation field. Fields restricted to
-    recipients appear in clear only with a fitting --decrypt-key (the page is then readable by
-    its owner only). --json prints {"output": PATH, "state": ...}.
-    """
     from fakemedia import api
     from fakemedia.present import html, text
     from fakemedia.present.outcome import problem_of
