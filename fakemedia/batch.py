@@ -597,6 +597,40 @@ def verify_results(job: VerifyJob, work: Sequence[Item], *, jobs: int = 1,
     return run(verify_item, job, work, jobs=min(resolve_jobs(jobs), len(work)))
 
 
+#: How a verified result becomes the error its verdict exits with (the presentation's rule).
+Judge = Callable[[BatchResult], "FakemediaError | None"]
+
+
+def verify_paths(job: VerifyJob, inputs: Sequence[Input], *, judge: Judge, single: bool = False,
+                 jobs: int = 1, cluster: str | None = None,
+                 log: JsonlLog | None = None) -> Iterator[tuple[BatchResult, FakemediaError | None]]:
+    """Each input verified, with the error ``judge`` finds in its verdict, logged as it comes.
+
+    ``single`` (one file named alone): it is verified here and its error is raised, as one
+    file's error is; otherwise each runs through :func:`verify_results` and failures are yielded.
+    """
+    work = [Item(i, str(item.path), path=str(item.path)) for i, item in enumerate(inputs)]
+    if single and not cluster:
+        name, start = str(inputs[0].path), time.perf_counter()
+        try:
+            with api.naming(inputs[0].path):
+                result = verify_one(job, work[0])
+        except FakemediaError as exc:
+            if log is not None:
+                log.write(verify_log_record(name, BatchResult(0, None), exc, time.perf_counter() - start))
+            raise
+        problem = judge(result)
+        if log is not None:
+            log.write(verify_log_record(name, result, problem, time.perf_counter() - start))
+        yield result, problem
+        return
+    for result in verify_results(job, work, jobs=jobs, cluster=cluster):
+        problem = judge(result) if result.report is not None else None
+        if log is not None:
+            log.write(verify_log_record(str(result.source), result, problem, result.seconds))
+        yield result, problem
+
+
 def verify_log_record(source: str, result: BatchResult, problem: FakemediaError | None,
                       seconds: float) -> dict[str, Any]:
     """The JSON-lines entry of one verified file; ``problem``: the error its verdict exits with."""

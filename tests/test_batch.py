@@ -169,3 +169,30 @@ def test_verify_job_and_results_and_log_record(ident: Path, tmp_path: Path) -> N
     assert result.report is not None and not result.report.manifest_found
     record = batch.verify_log_record(str(path), result, ManifestNotFound("none"), 0.5)
     assert record["status"] == "error" and record["exit_code"] == 4 and record["seconds"] == 0.5
+
+
+def test_verify_paths_judges_and_logs_each_and_raises_a_single_files_error(ident: Path, tmp_path: Path) -> None:
+    signed, plain, broken = tmp_path / "signed.jpg", tmp_path / "plain.jpg", tmp_path / "broken.jpg"
+    plain.write_bytes(make_jpeg(seed=2))
+    signed.write_bytes(api.annotate_bytes(make_jpeg(seed=1), Annotation.from_dict(
+        {"modification_types": ["edited"]}), load_identity(ident)))
+    broken.write_bytes(b"not a jpeg")
+    trust = api.Trust([load_trust_anchors(ident)], None, (), None)
+    inputs, _ = batch.expand_inputs([signed, plain, broken], False)
+
+    def judge(result: batch.BatchResult) -> FakemediaError | None:
+        assert result.report is not None  # never asked about an item without a report
+        return None if result.report.manifest_found else ManifestNotFound("no manifest")
+
+    log_path = tmp_path / "log.jsonl"
+    with batch.JsonlLog(log_path) as log:
+        judged = list(batch.verify_paths(batch.verify_job(trust), inputs, judge=judge, log=log))
+    assert [Path(str(r.source)).name for r, _ in judged] == ["signed.jpg", "plain.jpg", "broken.jpg"]
+    assert [type(p) for _, p in judged] == [type(None), ManifestNotFound, type(None)]
+    assert judged[0][0].report.state == "Trusted" and judged[2][0].report is None  # type: ignore[union-attr]
+    records = [json.loads(line) for line in log_path.read_text().splitlines()]
+    assert [r["status"] for r in records] == ["ok", "error", "error"]
+    with pytest.raises(FakemediaError, match="broken.jpg"):  # one file alone: its error is raised
+        list(batch.verify_paths(batch.verify_job(trust), inputs[2:], judge=judge, single=True))
+    [(one, problem)] = list(batch.verify_paths(batch.verify_job(trust), inputs[1:2], judge=judge, single=True))
+    assert one.report is not None and isinstance(problem, ManifestNotFound)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -27,7 +26,6 @@ from fakemedia.cli._options import (
     trust_from,
 )
 from fakemedia.cli._safety import check_target
-from fakemedia.errors import FakemediaError
 from fakemedia.present import help as texts
 
 if TYPE_CHECKING:
@@ -40,52 +38,31 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
          cluster: str | None = None, manifest_file: Path | None = None, repo: Path | None = None,
          resolver: str | None = None) -> None:
     """Verify every image, print each, then exit by the verdicts."""
-    from fakemedia import api, batch
-    from fakemedia.present.outcome import result_problem, shown
+    from fakemedia import batch
+    from fakemedia.present import outcome
 
     inputs = expand_inputs(images, recursive)
     job = batch.verify_job(trust, decrypt_key_material(decrypt_keys), manifest_file=manifest_file,
                            repository=repo, resolver=resolver)
-    work = [batch.Item(i, str(item.path), path=str(item.path)) for i, item in enumerate(inputs)]
-    with batch.JsonlLog(log_path) as log:
-        if batch.single(images, inputs) and not cluster:
-            name, start = str(inputs[0].path), time.perf_counter()
-            try:
-                with api.naming(inputs[0].path):
-                    result = batch.verify_one(job, work[0])
-            except FakemediaError as exc:
-                seconds = time.perf_counter() - start
-                log.write(batch.verify_log_record(name, batch.BatchResult(0, None), exc, seconds))
-                raise
-            assert result.report is not None
-            out = shown(result.report, history=history, as_json=as_json, tree=tree, found=result.recovery)
-            emit_json(out) if as_json else click.echo(out)
-            problem = result_problem(result)
-            log.write(batch.verify_log_record(name, result, problem, time.perf_counter() - start))
-            if problem:
-                raise problem
-            return
-        done: list[Any] = []
-        failures: list[tuple[Path, str]] = []
-        with progress(len(work), label) as step:
-            for result in batch.verify_results(job, work, jobs=jobs, cluster=cluster):
-                path = Path(str(result.source))
-                problem = result_problem(result) if result.report is not None else None
-                if result.report is None or problem:
-                    failures.append((path, str(problem) if problem else result.error or "unknown error"))
-                done.append(result)
-                log.write(batch.verify_log_record(str(path), result, problem, result.seconds))
-                step()
-    ok = [r for r in done if r.report is not None]
-    bad = [r for r in done if r.report is None]
-    if as_json:
-        from fakemedia.present import json as documents
-
-        emit_json([shown(r.report, history=history, as_json=True, tree=tree, found=r.recovery) for r in ok]
-                  + [documents.error_document(r.source, r.error or "", r.exit_code) for r in bad])
-    else:
-        click.echo("\n\n".join(shown(r.report, history=history, tree=tree, found=r.recovery) for r in ok))
-    raise_if_failed(len(work), failures)
+    one = batch.single(images, inputs) and not cluster
+    judged = []
+    with batch.JsonlLog(log_path) as log, progress(0 if one else len(inputs), label) as step:
+        for item in batch.verify_paths(job, inputs, judge=outcome.result_problem, single=one, jobs=jobs,
+                                       cluster=cluster, log=log):
+            judged.append(item)
+            step()
+    results = [r for r, _ in judged]
+    if one:
+        (result, problem), = judged
+        assert result.report is not None  # one file's error was raised
+        out = outcome.shown(result.report, history=history, as_json=as_json, tree=tree, found=result.recovery)
+        emit_json(out) if as_json else click.echo(out)
+        if problem:
+            raise problem
+        return
+    out = outcome.shown_many(results, history=history, as_json=as_json, tree=tree)
+    emit_json(out) if as_json else click.echo(out)
+    raise_if_failed(len(inputs), [(Path(source), why) for source, why in outcome.failures_of(judged)])
 
 
 @click.command("verify", help=texts.VERIFY, epilog=texts.VERIFY_EPILOG)

@@ -90,3 +90,23 @@ def shown(report: VerificationReport, *, history: bool = False, as_json: bool = 
 
         local = api.local_anchor_for(report)
     return text.report_text(report, local_anchor=local)
+
+
+def shown_many(results: Sequence[Any], *, history: bool = False, as_json: bool = False,
+               tree: bool = False) -> str | list[Any]:
+    """Several verified items as ``verify``/``history`` print them: every report (text blocks
+    apart, or one JSON list with an error document for each item that has no report)."""
+    ok = [r for r in results if r.report is not None]
+    if not as_json:
+        return "\n\n".join(str(shown(r.report, history=history, tree=tree, found=r.recovery)) for r in ok)
+    from fakemedia.present import json as documents
+
+    failed = [r for r in results if r.report is None]
+    return ([shown(r.report, history=history, as_json=True, tree=tree, found=r.recovery) for r in ok]
+            + [documents.error_document(r.source, r.error or "", r.exit_code) for r in failed])
+
+
+def failures_of(judged: Sequence[tuple[Any, FakemediaError | None]]) -> list[tuple[str, str]]:
+    """(source, why) of each item that failed or whose verdict is an error, in order."""
+    return [(str(r.source), str(problem) if problem else r.error or "unknown error")
+            for r, problem in judged if r.report is None or problem]

@@ -51,3 +51,20 @@ def test_parent_problem_is_exit_8_for_one_file_or_a_batch() -> None:
     one = outcome.parent_problem([broken])
     assert isinstance(one, errors.ParentInvalid) and str(one).startswith("b.jpg: written, but")
     assert str(outcome.parent_problem([sound, broken], 3)).startswith("1 of 3 files continue")
+
+
+def test_shown_many_and_failures_of_keep_order_and_name_each_failure(source_jpeg: bytes) -> None:
+    from fakemedia.batch import BatchResult
+    from fakemedia.errors import ManifestNotFound
+
+    report = api.verify_bytes(source_jpeg, source="plain.jpg")
+    ok = BatchResult(0, "plain.jpg", report=report)
+    bad = BatchResult(1, "bad.jpg", error="bad.jpg: not a JPEG", exit_code=3)
+    text_out = outcome.shown_many([ok, bad])
+    assert isinstance(text_out, str) and text_out == outcome.shown(report)
+    documents = outcome.shown_many([ok, bad], as_json=True)
+    assert isinstance(documents, list) and len(documents) == 2 and documents[1]["exit_code"] == 3
+    missing = ManifestNotFound("plain.jpg: no C2PA manifest")
+    assert outcome.failures_of([(ok, missing), (bad, None)]) == [
+        ("plain.jpg", "plain.jpg: no C2PA manifest"), ("bad.jpg", "bad.jpg: not a JPEG")]
+    assert outcome.failures_of([(ok, None)]) == []
