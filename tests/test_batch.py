@@ -171,7 +171,7 @@ def test_verify_job_and_results_and_log_record(ident: Path, tmp_path: Path) -> N
     assert record["status"] == "error" and record["exit_code"] == 4 and record["seconds"] == 0.5
 
 
-def test_verify_paths_judges_and_logs_each_and_raises_a_single_files_error(ident: Path, tmp_path: Path) -> None:
+def test_verify_paths_judges_logs_each_and_raises_a_single_files_error(ident: Path, tmp_path: Path) -> None:
     signed, plain, broken = tmp_path / "signed.jpg", tmp_path / "plain.jpg", tmp_path / "broken.jpg"
     plain.write_bytes(make_jpeg(seed=2))
     signed.write_bytes(api.annotate_bytes(make_jpeg(seed=1), Annotation.from_dict(
@@ -192,7 +192,8 @@ def test_verify_paths_judges_and_logs_each_and_raises_a_single_files_error(ident
     assert judged[0][0].report.state == "Trusted" and judged[2][0].report is None  # type: ignore[union-attr]
     records = [json.loads(line) for line in log_path.read_text().splitlines()]
     assert [r["status"] for r in records] == ["ok", "error", "error"]
-    with pytest.raises(FakemediaError, match="broken.jpg"):  # one file alone: its error is raised
+    with pytest.raises(FakemediaError, match=r"broken\.jpg"):  # one file alone: its error is raised
         list(batch.verify_paths(batch.verify_job(trust), inputs[2:], judge=judge, single=True))
-    [(one, problem)] = list(batch.verify_paths(batch.verify_job(trust), inputs[1:2], judge=judge, single=True))
+    job = batch.verify_job(trust)
+    [(one, problem)] = list(batch.verify_paths(job, inputs[1:2], judge=judge, single=True))
     assert one.report is not None and isinstance(problem, ManifestNotFound)
