@@ -494,6 +494,34 @@ def verify_on_cluster(spec: str, job: VerifyJob, work: Sequence[Item]) -> Iterat
     return _scaled_results(spec, remote, [distributed.Item(i, s) for i, s in enumerate(sources)], sources)
 
 
+def detect_paths(paths: Sequence[str], *, model_path: str | None = None, heatmap: Path | None = None,
+                 single: bool = False, cluster: str | None = None) -> Iterator[BatchResult]:
+    """The detector over ``paths``: each finding is ``detection`` (the detector's ``to_dict()``
+    with ``file`` and, where drawn, ``heatmap``), or ``error``. Here in order, the model loaded
+    once; on a cluster in completion order. ``single``: one file named alone, whose error is
+    raised. Several images' heat maps are numbered ``OUT-1.png``, ``OUT-2.png``, …"""
+    if cluster:
+        if heatmap is not None:
+            raise InvalidRequest("heat maps are not drawn on a cluster", about="heatmap")
+        yield from detect_on_cluster(cluster, paths, model_path)
+        return
+    api.limit_threads()
+    for i, path in enumerate(paths):
+        try:
+            found = api.detect_image(path, model_path=model_path)
+            out = {**found.to_dict(), "file": path}
+            if heatmap is not None and found.patch_map is not None:
+                target = heatmap if single else heatmap.with_name(f"{heatmap.stem}-{i + 1}{heatmap.suffix}")
+                api.draw_patch_map(path, found, target)
+                out["heatmap"] = str(target)
+        except FakemediaError as exc:
+            if single:
+                raise
+            yield BatchResult(i, path, error=str(exc), exit_code=exc.exit_code)
+            continue
+        yield BatchResult(i, path, detection=out)
+
+
 def detect_on_cluster(spec: str, paths: Sequence[str],
                       model_path: str | None = None) -> Iterator[BatchResult]:
     """The detector over ``paths`` on a Dask cluster (model loaded once per worker); each

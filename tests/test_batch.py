@@ -197,3 +197,23 @@ def test_verify_paths_judges_logs_each_and_raises_a_single_files_error(ident: Pa
     job = batch.verify_job(trust)
     [(one, problem)] = list(batch.verify_paths(job, inputs[1:2], judge=judge, single=True))
     assert one.report is not None and isinstance(problem, ManifestNotFound)
+
+
+@pytest.mark.detect
+def test_detect_paths_reports_each_file_numbers_heat_maps_and_raises_one_files_error(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    good, bad = tmp_path / "good.jpg", tmp_path / "bad.jpg"
+    good.write_bytes((Path(__file__).resolve().parents[1] / "samples" / "synthetic.jpg").read_bytes())
+    bad.write_bytes(b"not an image")
+    heat = tmp_path / "heat.png"
+    results = list(batch.detect_paths([str(good), str(bad)], heatmap=heat))
+    assert [r.source for r in results] == [str(good), str(bad)]
+    found = results[0].detection
+    assert found is not None and found["file"] == str(good) and found["label"] == "synthetic"
+    assert found["heatmap"] == str(tmp_path / "heat-1.png") and (tmp_path / "heat-1.png").is_file()
+    assert results[1].detection is None and results[1].error and results[1].exit_code != 0
+    with pytest.raises(FakemediaError):
+        list(batch.detect_paths([str(bad)], single=True))
+    with pytest.raises(InvalidRequest) as refused:
+        list(batch.detect_paths([str(good)], heatmap=heat, cluster="local:1"))
+    assert refused.value.about == "heatmap"

@@ -162,7 +162,8 @@ _HINTS: dict[str, str | None] = {"trust_anchors": "--trust-anchors", "tsa_anchor
           "passphrase_env": "--passphrase-env", "anchor_file": None}
 #: Inputs whose fault is a combination of options, in the command line's words.
 _USAGE = {"probability": "--method, --method-name and --assessor need --probability",
-          "reference_sha256": "more --reference-sha256 values than --reference URLs"}
+          "reference_sha256": "more --reference-sha256 values than --reference URLs",
+          "heatmap": "--heatmap is not available with --cluster"}
 
 
 @contextmanager

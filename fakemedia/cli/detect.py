@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from fakemedia.cli._options import cluster_option
-from fakemedia.errors import BatchError, FakemediaError, InvalidRequest
+from fakemedia.cli._options import cluster_option, flagged
+from fakemedia.errors import BatchError
 from fakemedia.present import help as texts
 
 
@@ -43,55 +43,22 @@ encoder_weights_option = click.option(
 @cluster_option
 def detect_cmd(images: tuple[Path, ...], recursive: bool, model_path: Path | None,
                heatmap: Path | None, as_json: bool, cluster: str | None = None) -> None:
-    from fakemedia import api, batch
+    from fakemedia import batch
     from fakemedia.cli._options import expand_inputs
     from fakemedia.present import records
 
     inputs = expand_inputs(images, recursive)
-    several = not batch.single(images, inputs)
-    paths = [item.path for item in inputs]
-    if cluster:
-        return _detect_on_cluster(cluster, tuple(paths), model_path, heatmap, as_json)
-    api.limit_threads()
+    paths = [str(item.path) for item in inputs]
     failed: list[str] = []
-    for i, path in enumerate(paths):
-        try:
-            res = api.detect_image(path, model_path=model_path)
-            out = res.to_dict()
-            out["file"] = str(path)
-            if heatmap is not None and res.patch_map is not None:
-                target = heatmap if not several else \
-                    heatmap.with_name(f"{heatmap.stem}-{i + 1}{heatmap.suffix}")
-                api.draw_patch_map(path, res, target)
-                out["heatmap"] = str(target)
-        except FakemediaError as exc:
-            if not several:
-                raise
-            failed.append(str(path))
-            click.echo(f"{path}: error: {exc}", err=True)
-            continue
-        click.echo(json.dumps(out) if as_json else records.detection_line(path, out))
+    model = str(model_path) if model_path else None
+    with flagged():
+        for result in batch.detect_paths(paths, model_path=model, heatmap=heatmap,
+                                         single=batch.single(images, inputs), cluster=cluster):
+            if result.detection is None:
+                failed.append(str(result.source))
+                click.echo(f"{result.source}: error: {result.error}", err=True)
+                continue
+            found = {**result.detection, "file": result.source}
+            click.echo(json.dumps(found) if as_json else records.detection_line(result.source, found))
     if failed:
         raise BatchError(f"{len(failed)} of {len(paths)} images failed: {', '.join(failed)}")
-
-
-def _detect_on_cluster(cluster: str, images: tuple[Path, ...], model_path: Path | None,
-                       heatmap: Path | None, as_json: bool) -> None:
-    """The same lines as a local run, in completion order; failures listed, then exit 7."""
-    from fakemedia import batch
-    from fakemedia.present import records
-
-    if heatmap is not None:
-        raise InvalidRequest("--heatmap is not available with --cluster")
-    failed: list[str] = []
-    for result in batch.detect_on_cluster(cluster, [str(p) for p in images],
-                                          str(model_path) if model_path else None):
-        found = result.detection
-        if found is None:
-            failed.append(str(result.source))
-            click.echo(f"{result.source}: error: {result.error}", err=True)
-        else:
-            click.echo(json.dumps({**found, "file": result.source}) if as_json
-                       else records.detection_line(result.source, found))
-    if failed:
-        raise BatchError(f"{len(failed)} of {len(images)} images failed: {', '.join(failed)}")
