@@ -175,7 +175,7 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
                  repo: Path | None = None, watermark: bool = False, **fields: Any) -> None:
     from fakemedia import api, batch
     from fakemedia.present import json as documents
-    from fakemedia.present import outcome, text
+    from fakemedia.present import outcome
 
     authoring = {key: fields.pop(key) for key in AUTHORING_KEYS}
     annotation = build_annotation(fields)
@@ -231,24 +231,12 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
             log.write(batch.annotate_log_record(record))
             results.append(record)
             step()
-    if batch.single(images, inputs) and not cluster:
-        record = results[0]
-        record.pop("seconds", None)
-        emit_json(record) if as_json else click.echo(text.annotate_summary(record))
-        problem = outcome.parent_problem([record])
-        if problem:
-            raise problem
-        return
-    done = [r for r in results if "error" not in r]
-    failed = [r for r in results if "error" in r]
-    for r in (*done, *failed):
-        r.pop("seconds", None)  # in the log only: stdout stays comparable between runs
+    one = batch.single(images, inputs) and not cluster
+    out, failures, problem = outcome.annotate_shown(results, single=one, as_json=as_json)
     if as_json:
-        emit_json(done + failed)
-    else:
-        for record in done:
-            click.echo(text.annotate_summary(record))
-    raise_if_failed(len(paths), [(Path(r["input"]), r["error"]) for r in failed])
-    problem = outcome.parent_problem(done, len(paths))
+        emit_json(out)
+    elif out:  # nothing written: the failures alone, on stderr
+        click.echo(out)
+    raise_if_failed(len(paths), [(Path(source), why) for source, why in failures])
     if problem:
         raise problem

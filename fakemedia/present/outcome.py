@@ -110,3 +110,21 @@ def failures_of(judged: Sequence[tuple[Any, FakemediaError | None]]) -> list[tup
     """(source, why) of each item that failed or whose verdict is an error, in order."""
     return [(str(r.source), str(problem) if problem else r.error or "unknown error")
             for r, problem in judged if r.report is None or problem]
+
+
+def annotate_shown(records: Sequence[dict[str, Any]], *, single: bool = False, as_json: bool = False
+                   ) -> tuple[Any, list[tuple[str, str]], ParentInvalid | None]:
+    """What ``annotate`` prints for its records (one file: its record; several: the written
+    ones, then the failed ones), the (input, error) of each failure, and exit 8's error.
+    ``seconds`` stays in the log only, so stdout is comparable between runs."""
+    from fakemedia.present import text
+
+    for r in records:
+        r.pop("seconds", None)
+    if single:
+        record = records[0]
+        return (record if as_json else text.annotate_summary(record)), [], parent_problem([record])
+    done = [r for r in records if "error" not in r]
+    failed = [r for r in records if "error" in r]
+    out = done + failed if as_json else "\n".join(text.annotate_summary(r) for r in done)
+    return out, [(str(r["input"]), str(r["error"])) for r in failed], parent_problem(done, len(records))

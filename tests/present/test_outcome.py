@@ -68,3 +68,18 @@ def test_shown_many_and_failures_of_keep_order_and_name_each_failure(source_jpeg
     assert outcome.failures_of([(ok, missing), (bad, None)]) == [
         ("plain.jpg", "plain.jpg: no C2PA manifest"), ("bad.jpg", "bad.jpg: not a JPEG")]
     assert outcome.failures_of([(ok, None)]) == []
+
+
+def test_annotate_shown_puts_written_before_failed_and_keeps_seconds_out() -> None:
+    written = {"input": "a.jpg", "output": "a.signed.jpg", "manifest": "urn:c2pa:1", "seconds": 0.2,
+               "parent_state": "Invalid", "state": "Valid", "annotation": {},
+               "signer": {"common_name": "s", "organization": "o"}}
+    failed = {"input": "b.jpg", "error": "b.jpg: not a JPEG", "seconds": 0.1}
+    out, failures, problem = outcome.annotate_shown([dict(failed), dict(written)], as_json=True)
+    assert [r["input"] for r in out] == ["a.jpg", "b.jpg"] and all("seconds" not in r for r in out)
+    assert failures == [("b.jpg", "b.jpg: not a JPEG")]
+    assert isinstance(problem, errors.ParentInvalid) and "1 of 2 files" in str(problem)
+    _, none_failed, alone = outcome.annotate_shown([dict(written)], single=True)
+    assert none_failed == [] and isinstance(alone, errors.ParentInvalid) and "a.signed.jpg" in str(alone)
+    text_out, _, _ = outcome.annotate_shown([dict(failed)])
+    assert text_out == ""  # nothing written: the failure is said on stderr only
