@@ -127,7 +127,9 @@ __all__ = [
     "read_trust_anchors",
     "reattach",
     "recover_asset",
+    "recover_file",
     "repository_add",
+    "repository_add_files",
     "sbr_manifest",
     "sbr_matches",
     "sbr_supported_algorithms",
@@ -454,6 +456,34 @@ def repository_add(repository: Any, source: Source, *, trust: TrustSettings | No
         raise ManifestError(f"{name or 'input'}: its manifest does not validate "
                             f"({', '.join(failures[:3])}); a repository keeps sound ones")
     return repository.add(store, title=name)
+
+
+def repository_add_files(path: str | os.PathLike, files: Sequence[str | os.PathLike], *,
+                         trust: TrustSettings | None = None) -> list[dict[str, Any]]:
+    """Keep the manifests of ``files`` (signed JPEGs or ``.c2pa`` stores) in the repository at
+    ``path`` (created when missing); what each added, in order. The first that fails stops it."""
+    added = []
+    with open_repository(path, create=True) as db:
+        for file in files:
+            with naming(Path(file)):
+                entry = repository_add(db, Path(file), trust=trust)
+            added.append({"file": str(file), "manifest": entry.manifest_id,
+                          "soft_bindings": [b.alg for b in entry.bindings]})
+    return added
+
+
+def recover_file(image: str | os.PathLike, output: str | os.PathLike, repository: str | os.PathLike | None,
+                 trust: TrustSettings | None = None, *, resolver: str | None = None
+                 ) -> tuple[VerificationReport, RecoveryResult]:
+    """``image``'s embedded verdict and its look-up (see :func:`recover_asset`); when recovered,
+    ``output`` is written (atomically) as ``image`` with the found store re-attached."""
+    with naming(Path(image)):
+        asset = open_asset(image)
+        embedded = verify_asset(asset, trust)
+        found = recover_asset(asset, repository, trust, resolver=resolver)
+    if found.state == "recovered":
+        write_atomic(Path(output), reattach(asset.data, found.recovery.store))
+    return embedded, found
 
 
 def repository_label(manifest: str) -> str:

@@ -44,12 +44,8 @@ def recover_cmd(image: Path, repo: Path | None, resolver: str | None, output: Pa
     check_target(output, image, parent=False)
     refuse_existing([output], force)
     trust = api.trust_settings(list(trust_from(trust_anchors).anchors))
-    with api.naming(image):
-        asset = api.open_asset(image)
-        embedded = api.verify_asset(asset, trust)
-        found = api.recover_asset(asset, None if resolver else _need(repo), trust, resolver=resolver)
-    if found.state == "recovered":
-        api.write_atomic(output, api.reattach(asset.data, found.recovery.store))
+    where = None if resolver else _need(repo)
+    embedded, found = api.recover_file(image, output, where, trust, resolver=resolver)
     if as_json:
         emit_json({**documents.recovery_document(embedded, found),
                    "output": str(output) if found.state == "recovered" else None})
@@ -80,13 +76,7 @@ def repo_add(files: tuple[Path, ...], repo: Path | None, trust_anchors: tuple[Pa
     from fakemedia.present import records
 
     trust = api.trust_settings(list(trust_from(trust_anchors).anchors))
-    added = []
-    with api.open_repository(_need(repo), create=True) as db:
-        for path in files:
-            with api.naming(path):
-                entry = api.repository_add(db, path, trust=trust)
-            added.append({"file": str(path), "manifest": entry.manifest_id,
-                          "soft_bindings": [b.alg for b in entry.bindings]})
+    added = api.repository_add_files(_need(repo), files, trust=trust)
     emit_json(added) if as_json else click.echo("\n".join(records.added_line(item) for item in added))
 
 
