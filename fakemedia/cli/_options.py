@@ -64,6 +64,24 @@ def resolver_option(func: F) -> F:
                              "'fakemedia serve --repo') instead of a local --repo.")(func)
 
 
+class Parsed(click.ParamType):
+    """An option value the API parses (``api.<parse>(text, *args)``); its InvalidRequest is
+    click's error for that option. Values already parsed (defaults) pass as they are."""
+
+    def __init__(self, name: str, parse: str, *args: Any) -> None:
+        self.name, self._parse, self._args = name, parse, args
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from fakemedia import api
+
+        if not isinstance(value, str):
+            return value
+        try:
+            return getattr(api, self._parse)(value, *self._args)
+        except InvalidRequest as exc:
+            self.fail(str(exc), param, ctx)
+
+
 # --- trust -----------------------------------------------------------------------------------
 
 

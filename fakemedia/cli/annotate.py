@@ -10,6 +10,7 @@ import click
 
 from fakemedia.annotation.model import MODIFICATION_TYPES, PURPOSES, Annotation
 from fakemedia.cli._options import (
+    Parsed,
     batch_options,
     cluster_option,
     emit_json,
@@ -27,42 +28,10 @@ from fakemedia.cli._options import (
 )
 from fakemedia.cli._safety import FiniteFloat, refuse_existing
 from fakemedia.cli.authoring import AUTHORING_KEYS, annotate_options, authoring_options, external_signer
-from fakemedia.errors import InvalidRequest
 from fakemedia.present import help as texts
 
 REDACTION_REASONS = ("c2pa.PII.present", "c2pa.invalid.data", "c2pa.trade-secret.present",
                      "c2pa.government.confidential")
-
-
-class RegionType(click.ParamType):
-    """``x,y,w,h``: a rectangle in pixels or percent of the image size."""
-
-    name = "x,y,w,h"
-
-    def __init__(self, unit: str) -> None:
-        self.unit = unit
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from fakemedia import api
-
-        try:
-            return value if isinstance(value, dict) else api.parse_region(str(value), self.unit)
-        except InvalidRequest as exc:
-            self.fail(str(exc), param, ctx)
-
-
-class FieldListType(click.ParamType):
-    """``FIELD[,FIELD...]``: annotation fields that may be restricted."""
-
-    name = "FIELD[,FIELD]"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from fakemedia import api
-
-        try:
-            return value if isinstance(value, tuple) else api.parse_field_list(str(value))
-        except InvalidRequest as exc:
-            self.fail(str(exc), param, ctx)
 
 
 def restriction_options(restrict: Sequence[tuple[str, ...]], recipients: Sequence[Path],
@@ -116,9 +85,10 @@ def build_annotation(options: dict[str, Any]) -> Annotation:
               help="How the probability was estimated (default: algorithmic).")
 @click.option("--method-name", metavar="NAME", help="Detector name (algorithmic method).")
 @click.option("--assessor", metavar="WHO", help="Who judged the probability (human method).")
-@click.option("--region", "regions", multiple=True, type=RegionType("pixel"),
+@click.option("--region", "regions", multiple=True, type=Parsed("x,y,w,h", "parse_region", "pixel"),
               help="Modified rectangle in pixels, x,y,width,height (repeatable).")
-@click.option("--region-percent", "regions_percent", multiple=True, type=RegionType("percent"),
+@click.option("--region-percent", "regions_percent", multiple=True,
+              type=Parsed("x,y,w,h", "parse_region", "percent"),
               help="Modified rectangle in percent of the image size (repeatable).")
 @click.option("--author", metavar="NAME", help="Who made the modification or annotation.")
 @click.option("--description", metavar="TEXT", help="Free-text description of the modification.")
@@ -132,7 +102,7 @@ def build_annotation(options: dict[str, Any]) -> Annotation:
 @identity_option
 @click.option("--compress", is_flag=True, help="Store the manifest Brotli-compressed (C2PA 2.x).")
 @click.option("--title", metavar="TITLE", help="Title recorded in the manifest (default: file name).")
-@click.option("--restrict", "restrict", multiple=True, type=FieldListType(),
+@click.option("--restrict", "restrict", multiple=True, type=Parsed("FIELD[,FIELD]", "parse_field_list"),
               help="Encrypt these annotation fields for the --recipient keys only (repeatable, "
                    "comma-separated; e.g. author,regions). The modification type stays public.")
 @click.option("--recipient", "recipients", multiple=True, metavar="PUB.pem",

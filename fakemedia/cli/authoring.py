@@ -10,29 +10,14 @@ from typing import Any, TypeVar
 
 import click
 
-from fakemedia.cli._options import flagged
+from fakemedia.cli._options import Parsed, flagged
 from fakemedia.cli._safety import force_option
-from fakemedia.errors import InvalidRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The keyword arguments :func:`authoring_options` adds to a command.
 AUTHORING_KEYS = ("force", "parent", "components", "thumbnail", "thumbnail_size",
                   "thumbnail_quality", "definition", "sidecar", "remote", "signer_cmd", "cert", "key")
-
-
-class ComponentType(click.ParamType):
-    """``FILE[:x,y,w,h]``: a component file and, optionally, the pixel rectangle it occupies."""
-
-    name = "FILE[:x,y,w,h]"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from fakemedia import api
-
-        try:
-            return value if isinstance(value, tuple) else api.parse_component(str(value))
-        except InvalidRequest as exc:
-            self.fail(str(exc), param, ctx)
 
 
 def authoring_options(func: F) -> F:
@@ -47,7 +32,8 @@ def authoring_options(func: F) -> F:
                      metavar="FILE",
                      help="An earlier version of the image (signed or not) recorded as its "
                           "parentOf ingredient; its manifests are carried along."),
-        click.option("--component", "components", multiple=True, type=ComponentType(),
+        click.option("--component", "components", multiple=True,
+                     type=Parsed("FILE[:x,y,w,h]", "parse_component"),
                      help="A file the image was composed from, recorded as a componentOf "
                           "ingredient, optionally with the pixel rectangle it occupies "
                           "(repeatable)."),
