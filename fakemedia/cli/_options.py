@@ -177,7 +177,7 @@ _HINTS: dict[str, str | None] = {"trust_anchors": "--trust-anchors", "tsa_anchor
           "trust_config": "--trust-config", "recipient": "--recipient", "decrypt_key": "--decrypt-key",
           "annotation": "--annotation", "output": "-o/--output", "in_place": "-o/--output",
           "thumbnail_size": "--thumbnail-size", "thumbnail_quality": "--thumbnail-quality",
-          "passphrase_env": "--passphrase-env", "anchor_file": None}
+          "passphrase_env": "--passphrase-env", "token_file": "--token-file", "anchor_file": None}
 #: Inputs whose fault is a combination of options, in the command line's words.
 _USAGE = {"probability": "--method, --method-name and --assessor need --probability",
           "reference_sha256": "more --reference-sha256 values than --reference URLs",

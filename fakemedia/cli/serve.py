@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
-from fakemedia.cli._options import identity_option, resolve_identity, trust_anchors_option, trust_from
+from fakemedia.cli._options import (
+    flagged,
+    identity_option,
+    resolve_identity,
+    trust_anchors_option,
+    trust_from,
+    warn,
+)
 from fakemedia.present import help as texts
-
-
-def _read_token(path: Path) -> bytes:
-    try:
-        token = path.read_bytes().strip()
-    except OSError as exc:
-        raise click.BadParameter(f"cannot read {path} ({exc.strerror or exc})",
-                                 param_hint="--token-file") from None
-    if len(token) < 16:
-        raise click.BadParameter(f"{path}: a token needs at least 16 characters", param_hint="--token-file")
-    if os.name == "posix" and path.stat().st_mode & 0o077:
-        click.echo(f"fakemedia: warning: {path} is readable by other users", err=True)
-    return token
 
 
 @click.command("serve", help=texts.SERVE, epilog=texts.SERVE_EPILOG)
@@ -58,13 +51,16 @@ def serve_cmd(host: str, port: int, trust_anchors: tuple[Path, ...], trust_confi
     except ImportError:
         raise click.UsageError("serve needs its web stack: pip install 'fakemedia[serve]'") from None
     from fakemedia import batch
-    from fakemedia.serve.service import trust_loader
+    from fakemedia.serve.service import read_token, trust_loader
 
     anchors = trust_from(trust_anchors).anchors
     loader = trust_loader(trust_config, profiles)
     identity_ref = token = None
     if token_file is not None:
-        token = _read_token(token_file)
+        with flagged():
+            token, shared = read_token(token_file)
+        if shared:
+            warn(f"warning: {shared}")
         directory, passphrase = resolve_identity(identity)
         identity_ref = batch.IdentityRef(str(directory.resolve()), passphrase)
         identity_ref.load()  # a wrong passphrase or broken identity fails here, once

@@ -50,6 +50,19 @@ class WorkerSetup:
     temp_root: str | None = None
 
 
+def read_token(path: Path) -> tuple[bytes, str | None]:
+    """The bearer token /v1/annotate requires, from ``path`` (at least 16 characters), and a
+    warning when other users may read the file."""
+    try:
+        token = path.read_bytes().strip()
+    except OSError as exc:
+        raise InvalidRequest(f"cannot read {path} ({exc.strerror or exc})", about="token_file") from None
+    if len(token) < 16:
+        raise InvalidRequest(f"{path}: a token needs at least 16 characters", about="token_file")
+    shared = os.name == "posix" and path.stat().st_mode & 0o077
+    return token, f"{path} is readable by other users" if shared else None
+
+
 def trust_loader(config: Path | None, profiles: Sequence[Path] = ()) -> Callable[[], Any] | None:
     """What workers load a trust settings file with; it and every JPEG Trust profile are
     checked now, so a bad one fails at start, not once per request."""
