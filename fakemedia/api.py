@@ -58,6 +58,7 @@ from fakemedia.inputs import (
     read_key_file,
     read_recipients,
     read_trust_anchors,
+    restriction_request,
     signer_files,
 )
 from fakemedia.manifest.reader import VerificationReport, read_report
@@ -130,6 +131,7 @@ __all__ = [
     "recover_file",
     "repository_add",
     "repository_add_files",
+    "restriction_request",
     "sbr_manifest",
     "sbr_matches",
     "sbr_supported_algorithms",

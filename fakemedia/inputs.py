@@ -367,3 +367,22 @@ def signer_files(cert: Path, key: Path) -> Any:
 
     passphrase = os.environ.get(ENV_PASSPHRASE)
     return api.load_signer_files(cert, key, passphrase.encode() if passphrase else None)
+
+
+def restriction_request(restrict: Sequence[Sequence[str]], recipients: Sequence[Path], redact: Sequence[str],
+                        reason: str | None) -> dict[str, Any]:
+    """The restriction and redaction fields of an annotate request, checked before any work:
+    fields to restrict need recipients and recipients need fields, a reason needs a redaction.
+    Each refusal is an InvalidRequest ``about`` the combination at fault."""
+    fields = tuple(dict.fromkeys(name for group in restrict for name in group))
+    if fields and not recipients:
+        raise InvalidRequest("restricted fields need at least one recipient", "restrict_alone")
+    if recipients and not fields:
+        raise InvalidRequest("recipients are only used with restricted fields", "recipient_alone")
+    if reason and not redact:
+        raise InvalidRequest("a redaction reason is only used with a redaction", "reason_alone")
+    request: dict[str, Any] = {"restrict": fields, "recipients": read_recipients(recipients),
+                               "redact": tuple(redact)}
+    if reason:
+        request["redaction_reason"] = reason
+    return request

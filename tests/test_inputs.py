@@ -188,3 +188,20 @@ def test_json_of_annotation_file_round_trips(tmp_path: Path) -> None:
     (tmp_path / "a.json").write_text(json.dumps({"modification_types": ["edited"]}))
     data = inputs.read_annotation_file(tmp_path / "a.json")
     assert inputs.build_annotation(data).to_dict()["modification_types"] == ["edited"]
+
+
+def test_restriction_request_checks_the_combination_before_reading_keys(tmp_path: Path) -> None:
+    absent = tmp_path / "absent.pub.pem"  # never read when the combination is refused first
+    for args, about in ((([("author",)], [], [], None), "restrict_alone"),
+                        (([], [absent], [], None), "recipient_alone"),
+                        (([], [], [], "c2pa.PII.present"), "reason_alone")):
+        with pytest.raises(InvalidRequest) as refused:
+            inputs.restriction_request(*args)
+        assert refused.value.about == about
+    redaction = inputs.restriction_request([], [], ["c2pa.thumbnail"], "c2pa.PII.present")
+    assert redaction == {"restrict": (), "recipients": (), "redact": ("c2pa.thumbnail",),
+                         "redaction_reason": "c2pa.PII.present"}
+    # Fields repeated across --restrict groups are kept once, in order; the keys are then read.
+    with pytest.raises(InvalidRequest) as unreadable:
+        inputs.restriction_request([("author", "regions"), ("author",)], [absent], [], None)
+    assert unreadable.value.about == "recipient"

@@ -181,7 +181,10 @@ _HINTS: dict[str, str | None] = {"trust_anchors": "--trust-anchors", "tsa_anchor
 #: Inputs whose fault is a combination of options, in the command line's words.
 _USAGE = {"probability": "--method, --method-name and --assessor need --probability",
           "reference_sha256": "more --reference-sha256 values than --reference URLs",
-          "heatmap": "--heatmap is not available with --cluster"}
+          "heatmap": "--heatmap is not available with --cluster",
+          "restrict_alone": "--restrict needs at least one --recipient (a public key or certificate)",
+          "recipient_alone": "--recipient is only used with --restrict FIELD",
+          "reason_alone": "--redaction-reason is only used with --redact"}
 
 
 @contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,26 +31,6 @@ from fakemedia.present import help as texts
 
 REDACTION_REASONS = ("c2pa.PII.present", "c2pa.invalid.data", "c2pa.trade-secret.present",
                      "c2pa.government.confidential")
-
-
-def restriction_options(restrict: Sequence[tuple[str, ...]], recipients: Sequence[Path],
-                        redact: Sequence[str], reason: str | None) -> dict[str, Any]:
-    """The restriction and redaction fields of AnnotateOptions; usage errors before any work."""
-    from fakemedia import api
-
-    fields = tuple(dict.fromkeys(name for group in restrict for name in group))
-    if fields and not recipients:
-        raise click.UsageError("--restrict needs at least one --recipient (a public key or certificate)")
-    if recipients and not fields:
-        raise click.UsageError("--recipient is only used with --restrict FIELD")
-    if reason and not redact:
-        raise click.UsageError("--redaction-reason is only used with --redact")
-    with flagged():
-        keys = api.read_recipients(recipients)
-    options: dict[str, Any] = {"restrict": fields, "recipients": keys, "redact": tuple(redact)}
-    if reason:
-        options["redaction_reason"] = reason
-    return options
 
 
 def build_annotation(options: dict[str, Any]) -> Annotation:
@@ -156,7 +135,8 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     with flagged():
         targets = batch.plan_outputs(inputs, output, in_place)
     anchors = trust_from(trust_anchors).anchors
-    private = restriction_options(restrict, recipients, redact, redaction_reason)
+    with flagged():
+        private = api.restriction_request(restrict, recipients, redact, redaction_reason)
     if model_path is not None and detect is False:
         raise click.UsageError("--model is only used with detection; drop --no-detect")
     if heatmap is not None and detect is False:
