@@ -34,17 +34,15 @@ REDACTION_REASONS = ("c2pa.PII.present", "c2pa.invalid.data", "c2pa.trade-secret
 
 
 def build_annotation(options: dict[str, Any]) -> Annotation:
-    """The annotation from --annotation FILE with the command-line fields laid over it."""
+    """The annotation from --annotation FILE with the command-line fields laid over it (every
+    other option of the annotation group is an api.build_annotation keyword of the same name)."""
     from fakemedia import api
 
+    given = dict(options)
+    regions = [*given.pop("regions"), *given.pop("regions_percent")]
     with flagged():
-        return api.build_annotation(
-            api.read_annotation_file(options["annotation_file"]), types=options["types"],
-            probability=options["probability"], method=options["method"],
-            method_name=options["method_name"], assessor=options["assessor"],
-            regions=[*options["regions"], *options["regions_percent"]],
-            references=options["references"], reference_sha256=options["reference_sha256"],
-            **{key: options[key] for key in ("purpose", "purpose_text", "author", "description")})
+        return api.build_annotation(api.read_annotation_file(given.pop("annotation_file")), regions=regions,
+                                    **given)
 
 
 @click.command("annotate", help=texts.ANNOTATE, epilog=texts.ANNOTATE_EPILOG)
