@@ -16,6 +16,7 @@ from fakemedia.cli._options import (
     decrypt_key_option,
     emit_json,
     expand_inputs,
+    flagged,
     json_option,
     progress,
     raise_if_failed,
@@ -132,12 +133,8 @@ def report_cmd(image: Path, output: Path | None, trust_anchors: tuple[Path, ...]
     check_target(target, image)
     trust = trust_from(trust_anchors)
     keys = [api.load_decrypt_key(pem, pw) for pem, pw in decrypt_key_material(decrypt_keys)]
-    report, page, private = html.report_page(image, api.trust_settings(list(trust.anchors)), keys, profile)
-    try:
-        api.write_atomic(target, page.encode("utf-8"), 0o600 if private else None)
-    except OSError as exc:
-        raise click.BadParameter(f"cannot write {target} ({exc.strerror or exc})",
-                                 param_hint="-o/--output") from None
+    with flagged():
+        report = html.write_report_page(image, target, api.trust_settings(list(trust.anchors)), keys, profile)
     if as_json:
         emit_json({"output": str(target), "state": report.state, "manifest_found": report.manifest_found})
     else:

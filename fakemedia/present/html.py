@@ -648,6 +648,21 @@ def render_report(report: VerificationReport, image: bytes, *, title: str | None
             f'<body>\n<main>\n{"".join(parts)}\n</main>\n</body>\n</html>\n')
 
 
+def write_report_page(image: Any, target: Any, trust: Any = None, decrypt_keys: Sequence[Any] = (),
+                      profile: str | None = None) -> VerificationReport:
+    """:func:`report_page` for ``image``, written atomically to ``target`` (private, 0600, when it
+    shows decrypted fields); the report. A target that cannot be written is ``about`` output."""
+    from fakemedia import api
+    from fakemedia.errors import InvalidRequest
+
+    report, page, private = report_page(image, trust, decrypt_keys, profile)
+    try:
+        api.write_atomic(target, page.encode("utf-8"), 0o600 if private else None)
+    except OSError as exc:
+        raise InvalidRequest(f"cannot write {target} ({exc.strerror or exc})", about="output") from None
+    return report
+
+
 def report_page(image: Any, trust: Any = None, decrypt_keys: Sequence[Any] = (),
                 profile: str | None = None) -> tuple[VerificationReport, str, bool]:
     """Verify the JPEG at path ``image`` (with its ``.c2pa`` sidecar, if any) and render its page,
