@@ -221,7 +221,9 @@ def test_calibrate_probability_records_a_heldout_ece_only_when_measured_on_other
     assert r.exit_code == 0 and json.loads(r.stdout.strip().splitlines()[-1])["calibrated"] is False
 
 
+@pytest.mark.detect
 def test_splice_matches_colours_and_keeps_the_outside_untouched() -> None:
+    pytest.importorskip("torch")  # fakemedia.lab.generators trains its models with torch
     from fakemedia.lab.generators import splice
 
     rng = np.random.default_rng(3)
