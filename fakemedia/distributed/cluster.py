@@ -8,7 +8,8 @@ the nanny restarted — and sets torch's threads there.
 
 A worker that dies mid-task (out of memory, a crashing decoder) loses at most its task: Dask
 retries it elsewhere, and once Dask gives up on it (``KilledWorker``) its items are retried one
-per task, so only the item that kills workers is reported, never its innocent neighbours.
+per task, each alone up to :data:`SOLO_TRIES` times (a task queued behind the killer on the same
+worker dies with it), so only the item that kills workers is reported, not its neighbours.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ from fakemedia.errors import InvalidRequest
 MALLOC_TRIM_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 
 DEFAULT_BATCH_SIZE = 10
+#: Tries of an item alone before it is reported as the one that kills workers: a worker may
+#: hold a second task in its queue, and that one dies with it when the killer runs.
+SOLO_TRIES = 2
 
 
 class JobPlugin(WorkerPlugin):
@@ -94,6 +98,7 @@ def run_job(client: Client, job: Job, items: Iterable[Item], *, batch_size: int 
     pending: dict[str, list[Item]] = {}
     running = as_completed(loop=client.loop)
     serial = itertools.count()
+    solo: dict[int, int] = {}  # KilledWorker count of each item tried on its own
     kind = type(job).__name__.removesuffix("Job").lower()
 
     def submit(chunk: list[Item]) -> None:
@@ -114,6 +119,10 @@ def run_job(client: Client, job: Job, items: Iterable[Item], *, batch_size: int 
             if len(chunk) > 1:  # find the item that kills workers: retry each on its own
                 for item in chunk:
                     submit([item])
+                continue
+            alone = solo[chunk[0].index] = solo.get(chunk[0].index, 0) + 1
+            if alone < SOLO_TRIES:  # a task queued beside the killer dies with its worker
+                submit(chunk)
                 continue
             results = [_lost(chunk[0], exc)]
         except Exception as exc:  # the task itself failed (it never raises for an item)
