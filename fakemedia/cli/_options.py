@@ -207,7 +207,6 @@ def flagged() -> Iterator[None]:
 PROGRESS_MIN = 3
 
 
-
 def batch_options(func: F) -> F:
     """--recursive, --jobs and --log, shared by the commands that take several images."""
     func = click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path),

@@ -13,7 +13,6 @@ RECIPIENT_KINDS = ("x25519", "p256", "p384", "rsa")
 ALGORITHMS = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
 
 
-
 @click.group("keys", epilog=texts.KEYS_EPILOG)
 def keys_group() -> None:
     """Create and inspect local signing identities and recipient keys."""

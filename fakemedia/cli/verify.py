@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from fakemedia.api import Trust
 
 
-
 def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, history: bool,
          as_json: bool, tree: bool, label: str, recursive: bool, jobs: int, log_path: Path | None,
          cluster: str | None = None, manifest_file: Path | None = None, repo: Path | None = None,
@@ -109,8 +108,6 @@ def history_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
     _run(images, trust_from(trust_anchors, trust_config, tsa_anchors, at), decrypt_keys, history=True,
          as_json=as_json, tree=tree, label="Reading history", recursive=recursive, jobs=jobs,
          log_path=log_path)
-
-
 
 
 @click.command("report", help=texts.REPORT, epilog=texts.REPORT_EPILOG)
