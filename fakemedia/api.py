@@ -514,6 +514,15 @@ def repository_entry(path: str | os.PathLike, manifest: str) -> Any:
     return entry
 
 
+def repository_remove(path: str | os.PathLike, manifest: str) -> str:
+    """Remove a kept manifest and its soft bindings; its label as the repository keyed it."""
+    label = repository_label(manifest)
+    with open_repository(path) as db:
+        if not db.remove(label):
+            raise ManifestNotFound(f"no manifest {manifest} in {path}")
+    return label
+
+
 def entry_document(entry: Any, trust: TrustSettings | None = None) -> dict[str, Any]:
     """A kept manifest, validated on its own, with its soft bindings."""
     state, failures = stored_manifest_state(entry.store, trust)

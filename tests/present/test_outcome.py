@@ -83,3 +83,16 @@ def test_annotate_shown_puts_written_before_failed_and_keeps_seconds_out() -> No
     assert none_failed == [] and isinstance(alone, errors.ParentInvalid) and "a.signed.jpg" in str(alone)
     text_out, _, _ = outcome.annotate_shown([dict(failed)])
     assert text_out == ""  # nothing written: the failure is said on stderr only
+
+
+def test_annotate_records_note_warnings_and_the_missing_detector_once_with_the_first_signed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakemedia.present import json as documents
+
+    failed: Any = SimpleNamespace(source="a.jpg", error="cannot read", exit_code=3, seconds=0.1, warnings=[])
+    (record, notes), = outcome.annotate_records([failed], {}, (), False, unnoted=True)
+    assert record["error"] == "cannot read" and notes == []
+    written: Any = SimpleNamespace(source="b.jpg", warnings=["clipped"])
+    monkeypatch.setattr(documents, "annotate_record", lambda result, *_: {"input": result.source})
+    out = list(outcome.annotate_records([written, written], {}, (), True, unnoted=True))
+    assert [notes for _, notes in out] == [["b.jpg: clipped", outcome.NO_DETECTOR], ["b.jpg: clipped"]]
