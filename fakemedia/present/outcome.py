@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from fakemedia.errors import (
+    BatchError,
     FakemediaError,
     ManifestNotFound,
     ParentInvalid,
@@ -149,3 +150,24 @@ def annotate_records(results: Iterable[Any], annotation: Mapping[str, Any], rest
             notes.append(NO_DETECTOR)
             unnoted = False
         yield record, notes
+
+
+def detect_lines(results: Iterable[Any], *, as_json: bool, failed: list[str]) -> Iterator[tuple[str, bool]]:
+    """Each detect result's line (one JSON object with ``as_json``) and whether it is an error for
+    stderr; the source of each failure is added to ``failed``."""
+    import json
+
+    from fakemedia.present import records
+
+    for result in results:
+        if result.detection is None:
+            failed.append(str(result.source))
+            yield f"{result.source}: error: {result.error}", True
+            continue
+        found = {**result.detection, "file": result.source}
+        yield (json.dumps(found) if as_json else records.detection_line(result.source, found)), False
+
+
+def detect_problem(failed: Sequence[str], total: int) -> BatchError | None:
+    """Exit 7 naming the images that failed, or None when none did."""
+    return BatchError(f"{len(failed)} of {total} images failed: {', '.join(failed)}") if failed else None
