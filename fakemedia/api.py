@@ -52,6 +52,7 @@ from fakemedia.inputs import (
     naming,
     parse_component,
     parse_field_list,
+    parse_moment,
     parse_region,
     read_anchor_file,
     read_annotation_file,
@@ -118,6 +119,7 @@ __all__ = [
     "parse_asset",
     "parse_component",
     "parse_field_list",
+    "parse_moment",
     "parse_region",
     "preload_detector",
     "read_anchor_file",
@@ -510,6 +512,15 @@ def repository_entry(path: str | os.PathLike, manifest: str) -> Any:
     if entry is None:
         raise ManifestNotFound(f"no manifest {manifest} in {path}")
     return entry
+
+
+def repository_remove(path: str | os.PathLike, manifest: str) -> str:
+    """Remove a kept manifest and its soft bindings; its label as the repository keyed it."""
+    label = repository_label(manifest)
+    with open_repository(path) as db:
+        if not db.remove(label):
+            raise ManifestNotFound(f"no manifest {manifest} in {path}")
+    return label
 
 
 def entry_document(entry: Any, trust: TrustSettings | None = None) -> dict[str, Any]:

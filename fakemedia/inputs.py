@@ -14,10 +14,13 @@ import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fakemedia._record import Frozen
 from fakemedia.errors import CertificateError, FakemediaError, InvalidRequest, SigningError
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 ENV_PASSPHRASE = "FAKEMEDIA_KEY_PASSPHRASE"
 ENV_DECRYPT_PASSPHRASE = "FAKEMEDIA_DECRYPT_PASSPHRASE"
@@ -251,6 +254,17 @@ def parse_component(text: str) -> tuple[Path, dict[str, Any] | None]:
     if nums is None:
         return Path(text), None
     return Path(path), _rectangle(nums, "pixel", text)
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO-8601 date or time, in UTC when it names no offset."""
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequest(f"{text!r} is not an ISO-8601 date or time", "at") from None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
 def parse_field_list(text: str) -> tuple[str, ...]:

@@ -130,3 +130,16 @@ def test_detector_regions_are_clipped_to_the_image_with_a_warning() -> None:
     assert len(warnings) == 2 and all(w.startswith("detector: region") for w in warnings)
     inside = Annotation(regions=(Region("rectangle", "pixel", 0.0, 0.0, 64.0, 48.0),))
     assert api._clip_detected(buf.getvalue(), inside) == (inside, [])
+
+
+def test_repository_remove_returns_the_label_and_a_second_removal_is_not_found(tmp_path: Path,
+                                                                                on_disk: Path) -> None:
+    from fakemedia.errors import ManifestNotFound
+
+    db = tmp_path / "repo.db"
+    added, = api.repository_add_files(db, [on_disk])
+    bare = added["manifest"].removeprefix("urn:c2pa:")
+    assert api.repository_remove(db, bare) == added["manifest"]
+    assert api.repository_listing(db)["count"] == 0
+    with pytest.raises(ManifestNotFound, match=f"no manifest {bare} in {db}"):
+        api.repository_remove(db, bare)

@@ -205,3 +205,13 @@ def test_restriction_request_checks_the_combination_before_reading_keys(tmp_path
     with pytest.raises(InvalidRequest) as unreadable:
         inputs.restriction_request([("author", "regions"), ("author",)], [absent], [], None)
     assert unreadable.value.about == "recipient"
+
+
+def test_parse_moment_reads_iso_8601_in_utc_when_no_offset_is_named() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    assert inputs.parse_moment("2024-03-01") == datetime(2024, 3, 1, tzinfo=timezone.utc)
+    assert inputs.parse_moment("2024-03-01T10:00+02:00").utcoffset() == timedelta(hours=2)
+    with pytest.raises(InvalidRequest, match="'soon' is not an ISO-8601 date or time") as caught:
+        inputs.parse_moment("soon")
+    assert caught.value.about == "at"

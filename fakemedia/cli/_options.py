@@ -3,13 +3,13 @@ identity, recipient keys, batch runs and their JSON-lines log. Click only: the w
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -17,6 +17,8 @@ from fakemedia.errors import BatchError, InvalidRequest
 from fakemedia.present import help as texts
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from fakemedia.api import Trust
     from fakemedia.batch import Input
 
@@ -94,29 +96,29 @@ def trust_anchors_option(func: F) -> F:
     )(func)
 
 
-def _parse_at(_ctx: Any, _param: Any, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO-8601 date or time") from None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+def verification_options(func: F) -> F:
+    """--trust-anchors, --trust-config, --tsa-anchors, --at and --decrypt-key (verify, history):
+    the command gets them as ``trust`` (loaded first: a bad anchor fails before any image is read)
+    and ``decrypt_keys``."""
+    @functools.wraps(func)
+    def loaded(*args: Any, trust_anchors: Sequence[Path], trust_config: Path | None,
+               tsa_anchors: Sequence[Path], at: datetime | None, **kwargs: Any) -> Any:
+        return func(*args, trust=trust_from(trust_anchors, trust_config, tsa_anchors, at), **kwargs)
 
-
-def trust_extra_options(func: F) -> F:
-    func = click.option("--at", "at", metavar="ISO-8601", callback=_parse_at,
-                        help="Validation time (default now; UTC when no offset): was the file "
-                             "valid then? A signer with a trusted time-stamp is judged at the "
-                             "time-stamp's time.")(func)
-    func = click.option("--tsa-anchors", "tsa_anchors", multiple=True, metavar="PEM",
-                        type=click.Path(dir_okay=False, path_type=Path),
-                        help="Time-stamp authority roots (besides the --trust-anchors, which "
-                             "also count for time-stamps, as in the reference SDK).")(func)
-    return click.option("--trust-config", "trust_config", metavar="FILE",
-                        type=click.Path(dir_okay=False, path_type=Path),
-                        help="JSON trust settings: anchors, allowed EKUs, end-entity allow-list, "
-                             "TSA and CAWG anchors (see keys/README.md).")(func)
+    command = decrypt_key_option(loaded)
+    command = click.option("--at", "at", metavar="ISO-8601", type=Parsed("ISO-8601", "parse_moment"),
+                           help="Validation time (default now; UTC when no offset): was the file "
+                                "valid then? A signer with a trusted time-stamp is judged at the "
+                                "time-stamp's time.")(command)
+    command = click.option("--tsa-anchors", "tsa_anchors", multiple=True, metavar="PEM",
+                           type=click.Path(dir_okay=False, path_type=Path),
+                           help="Time-stamp authority roots (besides the --trust-anchors, which "
+                                "also count for time-stamps, as in the reference SDK).")(command)
+    command = click.option("--trust-config", "trust_config", metavar="FILE",
+                           type=click.Path(dir_okay=False, path_type=Path),
+                           help="JSON trust settings: anchors, allowed EKUs, end-entity allow-list, "
+                                "TSA and CAWG anchors (see keys/README.md).")(command)
+    return cast(F, trust_anchors_option(command))
 
 
 def trust_from(anchors: Sequence[Path], config: Path | None = None, tsa: Sequence[Path] = (),
@@ -205,7 +207,6 @@ def flagged() -> Iterator[None]:
 
 #: More files than this get a progress bar (on a terminal only).
 PROGRESS_MIN = 3
-
 
 
 def batch_options(func: F) -> F:

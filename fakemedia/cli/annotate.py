@@ -121,7 +121,6 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
                  as_json: bool, tsa_url: str | None = None, cluster: str | None = None,
                  repo: Path | None = None, watermark: bool = False, **fields: Any) -> None:
     from fakemedia import api, batch
-    from fakemedia.present import json as documents
     from fakemedia.present import outcome
 
     authoring = {key: fields.pop(key) for key in AUTHORING_KEYS}
@@ -160,22 +159,18 @@ def annotate_cmd(images: tuple[Path, ...], output: Path | None, in_place: bool, 
     detecting = api.wants_detection(annotation, options)
     if heatmap is not None and not detecting:
         raise click.UsageError("--heatmap needs detection: add --detect (a --type turns it off)")
-    # Said once, with the first file signed: a failing input keeps its one-line error.
     unnoted = detecting and options.detect is None and not api.detector_available()
-    restricted = tuple(private.get("restrict", ()))
     ref = batch.IdentityRef(str(directory), passphrase) if directory is not None else None
     results = []
     with batch.JsonlLog(log_path) as log, progress(len(paths), "Annotating") as step:
-        for result in batch.annotate_paths(paths, targets, annotation, options, signer, anchors=anchors,
-                                           identity=ref, heatmap=heatmap, in_place=in_place, jobs=jobs,
-                                           cluster=cluster, single=batch.single(images, inputs), log=log):
-            for message in result.warnings:
-                warn(f"{result.source}: {message}")
-            record = documents.annotate_record(result, annotation.to_dict(), restricted, detecting)
-            if unnoted and "error" not in record:
-                warn("the detector stack is not installed: signing without detection "
-                     "(pip install 'fakemedia[detect]')")
-                unnoted = False
+        run = batch.annotate_paths(paths, targets, annotation, options, signer, anchors=anchors, identity=ref,
+                                   heatmap=heatmap, in_place=in_place, jobs=jobs, cluster=cluster,
+                                   single=batch.single(images, inputs), log=log)
+        restricted = tuple(private.get("restrict", ()))
+        for record, notes in outcome.annotate_records(run, annotation.to_dict(), restricted, detecting,
+                                                      unnoted=unnoted):
+            for note in notes:
+                warn(note)
             log.write(batch.annotate_log_record(record))
             results.append(record)
             step()

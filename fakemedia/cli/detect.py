@@ -3,13 +3,11 @@ are ``fakemedia-lab``'s). The detector stack loads only when the command runs.""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from fakemedia.cli._options import cluster_option, flagged
-from fakemedia.errors import BatchError
 from fakemedia.present import help as texts
 
 
@@ -45,20 +43,16 @@ def detect_cmd(images: tuple[Path, ...], recursive: bool, model_path: Path | Non
                heatmap: Path | None, as_json: bool, cluster: str | None = None) -> None:
     from fakemedia import batch
     from fakemedia.cli._options import expand_inputs
-    from fakemedia.present import records
+    from fakemedia.present import outcome
 
     inputs = expand_inputs(images, recursive)
-    paths = [str(item.path) for item in inputs]
     failed: list[str] = []
-    model = str(model_path) if model_path else None
     with flagged():
-        for result in batch.detect_paths(paths, model_path=model, heatmap=heatmap,
-                                         single=batch.single(images, inputs), cluster=cluster):
-            if result.detection is None:
-                failed.append(str(result.source))
-                click.echo(f"{result.source}: error: {result.error}", err=True)
-                continue
-            found = {**result.detection, "file": result.source}
-            click.echo(json.dumps(found) if as_json else records.detection_line(result.source, found))
-    if failed:
-        raise BatchError(f"{len(failed)} of {len(paths)} images failed: {', '.join(failed)}")
+        run = batch.detect_paths([str(item.path) for item in inputs], heatmap=heatmap, cluster=cluster,
+                                 model_path=str(model_path) if model_path else None,
+                                 single=batch.single(images, inputs))
+        for line, error in outcome.detect_lines(run, as_json=as_json, failed=failed):
+            click.echo(line, err=error)
+    problem = outcome.detect_problem(failed, len(inputs))
+    if problem:
+        raise problem

@@ -25,7 +25,6 @@ from fakemedia.present import help as texts
 __all__ = ["FakemediaGroup", "main"]
 
 
-
 class _Failure(click.ClickException):
     """A translated error: printed as one line, exits with ``code``."""
 

@@ -13,7 +13,6 @@ RECIPIENT_KINDS = ("x25519", "p256", "p384", "rsa")
 ALGORITHMS = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
 
 
-
 @click.group("keys", epilog=texts.KEYS_EPILOG)
 def keys_group() -> None:
     """Create and inspect local signing identities and recipient keys."""
@@ -35,13 +34,12 @@ def init_cmd(directory: Path, algorithm: str, passphrase_env: str | None, force:
              organization: str, common_name: str, as_json: bool) -> None:
     """Create a local signing identity (root CA + signer) in DIR."""
     from fakemedia import api
+    from fakemedia.present import records
 
     with flagged():
         passphrase = api.env_passphrase(passphrase_env)
     api.create_identity(directory, algorithm=algorithm, passphrase=passphrase, organization=organization,
-                    common_name=common_name, force=force)
-    from fakemedia.present import records
-
+                        common_name=common_name, force=force)
     info = api.describe_identity(directory)
     if as_json:
         emit_json(info)

@@ -15,7 +15,6 @@ from fakemedia.cli._options import (
     trust_from,
 )
 from fakemedia.cli._safety import check_target, force_option, refuse_existing
-from fakemedia.errors import ManifestNotFound
 from fakemedia.present import help as texts
 
 
@@ -115,7 +114,4 @@ def repo_remove(manifest: str, repo: Path | None) -> None:
     """Remove a kept manifest and its soft bindings (its watermark key is never reused)."""
     from fakemedia import api
 
-    with api.open_repository(_need(repo)) as db:
-        if not db.remove(api.repository_label(manifest)):
-            raise ManifestNotFound(f"no manifest {manifest} in {repo}")
-    click.echo(f"Removed {api.repository_label(manifest)}")
+    click.echo(f"Removed {api.repository_remove(_need(repo), manifest)}")

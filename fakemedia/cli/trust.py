@@ -1,10 +1,5 @@
-"""``fakemedia trust``: JPEG Trust indicator sets, profile evaluation and reports.
-
-All logic lives in :mod:`fakemedia.trust`, reached through :mod:`fakemedia.api`; this module
-only parses options and prints.
-Exit codes: 0 compliant, 1 not compliant, 2 profile/expression/usage error, 3 unreadable
-image.
-"""
+"""``fakemedia trust``: JPEG Trust indicator sets, profile evaluation and reports (the work is
+:mod:`fakemedia.trust`'s, through :mod:`fakemedia.api`; the exit codes are in its --help)."""
 
 from __future__ import annotations
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,15 +22,14 @@ from fakemedia.cli._options import (
     repo_option,
     resolver_option,
     trust_anchors_option,
-    trust_extra_options,
     trust_from,
+    verification_options,
 )
 from fakemedia.cli._safety import check_target
 from fakemedia.present import help as texts
 
 if TYPE_CHECKING:
     from fakemedia.api import Trust
-
 
 
 def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, history: bool,
@@ -69,9 +67,7 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
 @click.command("verify", help=texts.VERIFY, epilog=texts.VERIFY_EPILOG)
 @click.argument("images", nargs=-1, required=True, metavar="IMG...",
                 type=click.Path(dir_okay=True, path_type=Path))
-@trust_anchors_option
-@trust_extra_options
-@decrypt_key_option
+@verification_options
 @batch_options
 @json_option
 @cluster_option
@@ -81,36 +77,24 @@ def _run(images: Sequence[Path], trust: Trust, decrypt_keys: Sequence[Path], *, 
 @click.option("--manifest-file", "manifest_file", type=click.Path(dir_okay=False, path_type=Path),
               metavar="F.c2pa", help="Validate against this manifest store file (default: IMG.c2pa "
                                      "beside an image that embeds none).")
-def verify_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
-               decrypt_keys: tuple[Path, ...], recursive: bool, jobs: int, log_path: Path | None,
-               as_json: bool, trust_config: Path | None = None,
-               tsa_anchors: tuple[Path, ...] = (), at: datetime | None = None,
-               cluster: str | None = None, manifest_file: Path | None = None,
-               repo: Path | None = None, resolver: str | None = None) -> None:
-    _run(images, trust_from(trust_anchors, trust_config, tsa_anchors, at), decrypt_keys, history=False,
-         as_json=as_json, tree=False, label="Verifying", recursive=recursive, jobs=jobs, log_path=log_path,
-         cluster=cluster, manifest_file=manifest_file, repo=repo, resolver=resolver)
+def verify_cmd(images: tuple[Path, ...], trust: Trust, decrypt_keys: tuple[Path, ...], as_json: bool,
+               **options: Any) -> None:
+    _run(images, trust, decrypt_keys, history=False, as_json=as_json, tree=False, label="Verifying",
+         **options)
 
 
 @click.command("history", help=texts.HISTORY, epilog=texts.HISTORY_EPILOG)
 @click.argument("images", nargs=-1, required=True, metavar="IMG...",
                 type=click.Path(dir_okay=True, path_type=Path))
-@trust_anchors_option
-@trust_extra_options
-@decrypt_key_option
+@verification_options
 @json_option
 @batch_options
 @click.option("--tree", is_flag=True,
               help="Also draw the ingredient tree (automatic when a manifest has several ingredients).")
-def history_cmd(images: tuple[Path, ...], trust_anchors: tuple[Path, ...],
-                decrypt_keys: tuple[Path, ...], as_json: bool, recursive: bool, jobs: int,
-                log_path: Path | None, tree: bool, trust_config: Path | None = None,
-                tsa_anchors: tuple[Path, ...] = (), at: datetime | None = None) -> None:
-    _run(images, trust_from(trust_anchors, trust_config, tsa_anchors, at), decrypt_keys, history=True,
-         as_json=as_json, tree=tree, label="Reading history", recursive=recursive, jobs=jobs,
-         log_path=log_path)
-
-
+def history_cmd(images: tuple[Path, ...], trust: Trust, decrypt_keys: tuple[Path, ...], as_json: bool,
+                tree: bool, **options: Any) -> None:
+    _run(images, trust, decrypt_keys, history=True, as_json=as_json, tree=tree, label="Reading history",
+         **options)
 
 
 @click.command("report", help=texts.REPORT, epilog=texts.REPORT_EPILOG)

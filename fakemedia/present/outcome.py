@@ -5,10 +5,11 @@ exit code the command line returns. Every ``fakemedia verify`` loads this module
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from fakemedia.errors import (
+    BatchError,
     FakemediaError,
     ManifestNotFound,
     ParentInvalid,
@@ -128,3 +129,45 @@ def annotate_shown(records: Sequence[dict[str, Any]], *, single: bool = False, a
     failed = [r for r in records if "error" in r]
     out = done + failed if as_json else "\n".join(text.annotate_summary(r) for r in done)
     return out, [(str(r["input"]), str(r["error"])) for r in failed], parent_problem(done, len(records))
+
+
+#: Said once, with the first file signed, so that a failing input keeps its one-line error.
+NO_DETECTOR = ("the detector stack is not installed: signing without detection "
+               "(pip install 'fakemedia[detect]')")
+
+
+def annotate_records(results: Iterable[Any], annotation: Mapping[str, Any], restricted: Sequence[str],
+                     detecting: bool, *, unnoted: bool = False) -> Iterator[tuple[dict[str, Any], list[str]]]:
+    """Each annotate result's record (see :func:`.json.annotate_record`) and the notes for stderr
+    that go with it: its warnings and, when ``unnoted``, :data:`NO_DETECTOR` with the first
+    file signed."""
+    from fakemedia.present import json as documents
+
+    for result in results:
+        notes = [f"{result.source}: {message}" for message in result.warnings]
+        record = documents.annotate_record(result, annotation, restricted, detecting)
+        if unnoted and "error" not in record:
+            notes.append(NO_DETECTOR)
+            unnoted = False
+        yield record, notes
+
+
+def detect_lines(results: Iterable[Any], *, as_json: bool, failed: list[str]) -> Iterator[tuple[str, bool]]:
+    """Each detect result's line (one JSON object with ``as_json``) and whether it is an error for
+    stderr; the source of each failure is added to ``failed``."""
+    import json
+
+    from fakemedia.present import records
+
+    for result in results:
+        if result.detection is None:
+            failed.append(str(result.source))
+            yield f"{result.source}: error: {result.error}", True
+            continue
+        found = {**result.detection, "file": result.source}
+        yield (json.dumps(found) if as_json else records.detection_line(result.source, found)), False
+
+
+def detect_problem(failed: Sequence[str], total: int) -> BatchError | None:
+    """Exit 7 naming the images that failed, or None when none did."""
+    return BatchError(f"{len(failed)} of {total} images failed: {', '.join(failed)}") if failed else None

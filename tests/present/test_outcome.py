@@ -83,3 +83,33 @@ def test_annotate_shown_puts_written_before_failed_and_keeps_seconds_out() -> No
     assert none_failed == [] and isinstance(alone, errors.ParentInvalid) and "a.signed.jpg" in str(alone)
     text_out, _, _ = outcome.annotate_shown([dict(failed)])
     assert text_out == ""  # nothing written: the failure is said on stderr only
+
+
+def test_annotate_records_note_warnings_and_the_missing_detector_once_with_the_first_signed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakemedia.present import json as documents
+
+    failed: Any = SimpleNamespace(source="a.jpg", error="cannot read", exit_code=3, seconds=0.1, warnings=[])
+    (record, notes), = outcome.annotate_records([failed], {}, (), False, unnoted=True)
+    assert record["error"] == "cannot read" and notes == []
+    written: Any = SimpleNamespace(source="b.jpg", warnings=["clipped"])
+    monkeypatch.setattr(documents, "annotate_record", lambda result, *_: {"input": result.source})
+    out = list(outcome.annotate_records([written, written], {}, (), True, unnoted=True))
+    assert [notes for _, notes in out] == [["b.jpg: clipped", outcome.NO_DETECTOR], ["b.jpg: clipped"]]
+
+
+def test_detect_lines_send_failures_to_stderr_and_detect_problem_names_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakemedia.present import records
+
+    monkeypatch.setattr(records, "detection_line", lambda source, found: f"{source}: {found['p']}")
+    good: Any = SimpleNamespace(source="a.jpg", detection={"p": 0.25}, error=None)
+    bad: Any = SimpleNamespace(source="b.jpg", detection=None, error="cannot read")
+    failed: list[str] = []
+    assert list(outcome.detect_lines([good, bad], as_json=False, failed=failed)) == [
+        ("a.jpg: 0.25", False), ("b.jpg: error: cannot read", True)]
+    assert list(outcome.detect_lines([good], as_json=True, failed=failed)) == [
+        ('{"p": 0.25, "file": "a.jpg"}', False)]
+    problem = outcome.detect_problem(failed, 3)
+    assert isinstance(problem, errors.BatchError) and str(problem) == "1 of 3 images failed: b.jpg"
+    assert outcome.detect_problem([], 3) is None
