@@ -62,6 +62,7 @@ from fakemedia.inputs import (
     restriction_request,
     signer_files,
 )
+from fakemedia.manifest.data_hash import EarlyDigest
 from fakemedia.manifest.reader import VerificationReport, read_report
 from fakemedia.manifest.verdict import Verdict, verdict_of
 
@@ -192,6 +193,13 @@ class Asset(Record):
             self._store = parse_store(self.location.jumbf)
         return self._store
 
+    def early_digest(self) -> EarlyDigest | None:
+        """Begin hashing the image outside its store on a thread, for the binding check of a
+        verify to take (:mod:`fakemedia.manifest.data_hash`); None for small or store-less
+        files."""
+        span = (self.location.offset, self.location.length) if self.location else None
+        return EarlyDigest.start(self.data, span)
+
 
 def read_source(source: Source) -> tuple[bytes, str | None]:
     """Bytes and a display name from a path, a bytes object or a binary stream (bounded)."""
@@ -258,10 +266,12 @@ def check_certificates(pem: bytes) -> None:
 
 def verify_asset(asset: Asset, trust: TrustSettings | None = None, *, decrypt_keys: Sequence[Any] = (),
                  time_requested: bool = False,
-                 signatures: SignatureOutcomes | None = None) -> VerificationReport:
+                 signatures: SignatureOutcomes | None = None,
+                 early: EarlyDigest | None = None) -> VerificationReport:
     """Validate ``asset``'s manifest store (each manifest once; ``signatures``: outcomes of
     signature checks made earlier in the same operation, see
-    :data:`fakemedia.manifest.validate.SignatureOutcomes`)."""
+    :data:`fakemedia.manifest.validate.SignatureOutcomes`; ``early``: the asset's hash begun
+    by :meth:`Asset.early_digest`)."""
     if trust is None:
         trust = trust_settings()
     if asset.location is None and asset.external is not None:
@@ -270,9 +280,12 @@ def verify_asset(asset: Asset, trust: TrustSettings | None = None, *, decrypt_ke
         found, results = validate_external(asset.data, asset.external, trust)
         return read_report(asset.data, trust, asset.name, decrypt_keys, store=found,
                            results=results, time_requested=time_requested)
+    if early is None:
+        early = asset.early_digest()
     store = asset.store if asset.location is not None else None
     return read_report(asset.data, trust, asset.name, decrypt_keys, location=asset.location,
-                       store=store, time_requested=time_requested, signatures=signatures)
+                       store=store, time_requested=time_requested, signatures=signatures,
+                       early=early)
 
 
 def with_external(asset: Asset, image_path: str | os.PathLike | None,
@@ -303,9 +316,11 @@ def verify_bytes(data: bytes, *, trust_anchors: bytes | Sequence[bytes] | None =
     caller asked for unless ``time_requested=False`` (a server passing the present moment).
     """
     asset = parse_asset(data, source)
+    early = asset.early_digest()  # hashing begins while the anchors are read
     settings = trust_settings(trust_anchors, now=now, base=trust)
     requested = now is not None if time_requested is None else time_requested
-    return verify_asset(asset, settings, decrypt_keys=decrypt_keys, time_requested=requested)
+    return verify_asset(asset, settings, decrypt_keys=decrypt_keys, time_requested=requested,
+                        early=early)
 
 
 def verify(source: Source, *, trust_anchors: bytes | Sequence[bytes] | None = None,

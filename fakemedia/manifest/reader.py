@@ -17,6 +17,7 @@ from fakemedia._record import Record
 from fakemedia.cose import certfields, sign1
 from fakemedia.formats import app11, xmp
 from fakemedia.manifest import cawg, labels
+from fakemedia.manifest.data_hash import EarlyDigest
 from fakemedia.manifest.report import StatusList, ValidationResults
 from fakemedia.manifest.store import HashedURI, Manifest, ManifestStore, parse_store
 from fakemedia.manifest.validate import (
@@ -249,12 +250,13 @@ def read_report(data: bytes, trust: TrustSettings | None = None, source: str | N
                 decrypt_keys: Sequence[Any] = (), *, location: app11.StoreLocation | None = None,
                 store: ManifestStore | None = None, results: StoreResults | None = None,
                 time_requested: bool = False,
-                signatures: SignatureOutcomes | None = None) -> VerificationReport:
+                signatures: SignatureOutcomes | None = None,
+                early: EarlyDigest | None = None) -> VerificationReport:
     """Locate, parse and validate the manifest store of a JPEG.
 
     A caller that has already found the store (``location``), parsed it (``store``), validated
-    it (``results``, with the same ``trust``) or checked some of its signatures (``signatures``)
-    hands them in: nothing is done twice.
+    it (``results``, with the same ``trust``), checked some of its signatures (``signatures``)
+    or begun hashing it (``early``) hands them in: nothing is done twice.
     """
     trust = trust or TrustSettings()
     location = location or (None if store is not None else app11.find_c2pa_store(data))
@@ -265,7 +267,8 @@ def read_report(data: bytes, trust: TrustSettings | None = None, source: str | N
     if store is None:
         assert location is not None
         store = parse_store(location.jumbf)
-    results = results or validate_store(store, data, location, trust, signatures=signatures)
+    results = results or validate_store(store, data, location, trust, signatures=signatures,
+                                        early=early)
     views = [_view(store, m, trust, results, decrypt_keys) for m in store.manifests]
     active = store.active
     if views and active is not None:

@@ -27,17 +27,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from fakemedia import limits
 from fakemedia._record import Record
-from fakemedia.cose import algorithms, certfields, sign1
+from fakemedia.cose import certfields, sign1
 from fakemedia.errors import FakemediaError
 from fakemedia.formats.app11 import StoreLocation
 from fakemedia.manifest import cawg, labels
+from fakemedia.manifest.data_hash import HASH_ALGS, EarlyDigest, check_data_hash
 from fakemedia.manifest.report import LEGACY_INGREDIENT_HASH, IngredientDelta, StatusList, ValidationResults
 from fakemedia.manifest.store import Assertion, HashedURI, Manifest, ManifestStore
 
 if TYPE_CHECKING:  # certificates of anchors; a verify reads the signer's with the DER reader
     from cryptography import x509
 
-HASH_ALGS = algorithms.SHA2
 _V2_CLAIM_KEYS = {"instanceID", "claim_generator_info", "signature", "created_assertions",
                   "gathered_assertions", "dc:title", "redacted_assertions", "alg", "alg_soft",
                   "metadata"}
@@ -161,8 +161,8 @@ class _Checked(Record):
 
 
 class _Context(Record):
-    __slots__ = ("asset", "checked", "identities", "location", "redacted", "signatures", "signers", "store",
-                 "trust")
+    __slots__ = ("asset", "checked", "early", "identities", "location", "redacted", "signatures",
+                 "signers", "store", "trust")
     store: ManifestStore
     asset: bytes | None
     location: StoreLocation | None
@@ -174,6 +174,8 @@ class _Context(Record):
     identities: dict[str, list[cawg.IdentityFinding]]
     signatures: SignatureOutcomes
     signers: dict[str, SignerSummary]
+    #: The asset's hash outside the store, begun before step 1 (:mod:`.data_hash`).
+    early: EarlyDigest | None
 
     def __init__(self, store: ManifestStore, asset: bytes | None, location: StoreLocation | None,
                  trust: TrustSettings, redacted: frozenset[str] = frozenset(),
@@ -190,6 +192,7 @@ class _Context(Record):
         self.identities = identities if identities is not None else {}
         self.signatures = signatures if signatures is not None else {}
         self.signers = signers if signers is not None else {}
+        self.early = None
 
 
 #: (COSE_Sign1 bytes, claim bytes) -> what verifying the one over the other gave: a status
@@ -203,11 +206,16 @@ SignerSummary = tuple[dict[str, str | None] | None, str | None]
 
 def validate_store(store: ManifestStore, asset: bytes | None, location: StoreLocation | None,
                    trust: TrustSettings | None = None, *,
-                   signatures: SignatureOutcomes | None = None) -> StoreResults:
+                   signatures: SignatureOutcomes | None = None,
+                   early: EarlyDigest | None = None) -> StoreResults:
     """Validate the active manifest, its binding to ``asset`` and its ingredients
-    (``signatures``: see :data:`SignatureOutcomes`)."""
+    (``signatures``: see :data:`SignatureOutcomes`; ``early``: the asset's hash, begun by
+    the caller, else here)."""
     ctx = _Context(store, asset, location, trust or TrustSettings(), store.redacted_uris(),
                    signatures=signatures if signatures is not None else {})
+    # The asset hash runs beside steps 1-4 on its own thread; step 5 takes it if it fits.
+    ctx.early = early or EarlyDigest.start(asset, (location.offset, location.length)
+                                           if location else None)
     results = StoreResults(identities=ctx.identities, signers=ctx.signers)
     active = store.active
     if active is None:
@@ -304,7 +312,7 @@ def _check_update_binding(ctx: _Context, update: Manifest, out: StatusList) -> N
         store_range = (ctx.location.offset, ctx.location.length)
         code, why = check_data_hash(assertion.try_content(), ctx.asset,
                                     alg if isinstance(alg, str) else "", widen=store_range,
-                                    store_range=store_range)
+                                    store_range=store_range, early=ctx.early)
         out.add(code, labels.absolute_uri(current.label, labels.ASSERTIONS, assertion.label), why)
         return
 
@@ -647,84 +655,10 @@ def _check_binding(ctx: _Context, m: Manifest, out: StatusList, refs: _Refs, alg
     store_range = (ctx.location.offset, ctx.location.length) if ctx.location else None
     if labels.base_label(label) == labels.HASH_DATA:
         code, why = check_data_hash(assertion.try_content(), ctx.asset, alg,
-                                    store_range=store_range)
+                                    store_range=store_range, early=ctx.early)
     else:
         code, why = "assertion.dataHash.malformed", f"hard binding {label} is not supported"
     out.add(code, a_url, why)
-
-
-def check_data_hash(content: Any, asset: bytes, default_alg: str,
-                    widen: tuple[int, int] | None = None,
-                    store_range: tuple[int, int] | None = None) -> tuple[str, str]:
-    """Recompute a ``c2pa.hash.data`` assertion over ``asset`` (§18.5).
-
-    ``widen`` = (start, length): an exclusion starting at ``start`` is taken as ``length``
-    long and later exclusions move by the growth, as validators do for a store that grew under
-    an update manifest (§15.12.1.1). ``store_range`` = (start, length) of the manifest store's APP11
-    segments: the exclusions must cover exactly those bytes, so no byte of the image goes
-    unhashed and the store itself is never hashed.
-    """
-    if not isinstance(content, dict) or not isinstance(content.get("hash"), bytes):
-        return "assertion.dataHash.malformed", "data hash assertion lacks its hash"
-    alg = content.get("alg", default_alg)
-    fn = HASH_ALGS.get(alg) if isinstance(alg, str) else None
-    if fn is None:
-        return "algorithm.unsupported", "data hash algorithm not supported"
-    exclusions = content.get("exclusions")
-    if exclusions is None:
-        exclusions = []
-    if not isinstance(exclusions, list) or len(exclusions) > limits.MAX_EXCLUSIONS:
-        return "assertion.dataHash.malformed", "exclusions are not a (bounded) list"
-    ranges: list[tuple[int, int]] = []
-    growth = 0
-    for item in exclusions:
-        if not isinstance(item, dict):
-            return "assertion.dataHash.malformed", "exclusion is not a map"
-        start, length = _natural(item.get("start")), _natural(item.get("length"))
-        if start is None or length is None:
-            return "assertion.dataHash.malformed", "exclusion start/length invalid"
-        if widen is not None and start == widen[0]:
-            growth, length = max(0, widen[1] - length), widen[1]
-        elif widen is not None and start > widen[0]:
-            start += growth
-        ranges.append((start, length))
-    position = 0
-    for start, length in ranges:
-        if start < position:
-            return "assertion.dataHash.malformed", "exclusions overlap or are out of order"
-        if start + length > len(asset):
-            return "assertion.dataHash.mismatch", "exclusion runs past the end of the file"
-        position = start + length
-    if store_range is not None and _covered(ranges) != [(store_range[0], sum(store_range))]:
-        return ("assertion.dataHash.mismatch",
-                "the exclusions do not cover exactly the manifest store's APP11 segments")
-    position = 0
-    digest = fn()
-    view = memoryview(asset)
-    for start, length in ranges:
-        digest.update(view[position:start])
-        position = start + length
-    digest.update(view[position:])
-    if digest.digest() != content["hash"]:
-        return "assertion.dataHash.mismatch", "the image data does not match its signed hash"
-    return "assertion.dataHash.match", "data hash valid"
-
-
-def _natural(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
-def _covered(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Ordered, non-overlapping ranges merged into (start, end) spans; empty ones dropped."""
-    spans: list[tuple[int, int]] = []
-    for start, length in ranges:
-        if length == 0:
-            continue
-        if spans and spans[-1][1] == start:
-            spans[-1] = (spans[-1][0], start + length)
-        else:
-            spans.append((start, start + length))
-    return spans
 
 
 # Step 6 ------------------------------------------------------------------------------------

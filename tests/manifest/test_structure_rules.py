@@ -12,8 +12,8 @@ from fakemedia.errors import ManifestError
 from fakemedia.formats import app11
 from fakemedia.formats.jumbf import ContentBox, DescriptionBox, SuperBox, c2pa_uuid
 from fakemedia.manifest import labels
+from fakemedia.manifest.data_hash import check_data_hash
 from fakemedia.manifest.store import Assertion, _decode_cbor, parse_store
-from fakemedia.manifest.validate import check_data_hash
 from tests.fuzz.test_differential import _ours
 from tests.manifest.hostile_stores import replace_contents
 
