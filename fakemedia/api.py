@@ -679,7 +679,10 @@ def _display_size(data: bytes) -> tuple[int, int]:
 def detect_image(source: Source, *, model_path: str | os.PathLike | None = None) -> Any:
     """The detector's result for any image Pillow reads (not only JPEG)."""
     data, _name = read_source(source)
-    return _detector(model_path).score(data)
+    if not isinstance(source, (str, os.PathLike)):
+        return _detector(model_path).score(data)
+    with naming(Path(source)):
+        return _detector(model_path).score(data)
 
 
 def detect_bytes(data: bytes, *, model_path: str | os.PathLike | None = None,

@@ -44,17 +44,18 @@ def _open(source: ImageSource) -> Image.Image:
             return Image.open(io.BytesIO(source))
         return Image.open(source)
     except FileNotFoundError as exc:
-        raise InputImageError(f"image not found: {_name(source)}") from exc
+        raise InputImageError(f"image not found{_named(source)}") from exc
     except IsADirectoryError as exc:
-        raise InputImageError(f"not an image file (a directory): {_name(source)}") from exc
+        raise InputImageError(f"not an image file (a directory){_named(source)}") from exc
     except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        raise InputImageError(f"not a readable image: {_name(source)}") from exc
+        raise InputImageError(f"not a readable image{_named(source)}") from exc
     except (OSError, ValueError, SyntaxError) as exc:
-        raise InputImageError(f"cannot open image {_name(source)}: {exc}") from exc
+        raise InputImageError(f"cannot open the image{_named(source)}: {exc}") from exc
 
 
-def _name(source: ImageSource) -> str:
-    return "<bytes>" if isinstance(source, bytes) else str(getattr(source, "name", source))
+def _named(source: ImageSource) -> str:
+    """``: NAME`` for a file; nothing for bytes (the caller, who knows the file, adds it)."""
+    return "" if isinstance(source, bytes) else f": {getattr(source, 'name', source)}"
 
 
 def _to_rgb_array(im: Image.Image) -> np.ndarray:
@@ -81,15 +82,15 @@ def load_rgb(source: ImageSource, *, max_pixels: int | None = None) -> np.ndarra
     """Decode ``source`` into an H×W×3 uint8 array following the module's rules."""
     max_pixels = limits.MAX_DETECT_PIXELS if max_pixels is None else max_pixels
     im = _open(source)
-    name = _name(source)
+    name = _named(source)
     try:
         w, h = im.size
         if w * h > limits.MAX_DECODE_PIXELS:
             raise InputImageError(
-                f"image {name} is {w}x{h}; more than {limits.MAX_DECODE_PIXELS} pixels refused"
+                f"the image{name} is {w}x{h}; more than {limits.MAX_DECODE_PIXELS} pixels refused"
             )
         if w < MIN_SIDE or h < MIN_SIDE:
-            raise InputImageError(f"image {name} is {w}x{h}; at least 16x16 pixels are needed")
+            raise InputImageError(f"the image{name} is {w}x{h}; at least 16x16 pixels are needed")
         if im.format == "JPEG" and w * h > max_pixels:
             # draft() picks a DCT scale ≥ the requested size, so memory stays ~ max_pixels.
             f = math.sqrt(max_pixels / (w * h))
@@ -109,7 +110,7 @@ def load_rgb(source: ImageSource, *, max_pixels: int | None = None) -> np.ndarra
     except InputImageError:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise InputImageError(f"cannot decode image {name}: {exc}") from exc
+        raise InputImageError(f"cannot decode the image{name}: {exc}") from exc
     finally:
         im.close()
     if rgb.ndim != 3 or rgb.shape[2] != 3:

@@ -162,7 +162,9 @@ def detect_lines(results: Iterable[Any], *, as_json: bool, failed: list[str]) ->
     for result in results:
         if result.detection is None:
             failed.append(str(result.source))
-            yield f"{result.source}: error: {result.error}", True
+            why = str(result.error)
+            # Worded as a failed file of a verify batch; the name once, however the error put it.
+            yield f"fakemedia: failed: {why if str(result.source) in why else f'{result.source}: {why}'}", True
             continue
         found = {**result.detection, "file": result.source}
         yield (json.dumps(found) if as_json else records.detection_line(result.source, found)), False

@@ -155,3 +155,14 @@ def test_history_shows_the_score_along_the_chain(run: Run, identity: IdentityPat
     assert f"Probability along the chain: {detected} → 0.20" in history.stdout
     assert "regions: 1 (rectangle " in history.stdout
     assert "P(synthetic) = " in history.stdout
+
+
+def test_unreadable_image_is_named_once(run: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"garbage")
+    line = assert_one_error(run("detect", bad), 3)
+    assert line.count("bad.jpg") == 1 and "<bytes>" not in line
+    both = run("detect", bad, tmp_path / "missing.jpg")
+    assert both.exit_code == 7
+    failures = [ln for ln in both.stderr.splitlines() if ln.startswith("fakemedia: failed: ")]
+    assert len(failures) == 2 and all(ln.count(".jpg") == 1 for ln in failures)

@@ -105,9 +105,12 @@ def test_detect_lines_send_failures_to_stderr_and_detect_problem_names_them(
     monkeypatch.setattr(records, "detection_line", lambda source, found: f"{source}: {found['p']}")
     good: Any = SimpleNamespace(source="a.jpg", detection={"p": 0.25}, error=None)
     bad: Any = SimpleNamespace(source="b.jpg", detection=None, error="cannot read")
+    named: Any = SimpleNamespace(source="c.jpg", detection=None, error="c.jpg: not a readable image")
     failed: list[str] = []
-    assert list(outcome.detect_lines([good, bad], as_json=False, failed=failed)) == [
-        ("a.jpg: 0.25", False), ("b.jpg: error: cannot read", True)]
+    assert list(outcome.detect_lines([good, bad, named], as_json=False, failed=failed)) == [
+        ("a.jpg: 0.25", False), ("fakemedia: failed: b.jpg: cannot read", True),
+        ("fakemedia: failed: c.jpg: not a readable image", True)]
+    failed.remove("c.jpg")
     assert list(outcome.detect_lines([good], as_json=True, failed=failed)) == [
         ('{"p": 0.25, "file": "a.jpg"}', False)]
     problem = outcome.detect_problem(failed, 3)
