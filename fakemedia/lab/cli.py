@@ -687,7 +687,7 @@ def calibrate_probability(data: Path, model_path: Path | None, out: Path | None,
     _limit_threads()
     import numpy as np
 
-    from fakemedia.detect.calibration import MAX_ECE, META_KEY
+    from fakemedia.detect.calibration import MAX_ECE, META_KEY, apply_calibration
     from fakemedia.detect.model import load_default_model, load_model
     from fakemedia.lab.compile import save_model
     from fakemedia.lab.experiment import FeatureSource, evaluate_model
@@ -745,6 +745,12 @@ def calibrate_probability(data: Path, model_path: Path | None, out: Path | None,
     if out is not None:
         model.meta[META_KEY] = {**spec, "fitted_on": f"{Path(data).name} ({split})", "fit_groups": fit_groups,
                                 **{k: v for k, v in report.items() if k != "calibrated"}}  # fmt: skip
+        if "decision_threshold" in model.meta:
+            # The threshold was chosen on the unmapped scale; the label compares the mapped
+            # probability, so the threshold moves with the (monotone) map and calls stay the same.
+            before = float(model.meta["decision_threshold"])
+            model.meta["decision_threshold"] = float(apply_calibration(before, spec))
+            report["decision_threshold"] = {"before_map": before, "after_map": model.meta["decision_threshold"]}
         report["sha256"] = save_model(model, out)
         report["model"] = str(out)
     click.echo(json.dumps(report))

@@ -153,6 +153,34 @@ def test_robustness_and_calibrate_probability_on_a_tiny_model(
     assert again.exit_code == 6
 
 
+@pytest.mark.detect
+def test_calibrate_probability_moves_the_decision_threshold_with_the_map(
+    small_bench: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    """The label compares the mapped probability with the threshold, so a threshold chosen on the
+    unmapped scale is carried through the map: every image keeps its label."""
+    from dataclasses import replace
+
+    from fakemedia.detect.calibration import apply_calibration
+    from fakemedia.detect.model import load_model
+    from fakemedia.lab.compile import save_model
+
+    model = load_model(tiny_model)
+    with_t = tmp_path / "t.safetensors"
+    save_model(replace(model, meta={**model.meta, "decision_threshold": 0.6}), with_t)
+    out = tmp_path / "mapped.safetensors"
+    r = CliRunner().invoke(_lab(), ["calibrate-probability", str(small_bench), "--model", str(with_t),
+                                    "--out", str(out), "--cache", str(tmp_path / "c")])
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.stdout.strip().splitlines()[-1])
+    mapped = load_model(out)
+    spec = mapped.meta[META_KEY]
+    assert mapped.decision_threshold == pytest.approx(float(apply_calibration(0.6, spec)))
+    assert rep["decision_threshold"] == {"before_map": 0.6, "after_map": mapped.decision_threshold}
+    raw = np.linspace(0.01, 0.99, 99)
+    assert np.array_equal(raw > 0.6, mapped.calibrate(raw) > mapped.decision_threshold)
+
+
 def test_heldout_ece_measures_the_stored_map_on_other_images() -> None:
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 300)
