@@ -135,6 +135,8 @@ def _sources(data: Path, *, size: int, limit: int | None, cache: str | None, pro
 @click.option(
     "--name", default="fakemedia-detector", show_default=True, help="Model name recorded in the file."
 )
+@click.option("--model-version", default="1", show_default=True,
+              help="Model version recorded in the file (shown beside the name wherever a score is).")
 @click.option("--augment", type=click.Choice(["none", "newsroom"]), default="none", show_default=True,
               help="newsroom: add seeded processed copies of the training images (crop 70-100 %, "
                    "resize 40-100 %, JPEG q 60-95), in their sources' groups.")
@@ -150,8 +152,9 @@ def _sources(data: Path, *, size: int, limit: int | None, cache: str | None, pro
 @encoder_weights_option
 def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: int, classifier: str,
           calibration: str, size: int, limit: int | None, quick: bool, no_search: bool, no_patch_map: bool,
-          cache: str | None, name: str, augment: str, augment_copies: int, augment_seed: int,
-          max_real_fp: float | None, patch_context: str, as_json: bool) -> None:  # fmt: skip
+          cache: str | None, name: str, model_version: str, augment: str, augment_copies: int,
+          augment_seed: int, max_real_fp: float | None, patch_context: str,
+          as_json: bool) -> None:  # fmt: skip
     """Train a detector on DATA and write it to --out.
 
     DATA is a folder with real/ and fake/ sub-folders, a folder with benchmark.csv, or a CSV
@@ -179,7 +182,8 @@ def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: 
                                   "crop": [0.7, 1.0], "resize": [0.4, 1.0], "jpeg_quality": [60, 95]}}
     model, info = train_detector(fit_on, features=feats, classifier=classifier, search=not no_search,
                                  quick=quick, calibration=calibration, patch_map=not no_patch_map, name=name,
-                                 extra_meta=extra, patch_train=tr, patch_context=patch_context)  # fmt: skip
+                                 version=model_version, extra_meta=extra, patch_train=tr,
+                                 patch_context=patch_context)  # fmt: skip
     report: dict[str, Any] = {"model": str(out), "features": feats.label(), "classifier": classifier, **info}
     if max_real_fp is not None:
         from fakemedia.lab.experiment import _fit
@@ -750,7 +754,8 @@ def calibrate_probability(data: Path, model_path: Path | None, out: Path | None,
             # probability, so the threshold moves with the (monotone) map and calls stay the same.
             before = float(model.meta["decision_threshold"])
             model.meta["decision_threshold"] = float(apply_calibration(before, spec))
-            report["decision_threshold"] = {"before_map": before, "after_map": model.meta["decision_threshold"]}
+            report["decision_threshold"] = {"before_map": before,
+                                            "after_map": model.meta["decision_threshold"]}
         report["sha256"] = save_model(model, out)
         report["model"] = str(out)
     click.echo(json.dumps(report))

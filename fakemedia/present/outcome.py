@@ -164,7 +164,8 @@ def detect_lines(results: Iterable[Any], *, as_json: bool, failed: list[str]) ->
             failed.append(str(result.source))
             why = str(result.error)
             # Worded as a failed file of a verify batch; the name once, however the error put it.
-            yield f"fakemedia: failed: {why if str(result.source) in why else f'{result.source}: {why}'}", True
+            named = why if str(result.source) in why else f"{result.source}: {why}"
+            yield f"fakemedia: failed: {named}", True
             continue
         found = {**result.detection, "file": result.source}
         yield (json.dumps(found) if as_json else records.detection_line(result.source, found)), False
