@@ -64,7 +64,13 @@ def detection_line(source: Any, found: Mapping[str, Any]) -> str:
     ``heatmap`` where one was drawn): a content assessment, not a verdict."""
     model = found["model"]
     shown = f"; heatmap {found['heatmap']}" if found.get("heatmap") else ""
-    by = f"model {model['name']} {model['sha256'][:12]}"
+    version = f" {model['version']}" if model.get("version") else ""
+    by = f"model {model['name']}{version} {model['sha256'][:12]}"
     if found.get("not_assessed"):  # the computed number is no finding: it is not shown
         return f"{source}: not assessed: {found['not_assessed']} ({by}){shown}"
-    return f"{source}: {found['probability_synthetic']:.3f} synthetic ({found['label']}; {by}){shown}"
+    kind = "calibrated" if found.get("calibrated") else "uncalibrated score"
+    threshold = found.get("decision_threshold")
+    at = f" (threshold {threshold:.2f})" if isinstance(threshold, float) else ""
+    call = f"called {found['label']}{at}"
+    return (f"{source}: P(synthetic) = {found['probability_synthetic']:.3f} by {by} ({kind}); "
+            f"{call}{shown}")

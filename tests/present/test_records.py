@@ -38,7 +38,13 @@ def test_detection_line() -> None:
     found = {"probability_synthetic": 0.12345, "label": "real", "heatmap": "h.png",
              "model": {"name": "m", "sha256": "0123456789abcdef"}, "not_assessed": None}
     assert records.detection_line("a.jpg", found) == \
-        "a.jpg: 0.123 synthetic (real; model m 0123456789ab); heatmap h.png"
+        "a.jpg: P(synthetic) = 0.123 by model m 0123456789ab (uncalibrated score); called real; heatmap h.png"
+    calibrated = {**found, "heatmap": None, "calibrated": True, "decision_threshold": 0.6829,
+                  "label": "synthetic", "probability_synthetic": 0.9,
+                  "model": {"name": "m", "version": "2", "sha256": "0123456789abcdef"}}
+    assert records.detection_line("c.jpg", calibrated) == ("c.jpg: P(synthetic) = 0.900 by model m 2 "
+                                                           "0123456789ab (calibrated); called synthetic "
+                                                           "(threshold 0.68)")
     # Not assessed: the reason, and no number a reader could take for a finding.
     small = {**found, "heatmap": None, "label": "not assessed", "not_assessed": "too small"}
     assert records.detection_line("b.jpg", small) == "b.jpg: not assessed: too small (model m 0123456789ab)"
