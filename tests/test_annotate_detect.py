@@ -297,8 +297,8 @@ def test_synthetic_sample_is_flagged_by_its_probability(detector: None, es256: A
     prob = ann["probability"]
     print(f"synthetic.jpg: P(synthetic) = {prob['value']}, regions = {ann.get('regions')}")
     assert prob["value"] > 0.5
-    # The shipped model records no held-out ECE ≤ 0.05 (models/README.md): not signed as calibrated.
-    assert prob["method"] == "algorithmic" and prob["calibrated"] is False
+    # The shipped model records a held-out ECE ≤ 0.05 (models/README.md): signed as calibrated.
+    assert prob["method"] == "algorithmic" and prob["calibrated"] is True
     assert len(prob["model_sha256"]) == 64 and prob["name"] and prob["version"]
     # The shipped model is not calibrated for areas (models/README.md): it signs none.
     assert not ann.get("regions")

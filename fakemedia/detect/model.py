@@ -53,7 +53,7 @@ MAX_MODEL_BYTES = 256 * 1024 * 1024
 
 #: The shipped default model and its pinned SHA-256.
 DEFAULT_MODEL_FILE = "default.safetensors"
-DEFAULT_MODEL_SHA256 = "21b9c7e573695135b639521a0d8f28c65c441de784b2cc9a6c1ffb0e337f7879"
+DEFAULT_MODEL_SHA256 = "799dc77fdf2c9a1a49fbf002f27c234a6980df980615faab40a5b082553fe913"
 
 
 # --------------------------------------------------------------------------------------------

@@ -70,8 +70,8 @@ def test_synthetic_sample_verify_shows_probability_and_areas(run: Run, identity:
     human = run("verify", out, "--trust-anchors", identity.trust_anchors).stdout
     model = said["detection"]["model"]
     assert f"detector {model['name']} {model['version']}: P(synthetic) = " in human
-    # The shipped model (here with a test area rule) records no held-out ECE ≤ 0.05.
-    assert "(uncalibrated score)" in human and "(calibrated)" not in human
+    # The shipped model (here with a test area rule) records a held-out ECE ≤ 0.05.
+    assert "(calibrated)" in human and "uncalibrated" not in human
     assert "P(synthetic) ≥ 0.5 over ≥ 16 cells (area rule calibrated on a test set" in human
 
 

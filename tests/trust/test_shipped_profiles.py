@@ -95,8 +95,9 @@ def test_the_synthetic_sample_reports_its_detector_score(sets: dict[str, dict[st
     assert values["detector_below_threshold"] is False
     (entry,) = [e for s in evaluation.report["statements"] for e in s
                 if e["id"] == "detector_below_threshold"]
-    # The shipped model records no held-out ECE ≤ 0.05, so its score is not signed as calibrated.
-    assert "P(synthetic) is 0.99" in entry["report_text"] and "(not calibrated)" in entry["report_text"]
+    # The shipped model records a held-out ECE ≤ 0.05, so its score is signed as calibrated.
+    assert "P(synthetic) is 0.99" in entry["report_text"] and "(calibrated)" in entry["report_text"]
+    assert "not calibrated" not in entry["report_text"]
 
 
 #: Library functions with the value each real file must give (none may be null where the
