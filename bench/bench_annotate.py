@@ -75,8 +75,9 @@ def main() -> None:
             rows.append((size, rates[1], rates[args.jobs]))
         one = root / "one.jpg"
         shutil.copy(root / f"in{rows[0][0]}" / "img000.jpg", one)
-        cold = statistics.median(fakemedia("annotate", str(one), "-o", str(root / "one.out.jpg"), "--detect",
-                                           env=env) for _ in range(args.cold_runs))
+        # Each run writes a new file: annotate never replaces an output without --force.
+        cold = statistics.median(fakemedia("annotate", str(one), "-o", str(root / f"one.out{i}.jpg"),
+                                           "--detect", env=env) for i in range(args.cold_runs))
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print(f"\n{'size':>6} {'jobs 1 img/s':>13} {f'jobs {args.jobs} img/s':>13} {'ratio':>7}")

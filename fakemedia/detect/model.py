@@ -70,23 +70,32 @@ def _eval_trees(X: np.ndarray, spec: dict[str, Any], A: dict[str, np.ndarray]) -
         A[spec["nan_left"]].astype(bool),
     )
     value = A[spec["value"]]
-    out = np.zeros((X.shape[0], len(roots)), dtype=np.float64)
-    rows = np.arange(X.shape[0])[:, None]
+    n_trees = len(roots)
+    out = np.zeros((X.shape[0], n_trees), dtype=np.float64)
     # Chunked over samples to bound memory (n × trees index arrays).
-    step = max(1, 200_000 // max(1, len(roots)))
+    step = max(1, 200_000 // max(1, n_trees))
     for s in range(0, X.shape[0], step):
-        xs = X[s : s + step]
-        node = np.broadcast_to(roots, (xs.shape[0], len(roots))).copy()
-        r = rows[: xs.shape[0]]
+        xs = np.ascontiguousarray(X[s : s + step])
+        flat = xs.ravel()
+        # One entry per (sample, tree); only the pairs not yet at a leaf are walked on, so the
+        # work is the paths' total length, not the deepest path times every pair.
+        node = np.tile(roots, xs.shape[0])
+        row_start = np.repeat(np.arange(xs.shape[0]) * xs.shape[1], n_trees)
+        walking = np.flatnonzero(~leaf[node])
         # Children always have larger indices than parents (checked at load), so this ends.
         for _ in range(len(feat) + 1):
-            is_leaf = leaf[node]
-            if is_leaf.all():
+            if walking.size == 0:
                 break
-            x = xs[r, feat[node]]
-            go_left = np.where(np.isnan(x), nan_left[node], x <= thr[node])
-            node = np.where(is_leaf, node, np.where(go_left, left[node], right[node]))
-        out[s : s + step] = value[node]
+            at = node[walking]
+            x = flat[row_start[walking] + feat[at]]
+            go_left = x <= thr[at]
+            missing = np.isnan(x)
+            if missing.any():
+                go_left[missing] = nan_left[at[missing]]
+            at = np.where(go_left, left[at], right[at])
+            node[walking] = at
+            walking = walking[~leaf[at]]
+        out[s : s + step] = value[node].reshape(xs.shape[0], n_trees)
     return out
 
 

@@ -31,6 +31,21 @@ def test_compiled_model_matches_sklearn(tmp_path: Path) -> None:
         assert np.allclose(back.predict_image(X), fit.predict_proba(X), atol=1e-6), kind
 
 
+def test_compiled_trees_follow_missing_values_and_stop_at_uneven_depths(tmp_path: Path) -> None:
+    """Gradient-boosted trees trained on data with missing values: NaNs go the side each split
+    learnt, and paths of very different lengths end where sklearn's do."""
+    r = np.random.default_rng(2)
+    X = r.normal(size=(400, 6)).astype(np.float32)
+    y = ((X[:, 0] > 0) ^ (X[:, 1] * X[:, 2] > 0.5)).astype(int)
+    X[r.random(X.shape) < 0.15] = np.nan
+    fit = fit_classifier(X, y, np.arange(400) % 8, "hgb", search=False, calibration="isotonic")
+    path = tmp_path / "nan.safetensors"
+    save_model(build_model(FeatureConfig("spectral"), fit.estimator, 6), path)
+    probe = r.normal(size=(300, 6)).astype(np.float32)
+    probe[r.random(probe.shape) < 0.3] = np.nan
+    assert np.allclose(load_model(path).predict_image(probe), fit.predict_proba(probe), atol=1e-6)
+
+
 def test_a_tree_that_points_backwards_is_refused_at_load(tmp_path: Path) -> None:
     # A tree whose child points backwards would loop forever: rejected at load.
     from safetensors import safe_open
