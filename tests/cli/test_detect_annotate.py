@@ -20,7 +20,7 @@ pytestmark = pytest.mark.detect
 
 SAMPLES = REPO / "samples"
 COMPOSITE_BOX = (96, 64, 224, 192)  # x0, y0, x1, y1 as recorded in samples/README.md
-COMPOSITE_IOU_FLOOR = 0.3  # measured 0.79 with the shipped model; see tests/test_annotate_detect.py
+COMPOSITE_IOU_FLOOR = 0.3  # measured 0.69 with the shipped model; see tests/test_annotate_detect.py
 
 
 @pytest.fixture(scope="module")
