@@ -148,12 +148,15 @@ def _sources(data: Path, *, size: int, limit: int | None, cache: str | None, pro
 @click.option("--patch-context", type=click.Choice(["none", "relative"]), default="none", show_default=True,
               help="relative: the patch map sees each position beside its difference from the image's "
                    "median position, and is fitted on real images and composites only.")
+@click.option("--patch-positions", type=click.IntRange(1, 4096), default=15, show_default=True,
+              help="Latent positions per training image the patch map is fitted on (the same "
+                   "seeded positions in every image).")
 @click.option("--json", "as_json", is_flag=True, help="Print the training report as JSON.")
 @encoder_weights_option
 def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: int, classifier: str,
           calibration: str, size: int, limit: int | None, quick: bool, no_search: bool, no_patch_map: bool,
           cache: str | None, name: str, model_version: str, augment: str, augment_copies: int,
-          augment_seed: int, max_real_fp: float | None, patch_context: str,
+          augment_seed: int, max_real_fp: float | None, patch_context: str, patch_positions: int,
           as_json: bool) -> None:  # fmt: skip
     """Train a detector on DATA and write it to --out.
 
@@ -183,7 +186,8 @@ def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: 
     model, info = train_detector(fit_on, features=feats, classifier=classifier, search=not no_search,
                                  quick=quick, calibration=calibration, patch_map=not no_patch_map, name=name,
                                  version=model_version, extra_meta=extra, patch_train=tr,
-                                 patch_context=patch_context)  # fmt: skip
+                                 patch_context=patch_context,
+                                 patch_positions_per_image=patch_positions)  # fmt: skip
     report: dict[str, Any] = {"model": str(out), "features": feats.label(), "classifier": classifier, **info}
     if max_real_fp is not None:
         from fakemedia.lab.experiment import _fit

@@ -259,6 +259,7 @@ def train_detector(
     extra_meta: dict[str, Any] | None = None,
     patch_train: FeatureSource | None = None,
     patch_context: str = "none",
+    patch_positions_per_image: int = PATCH_FEATURES.n_patches,
 ) -> tuple[DetectorModel, dict[str, Any]]:
     """Fit the image classifier (and the patch-map classifier) on ``train``; returns model + info.
 
@@ -281,7 +282,8 @@ def train_detector(
     patch_est, n_patch, pf = None, 0, PATCH_FEATURES
     if patch_map:
         ptr = patch_train or train
-        pf = PATCH_FEATURES.with_(rate=features.rate, context=patch_context)
+        pf = PATCH_FEATURES.with_(rate=features.rate, context=patch_context,
+                                  n_patches=patch_positions_per_image)
         block = latent_block(ptr.latents(pf.rate), pf)
         h, w = block.shape[2:]
         pos = patch_positions(h, w, pf.n_patches, pf.seed)

@@ -37,6 +37,23 @@ def test_train_then_evaluate(tmp_path: Path, small_bench: Path) -> None:
 
 
 @pytest.mark.detect
+def test_train_records_the_version_and_patch_positions_asked_for(tmp_path: Path, small_bench: Path) -> None:
+    from fakemedia.detect.model import load_model
+
+    m = tmp_path / "p.safetensors"
+    r = CliRunner().invoke(lab, ["train", str(small_bench), "--out", str(m), "--size", "64", "--no-search",
+                                 "--patch-positions", "4", "--model-version", "7", "--cache",
+                                 str(tmp_path / "c")])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    model = load_model(m)
+    assert model.meta["version"] == "7"
+    assert model.patch_features is not None and model.patch_features.n_patches == 4
+    bad = CliRunner().invoke(lab, ["train", str(small_bench), "--out", str(tmp_path / "q.safetensors"),
+                                   "--patch-positions", "0"])
+    assert bad.exit_code == 2
+
+
+@pytest.mark.detect
 def test_train_with_newsroom_copies_then_choose_threshold(tmp_path: Path, small_bench: Path) -> None:
     runner, cache = CliRunner(), str(tmp_path / "c")
     m = tmp_path / "aug.safetensors"
