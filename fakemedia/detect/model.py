@@ -53,7 +53,7 @@ MAX_MODEL_BYTES = 256 * 1024 * 1024
 
 #: The shipped default model and its pinned SHA-256.
 DEFAULT_MODEL_FILE = "default.safetensors"
-DEFAULT_MODEL_SHA256 = "799dc77fdf2c9a1a49fbf002f27c234a6980df980615faab40a5b082553fe913"
+DEFAULT_MODEL_SHA256 = "9bfe1eba5da6fa8fda294baf7c621956f8f78219a62edd440875c1d5ca4788fe"
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,7 +26,8 @@ COMPOSITE_IOU_FLOOR = 0.3  # measured 0.69 with the shipped model; see tests/tes
 @pytest.fixture(scope="module")
 def rule_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped model with an area rule recorded (test figures, not measured): the shipped
-    model itself is not calibrated for areas and signs none (detect/models/README.md)."""
+    model's own calibrated rule (P ≥ 0.7 over ≥ 8 cells) draws no area on the bundled samples
+    (samples/README.md)."""
     from dataclasses import replace
 
     from fakemedia.detect.model import load_default_model
@@ -60,7 +61,7 @@ def test_synthetic_sample_verify_shows_probability_and_areas(run: Run, identity:
     plain = tmp_path / "plain.signed.jpg"
     said = _annotate(run, identity, "synthetic.jpg", plain)
     assert said["detection"]["probability"] > 0.5 and not said["detection"]["regions"]
-    assert not _recorded(run, identity, plain).get("regions")  # the shipped model: probability only
+    assert not _recorded(run, identity, plain).get("regions")  # the shipped rule draws none here
     out = tmp_path / "synthetic.signed.jpg"
     said = _annotate(run, identity, "synthetic.jpg", out, "--model", rule_model)
     assert said["detection"]["probability"] > 0.5 and said["detection"]["regions"]
