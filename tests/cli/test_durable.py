@@ -255,11 +255,16 @@ def test_watermark_survives_stripping_and_recompression(
     assert looked.exit_code == errors.EXIT_RECOVERED, looked.output
     found = json.loads(looked.stdout)["recovery"]
     assert found["manifest"] == record["manifest"] and "watermark" in found["method"]
-    # q60 may flip a bit of the 32 read; keys stand ≥ 3 bits apart, so one wrong bit still names
-    # this key (recovery.KEY_DIRECT), and that is what the product promises, not an exact read.
+    # q60 may flip bits of the 32 read (the key is drawn at random, so how many varies by run);
+    # keys stand ≥ 3 bits apart, so one wrong bit still names this key (recovery.KEY_DIRECT) and
+    # two count only with support: a confident read or a fingerprint that is not unrelated
+    # (recovery.KEY_SUPPORTED). That is what the product promises, not an exact read.
     from fakemedia.softbinding import recovery
     misread = int(found["watermark"]["payload"], 16) ^ int(kept["watermark_key"], 16)
-    assert misread.bit_count() <= recovery.KEY_DIRECT, found["watermark"]
+    wrong = misread.bit_count()
+    assert wrong <= recovery.KEY_SUPPORTED, found["watermark"]
+    if wrong > recovery.KEY_DIRECT:
+        assert found["watermark"]["confidence"] >= recovery.CONFIDENT or "fingerprint" in found["method"]
 
 
 def test_a_transplanted_watermark_is_a_conflict(
