@@ -9,6 +9,7 @@ Outputs are written atomically (a temporary file renamed into place), never half
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 from collections.abc import Mapping, Sequence
@@ -193,13 +194,6 @@ class Asset(Record):
             self._store = parse_store(self.location.jumbf)
         return self._store
 
-    def early_digest(self) -> EarlyDigest | None:
-        """Begin hashing the image outside its store on a thread, for the binding check of a
-        verify to take (:mod:`fakemedia.manifest.data_hash`); None for small or store-less
-        files."""
-        span = (self.location.offset, self.location.length) if self.location else None
-        return EarlyDigest.start(self.data, span)
-
 
 def read_source(source: Source) -> tuple[bytes, str | None]:
     """Bytes and a display name from a path, a bytes object or a binary stream (bounded)."""
@@ -270,8 +264,8 @@ def verify_asset(asset: Asset, trust: TrustSettings | None = None, *, decrypt_ke
                  early: EarlyDigest | None = None) -> VerificationReport:
     """Validate ``asset``'s manifest store (each manifest once; ``signatures``: outcomes of
     signature checks made earlier in the same operation, see
-    :data:`fakemedia.manifest.validate.SignatureOutcomes`; ``early``: the asset's hash begun
-    by :meth:`Asset.early_digest`)."""
+    :data:`fakemedia.manifest.validate.SignatureOutcomes`; ``early``: the asset's hash, begun
+    by the caller, see :mod:`fakemedia.manifest.data_hash`)."""
     if trust is None:
         trust = trust_settings()
     if asset.location is None and asset.external is not None:
@@ -280,8 +274,8 @@ def verify_asset(asset: Asset, trust: TrustSettings | None = None, *, decrypt_ke
         found, results = validate_external(asset.data, asset.external, trust)
         return read_report(asset.data, trust, asset.name, decrypt_keys, store=found,
                            results=results, time_requested=time_requested)
-    if early is None:
-        early = asset.early_digest()
+    if early is None:  # begun before the store is parsed, so that runs beside it too
+        early = EarlyDigest.start(asset.data, asset.location)
     store = asset.store if asset.location is not None else None
     return read_report(asset.data, trust, asset.name, decrypt_keys, location=asset.location,
                        store=store, time_requested=time_requested, signatures=signatures,
@@ -316,7 +310,7 @@ def verify_bytes(data: bytes, *, trust_anchors: bytes | Sequence[bytes] | None =
     caller asked for unless ``time_requested=False`` (a server passing the present moment).
     """
     asset = parse_asset(data, source)
-    early = asset.early_digest()  # hashing begins while the anchors are read
+    early = EarlyDigest.start(asset.data, asset.location)  # hashing begins while anchors are read
     settings = trust_settings(trust_anchors, now=now, base=trust)
     requested = now is not None if time_requested is None else time_requested
     return verify_asset(asset, settings, decrypt_keys=decrypt_keys, time_requested=requested,
@@ -679,9 +673,7 @@ def _display_size(data: bytes) -> tuple[int, int]:
 def detect_image(source: Source, *, model_path: str | os.PathLike | None = None) -> Any:
     """The detector's result for any image Pillow reads (not only JPEG)."""
     data, _name = read_source(source)
-    if not isinstance(source, (str, os.PathLike)):
-        return _detector(model_path).score(data)
-    with naming(Path(source)):
+    with naming(Path(source)) if isinstance(source, (str, os.PathLike)) else contextlib.nullcontext():
         return _detector(model_path).score(data)
 
 

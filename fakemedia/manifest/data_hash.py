@@ -16,6 +16,7 @@ from typing import Any
 
 from fakemedia import limits
 from fakemedia.cose import algorithms
+from fakemedia.formats.app11 import StoreLocation
 
 HASH_ALGS = algorithms.SHA2
 #: Below this size a thread costs more than the hash it would hide.
@@ -34,14 +35,14 @@ class EarlyDigest:
         self._thread.start()
 
     @classmethod
-    def start(cls, asset: bytes | None, span: tuple[int, int] | None) -> EarlyDigest | None:
-        """Begin hashing when there is a store span inside a large enough asset."""
-        if asset is None or span is None or len(asset) < EARLY_DIGEST_MIN_BYTES:
+    def start(cls, asset: bytes | None, location: StoreLocation | None) -> EarlyDigest | None:
+        """Begin hashing around the store at ``location`` when the asset is large enough."""
+        if asset is None or location is None or len(asset) < EARLY_DIGEST_MIN_BYTES:
             return None
-        start, length = span
+        start, length = location.offset, location.length
         if start < 0 or length < 0 or start + length > len(asset):
             return None
-        return cls(asset, span)
+        return cls(asset, (start, length))
 
     def _run(self) -> None:
         start, length = self._span

@@ -214,8 +214,7 @@ def validate_store(store: ManifestStore, asset: bytes | None, location: StoreLoc
     ctx = _Context(store, asset, location, trust or TrustSettings(), store.redacted_uris(),
                    signatures=signatures if signatures is not None else {})
     # The asset hash runs beside steps 1-4 on its own thread; step 5 takes it if it fits.
-    ctx.early = early or EarlyDigest.start(asset, (location.offset, location.length)
-                                           if location else None)
+    ctx.early = early or EarlyDigest.start(asset, location)
     results = StoreResults(identities=ctx.identities, signers=ctx.signers)
     active = store.active
     if active is None:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from fakemedia import api
+from fakemedia.formats.app11 import StoreLocation
 from fakemedia.identity import create_identity, load_identity, load_trust_anchors
 from fakemedia.manifest import data_hash
 from fakemedia.manifest.data_hash import EarlyDigest, check_data_hash
@@ -33,10 +34,17 @@ def _content(asset: bytes, ranges: list[tuple[int, int]], alg: str = "sha256") -
 
 
 def test_small_assets_and_bad_spans_start_no_thread() -> None:
-    assert EarlyDigest.start(ASSET, (100, 50)) is None  # below the 1 MiB floor
-    assert EarlyDigest.start(None, (100, 50)) is None
-    assert EarlyDigest.start(b"\0" * (2 << 20), None) is None
-    assert EarlyDigest.start(b"\0" * (2 << 20), (2 << 20, 1)) is None  # span past the end
+    def at(offset: int, length: int) -> StoreLocation:
+        return StoreLocation(offset, length, b"", 1, 1)
+
+    big = b"\0" * (2 << 20)
+    assert EarlyDigest.start(ASSET, at(100, 50)) is None  # below the 1 MiB floor
+    assert EarlyDigest.start(None, at(100, 50)) is None
+    assert EarlyDigest.start(big, None) is None
+    assert EarlyDigest.start(big, at(2 << 20, 1)) is None  # span past the end
+    started = EarlyDigest.start(big, at(100, 50))
+    assert started is not None
+    assert started.digest_for("sha256", [(100, 150)]) == hashlib.sha256(big[:100] + big[150:]).digest()
 
 
 def test_early_digest_is_taken_only_where_it_fits() -> None:
