@@ -510,7 +510,7 @@ def score_images(
         pmap = None
         if model.patch_spec is not None and model.patch_features is not None and lat is not None:
             block = latent_block(lat, model.patch_features)
-            vectors = patch_vectors(block, model.patch_features)[0]
+            vectors = patch_vectors(block, model.patch_features, img[None])[0]
             pmap = model.predict_patches(vectors).reshape(block.shape[2:])
         results.append(DetectionResult(
             prob, pmap, 16 * cell_scale, offset, (int(rgb.shape[1]), int(rgb.shape[0])),

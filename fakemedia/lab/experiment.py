@@ -287,9 +287,9 @@ def train_detector(
         block = latent_block(ptr.latents(pf.rate), pf)
         h, w = block.shape[2:]
         pos = patch_positions(h, w, pf.n_patches, pf.seed)
-        V, img = train_patch_vectors(block, pf)
+        V, img = train_patch_vectors(block, pf, ptr.images)
         yp = patch_labels(ptr, pos, (h, w))
-        if patch_context == "relative":
+        if patch_context in ("relative", "local"):
             boxes = ptr.ds.boxes or [None] * len(ptr.ds)
             keep = np.array([lab == 0 or box is not None for lab, box in zip(ptr.labels, boxes, strict=True)])
             V, yp, img = V[keep[img]], yp[keep[img]], img[keep[img]]

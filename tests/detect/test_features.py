@@ -83,3 +83,66 @@ def test_spectrum_sees_upsampling() -> None:
     noise = r.integers(0, 256, (64, 64, 3), dtype=np.uint8)
     blocky = np.repeat(np.repeat(noise[::2, ::2], 2, 0), 2, 1)  # nearest ×2: less high-frequency energy
     assert radial_spectrum(blocky)[-8:].mean() < radial_spectrum(noise)[-8:].mean()
+
+
+# -- the local context of the localisation map ----------------------------------------------
+
+
+def _pixels(n: int, h: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, size=(n, 16 * h, 16 * h, 3), dtype=np.uint8)
+
+
+def test_local_vectors_have_neighbourhood_and_pixel_parts_beside_their_difference_from_the_median() -> None:
+    from fakemedia.detect.features import local_vectors
+
+    block = latent_block(_lat(n=2, h=4), FeatureConfig(kind="patches"))
+    v = local_vectors(block, _pixels(2, 4))
+    c = block.shape[1]
+    assert v.shape == (2, 16, 2 * (3 * c + 30))
+    absolute, relative = v[..., : v.shape[2] // 2], v[..., v.shape[2] // 2 :]
+    np.testing.assert_allclose(relative, absolute - np.median(absolute, axis=1, keepdims=True), atol=1e-5)
+    # the same through the config, and the pixels are required
+    cfg = FeatureConfig(kind="patches", context="local")
+    np.testing.assert_array_equal(patch_vectors(block, cfg, _pixels(2, 4)), v)
+    with pytest.raises(DetectorError, match="pixels"):
+        patch_vectors(block, cfg)
+    with pytest.raises(DetectorError, match="analysed pixels"):
+        local_vectors(block, _pixels(2, 3))
+
+
+def test_a_uniform_image_differs_from_itself_nowhere() -> None:
+    from fakemedia.detect.features import local_vectors
+
+    block = np.ones((1, 8, 4, 5), np.float32)
+    rgb = np.full((1, 64, 80, 3), 120, np.uint8)
+    v = local_vectors(block, rgb)
+    assert v.shape == (1, 20, 2 * (3 * 8 + 30))
+    np.testing.assert_allclose(v[..., v.shape[2] // 2 :], 0.0, atol=1e-6)
+
+
+def test_box_mean_repeats_the_edge() -> None:
+    from fakemedia.detect.features import _box_mean
+
+    x = np.zeros((1, 1, 3, 3), np.float32)
+    x[0, 0, 0, 0] = 9.0
+    m = _box_mean(x, 3)[0, 0]
+    # the corner's window holds it four times (edge repeated), its neighbours twice or once
+    np.testing.assert_allclose(m, [[4.0, 2.0, 0.0], [2.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+
+
+def test_cell_residuals_see_noise_and_jpeg_blocks() -> None:
+    from fakemedia.detect.features import cell_residuals
+
+    smooth = np.tile(np.linspace(60, 180, 64, dtype=np.float32)[None, :, None], (64, 1, 3)).astype(np.uint8)
+    noisy = np.clip(smooth + np.random.default_rng(3).normal(0, 12, smooth.shape), 0, 255).astype(np.uint8)
+    blocky = smooth.copy()
+    for x0 in range(0, 64, 8):  # a step at every 8-pixel block border, flat inside
+        blocky[:, x0 : x0 + 8] = smooth[:, x0 : x0 + 8].mean(axis=1, keepdims=True)
+    r = cell_residuals(np.stack([smooth, noisy, blocky]))
+    assert r.shape == (3, 15, 4, 4)
+    laplacian_y, blockiness_cols_y = r[:, 0], r[:, 3]
+    assert (laplacian_y[1] > laplacian_y[0] + 3).all()  # log energy: noise is far above a ramp
+    # a step of about 15 grey levels at each border, against the ramp's own rounding (< 1 level)
+    assert (blockiness_cols_y[2] > 5 / 255).all() and np.abs(blockiness_cols_y[0]).max() < 1.5 / 255
+    with pytest.raises(DetectorError, match="multiples of 16"):
+        cell_residuals(np.zeros((1, 20, 32, 3), np.uint8))
