@@ -145,9 +145,11 @@ def _sources(data: Path, *, size: int, limit: int | None, cache: str | None, pro
 @click.option("--max-real-fp", type=float, default=None, metavar="F",
               help="Record a decision threshold: the smallest >= 0.5 at which at most F of the training "
                    "real images, each scored by a fit without its group, are called synthetic.")
-@click.option("--patch-context", type=click.Choice(["none", "relative"]), default="none", show_default=True,
+@click.option("--patch-context", type=click.Choice(["none", "relative", "local"]), default="none",
+              show_default=True,
               help="relative: the patch map sees each position beside its difference from the image's "
-                   "median position, and is fitted on real images and composites only.")
+                   "median position; local: its neighbourhood and pixel residuals likewise "
+                   "(see train-localiser). Both are fitted on real images and composites only.")
 @click.option("--patch-positions", type=click.IntRange(1, 4096), default=15, show_default=True,
               help="Latent positions per training image the patch map is fitted on (the same "
                    "seeded positions in every image).")
@@ -414,6 +416,61 @@ def train_codec(out: Path, minutes: float, crop: int, batch: int, lr: float, see
 
     res = run(out, minutes, crop, batch, lr, seed, threads, not no_progress, init, gain_lr)
     click.echo(json.dumps(res, indent=2, sort_keys=True))
+
+
+@lab.command("train-localiser")
+@click.argument("bench", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Model whose image classifier is kept; default: the shipped model.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="New model file.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option("--splices", type=click.IntRange(0, 20), default=2, show_default=True,
+              help="New composites made from each fully synthetic training image.")
+@click.option("--positions", type=click.IntRange(1, 4096), default=64, show_default=True,
+              help="Latent positions per training image the map is fitted on (seeded, the same for all).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the new splices.")
+@click.option("--calibration", type=click.Choice(["isotonic", "sigmoid"]), default="sigmoid",
+              show_default=True)
+@click.option("--model-version", default=None, help="Version the new model records (default: the base's).")
+@click.option("--exclude-family", type=click.Choice(["autoencoder", "gan", "diffusion"]), default=None,
+              help="Leave this generator family out of training (to measure the map on one it never saw).")
+@click.option("--cache", default=None,
+              help="Latent cache folder ('none' to disable; default BENCH/.fakemedia-cache).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def train_localiser_cmd(bench: Path, model_path: Path | None, out: Path, force: bool, splices: int,
+                        positions: int, seed: int, calibration: str, model_version: str | None,
+                        exclude_family: str | None, cache: str | None, as_json: bool) -> None:  # fmt: skip
+    """Fit the localisation map on BENCH's composites and keep the model's image classifier.
+
+    The map sees, per latent position, its 3×3 neighbourhood's latent statistics and its cell's
+    pixel residuals, beside how they differ from the rest of the image. It is fitted on the real
+    training images, the benchmark's composites and --splices new splices of each fully
+    synthetic training image. The new model has no area rule until calibrate-areas gives it one.
+    """
+    if out.exists() and not force:
+        raise click.BadParameter(f"{out} exists (pass --force to replace it)", param_hint="--out")
+    _need_lab_extra()
+    _limit_threads()
+    from fakemedia.detect.model import load_default_model, load_model
+    from fakemedia.lab.compile import save_model
+    from fakemedia.lab.localiser import train_localiser
+
+    base = load_model(model_path) if model_path else load_default_model()
+    model, report = train_localiser(bench, base, splices=splices, positions=positions, seed=seed,
+                                    calibration=calibration, version=model_version,
+                                    exclude_family=exclude_family, cache_dir=_cache_dir(bench, cache),
+                                    progress=not as_json)  # fmt: skip
+    tmp = out.with_name(f".{out.name}.tmp")
+    report["sha256"] = save_model(model, tmp)
+    tmp.replace(out)
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    n = report["images"]
+    click.echo(f"{out}: localisation map on {n['real']} real images, {n['benchmark_composites']} "
+               f"benchmark composites and {n['new_splices']} new splices ({report['training_positions']} "
+               f"positions, {report['n_features']} features, {report['fit_seconds']} s); no area rule "
+               f"until calibrate-areas")
 
 
 @lab.command("calibrate-areas")
