@@ -30,7 +30,6 @@ records the whole-image probability only, and ``meta["area_calibration"]`` says 
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from PIL import Image
 
 from fakemedia.detection import AreaRule, Detector, RegionSettings, detected_regions, not_assessed
 from fakemedia.errors import DetectorError
+from fakemedia.lab.augment import jpeg_resave
 from fakemedia.lab.benchmark import TEST_SCENES
 from fakemedia.lab.family_bench import family_of
 from fakemedia.lab.photos import PHOTOS, load_photo
@@ -73,14 +73,6 @@ class Sample:
     result: Any = None  # DetectionResult
 
 
-def _jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality)
-    buf.seek(0)
-    with Image.open(buf) as im:
-        return np.asarray(im.convert("RGB"))
-
-
 def newsroom_variants(rgb: np.ndarray, n: int, rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
     """The image as it is, then ``n`` processed versions (crop, resize, JPEG re-save)."""
     out = [("as is", rgb)]
@@ -98,7 +90,7 @@ def newsroom_variants(rgb: np.ndarray, n: int, rng: np.random.Generator) -> list
         img = np.asarray(Image.fromarray(np.ascontiguousarray(img)).resize(size, Image.Resampling.BICUBIC))
         steps.append(f"resize {100 * f:.0f} %")
         q = int(rng.integers(60, 96))
-        out.append(("; ".join([*steps, f"JPEG q{q}"]), _jpeg(img, q)))
+        out.append(("; ".join([*steps, f"JPEG q{q}"]), jpeg_resave(img, q)))
     return out
 
 
@@ -155,7 +147,9 @@ def synthetic_samples(bench: str | Path, every: int = 4) -> list[tuple[Sample, n
             continue
         with Image.open(root / row["path"]) as im:
             rgb = np.asarray(im.convert("RGB"))
-        versions = [("as is", rgb), ("JPEG q75", _jpeg(rgb, 75))] if box is not None else [("as is", rgb)]
+        versions = [("as is", rgb)]
+        if box is not None:
+            versions.append(("JPEG q75", jpeg_resave(rgb, 75)))
         for processing, img in versions:
             sample = Sample(row["path"], row["group"], f"{row['kind']}; {processing}", True, box)
             out.append((sample, img))

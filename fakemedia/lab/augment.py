@@ -18,6 +18,14 @@ from PIL import Image
 from fakemedia.detect.model import analysis_image
 from fakemedia.lab.data import Dataset
 
+
+def jpeg_resave(rgb: np.ndarray, quality: int) -> np.ndarray:
+    """``rgb`` saved as a baseline JPEG at ``quality`` and decoded again (RGB uint8)."""
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buf, format="JPEG", quality=quality)
+    with Image.open(io.BytesIO(buf.getvalue())) as im:
+        return np.asarray(im.convert("RGB"))
+
 #: Chance of each step in one copy (crop, resize, JPEG re-save).
 P_CROP, P_RESIZE, P_JPEG = 0.5, 0.6, 0.8
 CROP_RANGE, RESIZE_RANGE, QUALITY_RANGE = (0.7, 1.0), (0.4, 1.0), (60, 95)
@@ -45,9 +53,7 @@ def newsroom_copy(img: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray
         done.append(f"resize {f:.2f}")
     if steps[2]:
         q = int(rng.integers(QUALITY_RANGE[0], QUALITY_RANGE[1] + 1))
-        buf = io.BytesIO()
-        Image.fromarray(out).save(buf, format="JPEG", quality=q)
-        out = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+        out = jpeg_resave(out, q)
         done.append(f"jpeg q{q}")
     back, _, _ = analysis_image(out, size)
     if back.shape[:2] != (size, size):  # a square stays square; guard rounding anyway

@@ -33,6 +33,7 @@ from fakemedia.lab.classifier import binary_metrics, fit_classifier, fit_stack
 from fakemedia.lab.compile import build_model
 from fakemedia.lab.data import Dataset
 from fakemedia.lab.latents import cached_latents, images_digest
+from fakemedia.lab.localiser import box_cells
 
 #: Features of the shipped default model (chosen by the measured grid, see models/README.md).
 DEFAULT_FEATURES = FeatureConfig(kind="pooled+spectral", components="YUV", latent="y", rate=0)
@@ -114,16 +115,13 @@ class FeatureSource:
 
 def patch_labels(src: FeatureSource, positions: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     """Per-position labels: the image label, except composites, where only cells inside the box are 1."""
-    h, w = grid
+    h, _ = grid
     cell = src.images.shape[1] / h
-    rows, cols = positions // w, positions % w
-    cy, cx = (rows + 0.5) * cell, (cols + 0.5) * cell
     out = np.repeat(src.labels[:, None], len(positions), axis=1).astype(int)
     for i, box in enumerate(src.ds.boxes or []):
         if box is not None and src.labels[i] == 1:
             f = src.images.shape[1] / src.ds.sizes[i] if src.ds.sizes else 1.0
-            x0, y0, x1, y1 = (v * f for v in box)
-            out[i] = ((cx >= x0) & (cx < x1) & (cy >= y0) & (cy < y1)).astype(int)
+            out[i] = box_cells(tuple(v * f for v in box), grid, cell).reshape(-1)[positions]
     return out.reshape(-1)
 
 

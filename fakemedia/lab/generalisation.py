@@ -16,13 +16,13 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
+from fakemedia.lab.augment import jpeg_resave
 from fakemedia.lab.classifier import binary_metrics, expected_calibration_error
 from fakemedia.lab.data import Dataset
 from fakemedia.lab.family_bench import family_of
@@ -30,9 +30,7 @@ from fakemedia.lab.family_bench import family_of
 
 def _jpeg(q: int) -> Callable[[np.ndarray], np.ndarray]:
     def run(img: np.ndarray) -> np.ndarray:
-        buf = io.BytesIO()
-        Image.fromarray(img).save(buf, format="JPEG", quality=q)
-        return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+        return jpeg_resave(img, q)
 
     return run
 

@@ -174,13 +174,8 @@ def splice(
     out[region] = alpha[..., None] * matched + (1 - alpha[..., None]) * dst
     img = np.clip(np.rint(out), 0, 255).astype(np.uint8)
     if rng.random() < 0.7:
+        from fakemedia.lab.augment import jpeg_resave
+
         q = int(rng.integers(70, 96))
-        import io
-
-        from PIL import Image
-
-        buf = io.BytesIO()
-        Image.fromarray(img).save(buf, format="JPEG", quality=q)
-        with Image.open(io.BytesIO(buf.getvalue())) as im:
-            img, how = np.asarray(im.convert("RGB")), f"{how}, JPEG q{q}"
+        img, how = jpeg_resave(img, q), f"{how}, JPEG q{q}"
     return img, (x0, y0, x0 + bw, y0 + bh), how

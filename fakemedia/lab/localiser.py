@@ -41,17 +41,6 @@ SPLICE_SIDES = (0.15, 0.7)
 REAL_JPEG_CHANCE, REAL_JPEG_QUALITY = 0.7, (60, 95)
 
 
-def _jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
-    import io
-
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality)
-    with Image.open(io.BytesIO(buf.getvalue())) as im:
-        return np.asarray(im.convert("RGB"))
-
-
 Box = tuple[int, int, int, int]
 
 
@@ -71,6 +60,7 @@ def training_composites(images: np.ndarray, labels: np.ndarray, groups: np.ndarr
                         ) -> tuple[np.ndarray, list[Box | None], np.ndarray, dict[str, int]]:  # fmt: skip
     """The map's training images: reals, the benchmark's composites and ``splices`` new splices
     of each fully synthetic image; returns images, boxes (None for reals), groups and counts."""
+    from fakemedia.lab.augment import jpeg_resave
     from fakemedia.lab.generators import splice
 
     rng = np.random.default_rng(seed)
@@ -87,7 +77,7 @@ def training_composites(images: np.ndarray, labels: np.ndarray, groups: np.ndarr
     for i in real:
         img = images[i]
         if rng.random() < REAL_JPEG_CHANCE:
-            img = _jpeg(img, int(rng.integers(REAL_JPEG_QUALITY[0], REAL_JPEG_QUALITY[1] + 1)))
+            img = jpeg_resave(img, int(rng.integers(REAL_JPEG_QUALITY[0], REAL_JPEG_QUALITY[1] + 1)))
         out_imgs.append(img)
     out_imgs += [images[i] for i in composite]
     out_boxes: list[Box | None] = [None] * len(real)
