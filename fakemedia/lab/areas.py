@@ -41,10 +41,10 @@ from PIL import Image
 
 from fakemedia.detection import AreaRule, Detector, RegionSettings, detected_regions, not_assessed
 from fakemedia.errors import DetectorError
-from fakemedia.lab.augment import jpeg_resave
 from fakemedia.lab.benchmark import TEST_SCENES
 from fakemedia.lab.family_bench import family_of
 from fakemedia.lab.photos import PHOTOS, load_photo
+from fakemedia.lab.processing import jpeg_resave
 
 __all__ = ["GRID", "HELDOUT_SCENES", "TARGET", "Sample", "calibrate", "choose_rule", "heldout_scenes",
            "newsroom_variants", "real_samples", "synthetic_samples"]

@@ -10,21 +10,12 @@ sides of a fold. Only training images are augmented; test scenes stay as they ar
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 from PIL import Image
 
 from fakemedia.detect.model import analysis_image
 from fakemedia.lab.data import Dataset
-
-
-def jpeg_resave(rgb: np.ndarray, quality: int) -> np.ndarray:
-    """``rgb`` saved as a baseline JPEG at ``quality`` and decoded again (RGB uint8)."""
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb)).save(buf, format="JPEG", quality=quality)
-    with Image.open(io.BytesIO(buf.getvalue())) as im:
-        return np.asarray(im.convert("RGB"))
+from fakemedia.lab.processing import jpeg_resave
 
 #: Chance of each step in one copy (crop, resize, JPEG re-save).
 P_CROP, P_RESIZE, P_JPEG = 0.5, 0.6, 0.8

@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from fakemedia.lab.augment import jpeg_resave
 from fakemedia.lab.classifier import binary_metrics, expected_calibration_error
 from fakemedia.lab.data import Dataset
 from fakemedia.lab.family_bench import family_of
+from fakemedia.lab.processing import jpeg_resave
 
 
 def _jpeg(q: int) -> Callable[[np.ndarray], np.ndarray]:

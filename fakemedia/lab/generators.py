@@ -174,7 +174,7 @@ def splice(
     out[region] = alpha[..., None] * matched + (1 - alpha[..., None]) * dst
     img = np.clip(np.rint(out), 0, 255).astype(np.uint8)
     if rng.random() < 0.7:
-        from fakemedia.lab.augment import jpeg_resave
+        from fakemedia.lab.processing import jpeg_resave
 
         q = int(rng.integers(70, 96))
         img, how = jpeg_resave(img, q), f"{how}, JPEG q{q}"

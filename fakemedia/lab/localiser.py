@@ -60,8 +60,8 @@ def training_composites(images: np.ndarray, labels: np.ndarray, groups: np.ndarr
                         ) -> tuple[np.ndarray, list[Box | None], np.ndarray, dict[str, int]]:  # fmt: skip
     """The map's training images: reals, the benchmark's composites and ``splices`` new splices
     of each fully synthetic image; returns images, boxes (None for reals), groups and counts."""
-    from fakemedia.lab.augment import jpeg_resave
     from fakemedia.lab.generators import splice
+    from fakemedia.lab.processing import jpeg_resave
 
     rng = np.random.default_rng(seed)
     boxes = list(boxes) if boxes else [None] * len(labels)

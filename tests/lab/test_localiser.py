@@ -8,8 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytest.importorskip("torch")
+pytest.importorskip("safetensors")
+pytest.importorskip("sklearn")
+
 from fakemedia.errors import DetectorError
 from fakemedia.lab.localiser import box_cells, training_composites
+
+pytestmark = pytest.mark.detect
 
 
 def test_box_cells_takes_the_cells_whose_centre_is_inside() -> None:
@@ -27,7 +33,8 @@ def test_training_composites_keep_reals_and_composites_and_add_splices_per_fake(
     labels = np.array([0, 0, 1, 1, 1, 0])
     groups = np.array(["a", "b", "a", "b", "a", "a"])
     boxes = [None, None, (8.0, 8.0, 40.0, 30.0), None, None, None]
-    imgs, out_boxes, out_groups, counts = training_composites(images, labels, groups, boxes, splices=3, seed=1)
+    made = training_composites(images, labels, groups, boxes, splices=3, seed=1)
+    imgs, out_boxes, out_groups, counts = made
     assert counts == {"real": 3, "benchmark_composites": 1, "new_splices": 6}
     assert imgs.shape == (10, 64, 64, 3) and len(out_boxes) == 10 and len(out_groups) == 10
     assert out_boxes[:3] == [None, None, None] and out_boxes[3] == (8, 8, 40, 30)
@@ -79,5 +86,6 @@ def test_train_localiser_replaces_the_patch_map_and_drops_the_area_rule(
     r = CliRunner().invoke(lab, args)
     assert r.exit_code != 0 and "exists" in r.output
     # leaving out a family the benchmark lacks is refused, not silently a full fit
-    r = CliRunner().invoke(lab, [*args[:4], "--out", str(tmp_path / "x.safetensors"), "--exclude-family", "gan"])
+    other = str(tmp_path / "x.safetensors")
+    r = CliRunner().invoke(lab, [*args[:4], "--out", other, "--exclude-family", "gan"])
     assert r.exit_code != 0 and "no training image of family 'gan'" in r.output
