@@ -6,7 +6,10 @@ photographs, and its false-area rate is measured on *other* real photographs:
 
 * **Real photographs**: the photographs bundled in installed wheels (:mod:`fakemedia.lab.photos`),
   each as it is and in ``variants`` seeded newsroom versions: a crop (half of them; 50–100 % of
-  each side), a resize to 40–100 %, a JPEG re-save at quality 60–95, in that order.
+  each side), a resize to 40–100 %, a JPEG re-save at quality 60–95, in that order; and in
+  ``thumbnails`` small versions (a square crop of 60–100 % of the short side, shrunk to 192–384
+  pixels, three in four re-saved at quality 60–95), because a photograph shrunk that far and
+  re-compressed looks to a detector unlike the same photograph at its own size.
 * **Split by scene**: the rule is chosen on the scenes the default model was trained on; the
   false-area rate is measured on :data:`HELDOUT_SCENES` (the benchmark's test scenes, which neither
   the model nor the rule saw). With three held-out photographs the variants are correlated: the
@@ -47,7 +50,7 @@ from fakemedia.lab.photos import PHOTOS, load_photo
 from fakemedia.lab.processing import jpeg_resave
 
 __all__ = ["GRID", "HELDOUT_SCENES", "TARGET", "Sample", "calibrate", "choose_rule", "heldout_scenes",
-           "newsroom_variants", "real_samples", "synthetic_samples"]
+           "newsroom_variants", "real_samples", "synthetic_samples", "thumbnail_variants"]
 
 #: Scenes whose photographs are only ever used to measure (the benchmark's test scenes).
 HELDOUT_SCENES: tuple[str, ...] = TEST_SCENES
@@ -94,12 +97,32 @@ def newsroom_variants(rgb: np.ndarray, n: int, rng: np.random.Generator) -> list
     return out
 
 
+def thumbnail_variants(rgb: np.ndarray, n: int, rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
+    """``n`` small versions: a square crop of 60–100 % of the short side shrunk to 192–384
+    pixels, three in four re-saved as JPEG at quality 60–95."""
+    out = []
+    h, w = rgb.shape[:2]
+    for _ in range(n):
+        side = max(16, int(min(h, w) * rng.uniform(0.6, 1.0)))
+        top, left = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
+        size = int(rng.integers(192, 385))
+        crop = np.ascontiguousarray(rgb[top : top + side, left : left + side])
+        img = np.asarray(Image.fromarray(crop).resize((size, size), Image.Resampling.BICUBIC))
+        label = f"thumbnail {size} px"
+        if rng.random() < 0.75:
+            q = int(rng.integers(60, 96))
+            img, label = jpeg_resave(img, q), f"{label}; JPEG q{q}"
+        out.append((label, img))
+    return out
+
+
 def real_samples(variants: int, seed: int = 0, scenes: Iterable[str] | None = None,
-                 photos_dir: str | Path | None = None) -> list[tuple[Sample, np.ndarray]]:
+                 photos_dir: str | Path | None = None,
+                 thumbnails: int = 0) -> list[tuple[Sample, np.ndarray]]:  # fmt: skip
     """Every bundled photograph that loads here, and those of ``photos_dir`` (a ``fetch-photos``
-    folder), of ``scenes`` (default all), as it is and in ``variants`` newsroom versions; each
-    photograph's versions depend on ``seed`` and its place in the list only, so a subset
-    reproduces the same images."""
+    folder), of ``scenes`` (default all), as it is, in ``variants`` newsroom versions and in
+    ``thumbnails`` small ones; each photograph's versions depend on ``seed`` and its place in the
+    list only, so a subset reproduces the same images."""
     wanted = None if scenes is None else set(scenes)
     sources: list[tuple[str, str, Any]] = [(r.name, r.scene, lambda n=r.name: load_photo(n)) for r in PHOTOS]
     if photos_dir is not None:
@@ -118,7 +141,10 @@ def real_samples(variants: int, seed: int = 0, scenes: Iterable[str] | None = No
             rgb = load()
         except DetectorError:
             continue  # an optional package (matplotlib, scikit-learn) is not installed
-        for processing, img in newsroom_variants(rgb, variants, rng):
+        versions = newsroom_variants(rgb, variants, rng)
+        # their own stream, so adding thumbnails leaves the newsroom versions as they were
+        versions += thumbnail_variants(rgb, thumbnails, np.random.default_rng([seed, index, 1]))
+        for processing, img in versions:
             out.append((Sample(name, scene, processing, False, None), img))
     return out
 
@@ -326,17 +352,17 @@ def best_heldout(samples: Sequence[Sample], grid: Iterable[RegionSettings] = GRI
 
 def calibrate(detector: Detector, *, bench: str | Path | None, variants: int = 30, seed: int = 0,
               target: float = TARGET, progress: bool = False, cache: Path | None = None,
-              photos_dir: str | Path | None = None) -> dict[str, Any]:
+              photos_dir: str | Path | None = None, thumbnails: int = 0) -> dict[str, Any]:
     """Choose the area rule and measure it on held-out scenes; returns the report, whose
     ``area_rule`` is the rule to record (None: the model must not sign areas). ``cache``: a JSON
     file of scores to reuse (written when absent or made for another model or data)."""
-    items = real_samples(variants, seed, photos_dir=photos_dir)
+    items = real_samples(variants, seed, photos_dir=photos_dir, thumbnails=thumbnails)
     held_out = set(heldout_scenes(photos_dir))
     if bench is not None:
         items += synthetic_samples(bench)
     bench_id = _bench_id(bench) if bench is not None else None
     key = {"model_sha256": detector.model.sha256, "min_side": detector.model.min_side,
-           "variants": variants, "seed": seed, "bench": bench_id,
+           "variants": variants, "thumbnails": thumbnails, "seed": seed, "bench": bench_id,
            "images": len(items),
            "photos": sorted({s.source for s, _ in items if not s.synthetic})}  # fmt: skip
     _score(detector, items, key, cache, progress)
@@ -346,8 +372,10 @@ def calibrate(detector: Detector, *, bench: str | Path | None, variants: int = 3
     settings, calib_figures = choose_rule(calib, target)
     threshold = detector.model.decision_threshold
     report: dict[str, Any] = {
-        "target": target, "variants_per_photo": variants, "seed": seed,
-        "processing": "as is, or crop 50-100 % of each side (half), resize 40-100 %, JPEG q60-95",
+        "target": target, "variants_per_photo": variants, "thumbnails_per_photo": thumbnails, "seed": seed,
+        "processing": "as is, or crop 50-100 % of each side (half), resize 40-100 %, JPEG q60-95; "
+                      "thumbnails: square crop 60-100 % of the short side to 192-384 px, "
+                      "JPEG q60-95 (3 in 4)",
         "calibration_scenes": sorted({s.scene for s in calib if not s.synthetic}),
         "heldout_scenes": sorted({s.scene for s in held if not s.synthetic}),
         "bench": bench_id,

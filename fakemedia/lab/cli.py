@@ -434,12 +434,15 @@ def train_codec(out: Path, minutes: float, crop: int, batch: int, lr: float, see
 @click.option("--model-version", default=None, help="Version the new model records (default: the base's).")
 @click.option("--exclude-family", type=click.Choice(["autoencoder", "gan", "diffusion"]), default=None,
               help="Leave this generator family out of training (to measure the map on one it never saw).")
+@click.option("--defocus", type=click.FloatRange(0, 1), default=1 / 3, show_default="1/3",
+              help="Chance that a real training image also goes in with part of it out of focus.")
 @click.option("--cache", default=None,
               help="Latent cache folder ('none' to disable; default BENCH/.fakemedia-cache).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def train_localiser_cmd(bench: Path, model_path: Path | None, out: Path, force: bool, splices: int,
                         positions: int, seed: int, calibration: str, model_version: str | None,
-                        exclude_family: str | None, cache: str | None, as_json: bool) -> None:  # fmt: skip
+                        exclude_family: str | None, defocus: float, cache: str | None,
+                        as_json: bool) -> None:  # fmt: skip
     """Fit the localisation map on BENCH's composites and keep the model's image classifier.
 
     The map sees, per latent position, its 3×3 neighbourhood's latent statistics and its cell's
@@ -458,8 +461,8 @@ def train_localiser_cmd(bench: Path, model_path: Path | None, out: Path, force: 
     base = load_model(model_path) if model_path else load_default_model()
     model, report = train_localiser(bench, base, splices=splices, positions=positions, seed=seed,
                                     calibration=calibration, version=model_version,
-                                    exclude_family=exclude_family, cache_dir=_cache_dir(bench, cache),
-                                    progress=not as_json)  # fmt: skip
+                                    exclude_family=exclude_family, defocus=defocus,
+                                    cache_dir=_cache_dir(bench, cache), progress=not as_json)  # fmt: skip
     tmp = out.with_name(f".{out.name}.tmp")
     report["sha256"] = save_model(model, tmp)
     tmp.replace(out)
@@ -481,6 +484,8 @@ def train_localiser_cmd(bench: Path, model_path: Path | None, out: Path, force: 
               "measure what the rule still finds.")
 @click.option("--variants", type=int, default=30, show_default=True,
               help="Processed versions per real photograph.")
+@click.option("--thumbnails", type=int, default=6, show_default=True,
+              help="Small versions per real photograph (192-384 px, mostly re-saved as JPEG).")
 @click.option("--photos", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="A fetch-photos folder: its photographs join the bundled ones (the family "
               "benchmark's test scenes among them are held out).")
@@ -494,9 +499,9 @@ def train_localiser_cmd(bench: Path, model_path: Path | None, out: Path, force: 
               help="Keep the detector's scores in this JSON file and reuse them on the next run "
               "(same model and data).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def calibrate_areas(model_path: Path | None, bench: Path | None, variants: int, photos: Path | None,
-                    seed: int, target: float, out: Path | None, force: bool, scores: Path | None,
-                    as_json: bool) -> None:  # fmt: skip
+def calibrate_areas(model_path: Path | None, bench: Path | None, variants: int, thumbnails: int,
+                    photos: Path | None, seed: int, target: float, out: Path | None, force: bool,
+                    scores: Path | None, as_json: bool) -> None:  # fmt: skip
     """Choose the area rule on processed real photographs and measure it on held-out ones.
 
     The model records the rule only if at most --target of the held-out processed photographs get
@@ -513,8 +518,11 @@ def calibrate_areas(model_path: Path | None, bench: Path | None, variants: int, 
     from fakemedia.lab.areas import calibrate
 
     detector = load_detector(str(model_path) if model_path else None)
+    if variants < 0 or thumbnails < 0:
+        raise click.BadParameter("must not be negative", param_hint="--variants/--thumbnails")
     report = calibrate(detector, bench=bench, variants=variants, seed=seed, target=target,
-                       progress=not as_json, cache=scores, photos_dir=photos)  # fmt: skip
+                       progress=not as_json, cache=scores, photos_dir=photos,
+                       thumbnails=thumbnails)  # fmt: skip
     if out is not None:
         from dataclasses import replace
 

@@ -20,12 +20,14 @@ from fakemedia.lab.areas import (
     choose_rule,
     newsroom_variants,
     real_samples,
+    thumbnail_variants,
 )
 
 pytestmark = pytest.mark.detect
 
-#: What the shipped model's calibration used (models/README.md has the command).
-VARIANTS, SEED = 30, 0
+#: Newsroom versions and thumbnails per held-out photograph (models/README.md has the calibration's
+#: own command, which adds the fetched photographs).
+VARIANTS, THUMBNAILS, SEED = 30, 6, 0
 
 
 def test_newsroom_variants_crop_resize_and_resave() -> None:
@@ -38,6 +40,26 @@ def test_newsroom_variants_crop_resize_and_resave() -> None:
         # a crop keeps ≥ 50 % of each side, a resize ≥ 40 %: at least 200 · 0.5 · 0.4 = 40 rows
         assert 60 <= q <= 95 and 39 <= img.shape[0] <= 200 and img.shape[1] <= 300
     assert any("crop" in p for p, _ in variants) and not all("crop" in p for p, _ in variants[1:])
+
+
+def test_thumbnails_are_small_squares_mostly_resaved() -> None:
+    rgb = np.random.default_rng(0).integers(0, 256, (600, 900, 3), dtype=np.uint8)
+    thumbs = thumbnail_variants(rgb, 40, np.random.default_rng(2))
+    assert len(thumbs) == 40
+    for processing, img in thumbs:
+        side = int(processing.split()[1])
+        assert img.shape == (side, side, 3) and 192 <= side <= 384
+        if "JPEG" in processing:
+            assert 60 <= int(processing.rsplit("q", 1)[1]) <= 95
+    resaved = sum("JPEG" in p for p, _ in thumbs)
+    assert 20 <= resaved < 40  # three in four, not all
+
+
+def test_thumbnails_leave_the_newsroom_versions_as_they_were() -> None:
+    plain = real_samples(2, SEED, scenes=["chelsea"])
+    more = real_samples(2, SEED, scenes=["chelsea"], thumbnails=3)
+    assert len(more) == len(plain) + 3 and all(s.processing.startswith("thumbnail") for s, _ in more[-3:])
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(plain, more, strict=False))
 
 
 def test_a_subset_of_scenes_reproduces_the_same_images() -> None:
@@ -66,8 +88,9 @@ def test_the_shipped_model_signs_areas_into_and_calls_at_most_2_percent_of_heldo
     detector = load_detector()
     trained_on = set(detector.model.meta["training_data"]["groups"])
     assert not trained_on & set(HELDOUT_SCENES)  # neither the model nor the rule saw these scenes
-    samples = real_samples(VARIANTS, SEED, scenes=HELDOUT_SCENES)
-    assert {s.scene for s, _ in samples} == set(HELDOUT_SCENES) and len(samples) == 3 * (VARIANTS + 1)
+    samples = real_samples(VARIANTS, SEED, scenes=HELDOUT_SCENES, thumbnails=THUMBNAILS)
+    assert {s.scene for s, _ in samples} == set(HELDOUT_SCENES)
+    assert len(samples) == 3 * (VARIANTS + 1 + THUMBNAILS)
     results = [(s, detector.score(img)) for s, img in samples]
     with_area = [s.processing for s, r in results if detected_regions(r)]
     rate = len(with_area) / len(samples)

@@ -13,7 +13,7 @@ pytest.importorskip("safetensors")
 pytest.importorskip("sklearn")
 
 from fakemedia.errors import DetectorError
-from fakemedia.lab.localiser import box_cells, training_composites
+from fakemedia.lab.localiser import box_cells, defocus, training_composites
 
 pytestmark = pytest.mark.detect
 
@@ -27,6 +27,19 @@ def test_box_cells_takes_the_cells_whose_centre_is_inside() -> None:
     assert not box_cells(None, (2, 2), 16.0).any()
 
 
+def test_defocus_blurs_one_part_and_leaves_the_rest() -> None:
+    rng = np.random.default_rng(3)
+    sharp = rng.integers(0, 256, size=(96, 96, 3), dtype=np.uint8)
+    for seed in range(8):
+        out = defocus(sharp, np.random.default_rng(seed))
+        assert out.shape == sharp.shape and out.dtype == np.uint8
+        changed = np.abs(out.astype(int) - sharp).max(axis=2) > 8
+        # some of the frame is blurred (noise loses its contrast), and some is left as it was
+        assert 0.1 < changed.mean() < 0.95
+        rough = lambda a: np.abs(np.diff(a.astype(int), axis=1)).mean()  # noqa: E731
+        assert rough(out) < rough(sharp)
+
+
 def test_training_composites_keep_reals_and_composites_and_add_splices_per_fake() -> None:
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(6, 64, 64, 3), dtype=np.uint8)
@@ -35,16 +48,19 @@ def test_training_composites_keep_reals_and_composites_and_add_splices_per_fake(
     boxes = [None, None, (8.0, 8.0, 40.0, 30.0), None, None, None]
     made = training_composites(images, labels, groups, boxes, splices=3, seed=1)
     imgs, out_boxes, out_groups, counts = made
-    assert counts == {"real": 3, "benchmark_composites": 1, "new_splices": 6}
-    assert imgs.shape == (10, 64, 64, 3) and len(out_boxes) == 10 and len(out_groups) == 10
-    assert out_boxes[:3] == [None, None, None] and out_boxes[3] == (8, 8, 40, 30)
-    for b in out_boxes[4:]:
+    extra = counts.pop("defocused_real")  # a defocused copy of some reals, each also a real
+    assert counts == {"real": 3, "benchmark_composites": 1, "new_splices": 6} and 0 <= extra <= 3
+    n_real, n = 3 + extra, 3 + extra + 7
+    assert imgs.shape == (n, 64, 64, 3) and len(out_boxes) == n and len(out_groups) == n
+    assert out_boxes[:n_real] == [None] * n_real and out_boxes[n_real] == (8, 8, 40, 30)
+    assert set(out_groups[:n_real]) <= {"a", "b"}
+    for b in out_boxes[n_real + 1 :]:
         assert b is not None
         x0, y0, x1, y1 = b
         assert 0 <= x0 < x1 <= 64 and 0 <= y0 < y1 <= 64
         assert (x1 - x0) >= 0.15 * 64 - 1 and (x1 - x0) <= 0.7 * 64 + 1
     # each splice is pasted into a real image of the fake's own scene
-    assert list(out_groups[4:]) == ["b", "a"] * 3
+    assert list(out_groups[n_real + 1 :]) == ["b", "a"] * 3
     again = training_composites(images, labels, groups, boxes, splices=3, seed=1)
     np.testing.assert_array_equal(again[0], imgs)
     with pytest.raises(DetectorError, match="real training images"):
