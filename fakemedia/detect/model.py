@@ -482,6 +482,8 @@ def score_images(
     model = model or load_default_model()
     cfg = model.features
     needs_latents = cfg.uses_latents or model.patch_spec is not None
+    # ŷ (hyper-encoder and quantiser) only when a part of the model reads it
+    quantised = cfg.latent != "y" or (model.patch_features is not None and model.patch_features.latent != "y")
     if needs_latents and encoder is None:
         from fakemedia.detect.encoder import load_encoder
 
@@ -495,7 +497,7 @@ def score_images(
         if needs_latents:
             from fakemedia.detect.encoder import encode_latents
 
-            lat = encode_latents(img[None], encoder=encoder, rate=cfg.rate)
+            lat = encode_latents(img[None], encoder=encoder, rate=cfg.rate, quantised=quantised)
         spec = None
         if cfg.uses_spectrum:
             from fakemedia.detect.spectral import spectral_features

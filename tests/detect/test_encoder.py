@@ -163,6 +163,17 @@ def test_encode_latents_numpy(shipped: JpegAIStyleEncoder) -> None:
         encode_latents(imgs[:, :60], encoder=shipped)
 
 
+def test_unquantised_latents_are_the_same_y_without_yhat(shipped: JpegAIStyleEncoder) -> None:
+    imgs = np.random.default_rng(1).integers(0, 256, size=(2, 64, 48, 3), dtype=np.uint8)
+    full = encode_latents(imgs, encoder=shipped)
+    y_only = encode_latents(imgs, encoder=shipped, quantised=False)
+    assert set(y_only) == {"y_Y", "y_UV"}
+    for k in y_only:
+        np.testing.assert_array_equal(y_only[k], full[k])
+    with pytest.raises(DetectorError):
+        encode_latents(imgs[:, :60], encoder=shipped, quantised=False)
+
+
 def _fake_compressai_state(n: int = 8, m: int = 12) -> dict[str, torch.Tensor]:
     g = torch.Generator().manual_seed(7)
     ped = torch.tensor(2.0**-36)
