@@ -26,9 +26,9 @@ from fakemedia.detection import (
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 #: The box pasted into samples/composite.jpg (x0, y0, x1, y1), as samples/README.md records.
 COMPOSITE_BOX = (96, 64, 224, 192)
-#: Measured IoU of the detected area with the pasted box: 0.69 (detector version 2 on the
-#: composite of samples/README.md); the floor leaves room for a retrained model that still
-#: localises the paste.
+#: Measured IoU of the detected area with the pasted box: 0.57 (detector version 3 under the test
+#: rule below on the composite of samples/README.md; 0.64 under its own rule); the floor leaves
+#: room for a retrained model that still localises the paste.
 COMPOSITE_IOU_FLOOR = 0.3
 LOOSE = RegionSettings(threshold=0.5, min_cells=1, gap=0, max_regions=8)
 #: A calibrated rule as a model file records it (the figures are the test's own, not measured).
@@ -301,12 +301,15 @@ def test_synthetic_sample_is_flagged_by_its_probability(detector: None, es256: A
     # The shipped model records a held-out ECE ≤ 0.05 (models/README.md): signed as calibrated.
     assert prob["method"] == "algorithmic" and prob["calibrated"] is True
     assert len(prob["model_sha256"]) == 64 and prob["name"] and prob["version"]
-    # The shipped model's calibrated area rule (P ≥ 0.7 over ≥ 8 cells, models/README.md) finds
-    # no area on this sample: its patch map tops out at 0.72 in a few scattered cells.
+    # Any area the shipped model's calibrated rule signs names the rule and its held-out rate (its
+    # localisation map reaches 0.87 on this wholly generated image, in fewer than the rule's 16
+    # cells: it learnt how a pasted region differs from the rest of its image).
     from fakemedia.detect.model import load_default_model
 
-    assert load_default_model().area_rule is not None
-    assert not ann.get("regions")
+    rule = load_default_model().area_rule
+    assert rule is not None
+    wording = f"≥ {rule['threshold']:g} over ≥ {rule['min_cells']} cells (area rule calibrated on"
+    assert all(wording in r["description"] for r in ann.get("regions") or [])
     assert ann["modification_types"] == [] and ann["actions"] == ["c2pa.opened"]
 
 
@@ -345,7 +348,9 @@ def test_real_photograph_scores_below_one_half(detector: None, es256: Any) -> No
 def test_composite_area_overlaps_the_pasted_box_under_a_calibrated_rule(
         rule_model: Path, es256: Any) -> None:
     _, plain = _annotated("composite.jpg", es256.signer, es256.anchors)
-    assert not plain.get("regions")  # the shipped rule draws none here (samples/README.md)
+    # the shipped rule finds the pasted box itself (samples/README.md: IoU 0.64)
+    shipped = [iou(r, COMPOSITE_BOX) for r in plain.get("regions") or []]
+    assert shipped and max(shipped) >= 0.5
     _, ann = _annotated("composite.jpg", es256.signer, es256.anchors, None,
                         api.AnnotateOptions(model_path=str(rule_model)))
     scores = [iou(r, COMPOSITE_BOX) for r in ann["regions"]]
@@ -356,12 +361,13 @@ def test_composite_area_overlaps_the_pasted_box_under_a_calibrated_rule(
 
 @pytest.mark.detect
 def test_declared_type_turns_detection_off_and_detect_forces_it(rule_model: Path, es256: Any) -> None:
-    _, plain = _annotated("synthetic.jpg", es256.signer, es256.anchors, {"modification_types": ["edited"]})
+    _, plain = _annotated("composite.jpg", es256.signer, es256.anchors, {"modification_types": ["edited"]})
     assert "probability" not in plain or plain["probability"] is None
     edited = {"modification_types": ["edited"]}
-    signed, forced = _annotated("synthetic.jpg", es256.signer, es256.anchors, edited,
+    # the composite: the test rule finds its pasted box (the synthetic sample's map is too faint)
+    signed, forced = _annotated("composite.jpg", es256.signer, es256.anchors, edited,
                                 api.AnnotateOptions(detect=True, model_path=str(rule_model)))
-    assert forced["probability"]["value"] > 0.5 and forced["regions"]
+    assert forced["probability"]["method"] == "algorithmic" and forced["regions"]
     # The declared edit is an action; the detected areas are not its "changes".
     report = api.verify_bytes(signed, trust_anchors=es256.anchors)
     assert forced["actions"] == ["c2pa.opened", "c2pa.edited"]
@@ -372,7 +378,7 @@ def test_declared_type_turns_detection_off_and_detect_forces_it(rule_model: Path
 @pytest.mark.detect
 def test_declared_probability_wins_and_no_detect_records_none(rule_model: Path, es256: Any) -> None:
     declared = {"probability": {"value": 0.15, "method": "human", "assessor": "photo desk"}}
-    _, ann = _annotated("synthetic.jpg", es256.signer, es256.anchors, declared,
+    _, ann = _annotated("composite.jpg", es256.signer, es256.anchors, declared,
                         api.AnnotateOptions(model_path=str(rule_model)))
     assert ann["probability"]["value"] == 0.15 and ann["probability"]["method"] == "human"
     assert ann["regions"]  # the detector's areas stand beside the declared probability
@@ -407,9 +413,10 @@ def _c2pa_read(data: bytes, anchors: bytes) -> tuple[str, list[str]]:
 
 @pytest.mark.detect
 def test_detected_files_are_trusted_by_c2pa_python(rule_model: Path, es256: Any) -> None:
-    for name in ("synthetic.jpg", "composite.jpg"):
+    # the synthetic sample carries the detector's probability, the composite its area too
+    for name, p_min, areas in (("synthetic.jpg", 0.5, False), ("composite.jpg", 0.0, True)):
         signed, ann = _annotated(name, es256.signer, es256.anchors, None,
                                  api.AnnotateOptions(model_path=str(rule_model)))
-        assert ann["regions"]
+        assert ann["probability"]["value"] > p_min and bool(ann.get("regions")) >= areas
         state, failures = _c2pa_read(signed, es256.anchors)
         assert (state, failures) == ("Trusted", []), name
