@@ -487,8 +487,9 @@ def encode_latents(
     quantised: bool = True,
 ) -> dict[str, np.ndarray]:
     """N×H×W×3 uint8 (or float in [0, 1]) -> float32 arrays for ``y_Y, y_UV, yhat_Y, yhat_UV``;
-    with ``quantised=False`` only ``y_Y, y_UV`` (the hyper-encoder and quantiser are skipped: a
-    tenth of the time of a 256² image, for models that read ``y`` only)."""
+    with ``quantised=False`` only ``y_Y, y_UV`` from this encoder (the hyper-encoder and quantiser
+    are skipped: about a quarter of a 256² image's scoring time, for models that read ``y`` only;
+    another backbone returns all four)."""
     arr = np.asarray(images)
     if arr.ndim == 3:
         arr = arr[None]

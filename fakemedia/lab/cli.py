@@ -482,9 +482,9 @@ def train_localiser_cmd(bench: Path, model_path: Path | None, out: Path, force: 
 @click.option("--bench", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="A benchmark folder (fakemedia-lab benchmark): its synthetic images and composites "
               "measure what the rule still finds.")
-@click.option("--variants", type=int, default=30, show_default=True,
+@click.option("--variants", type=click.IntRange(min=0), default=30, show_default=True,
               help="Processed versions per real photograph.")
-@click.option("--thumbnails", type=int, default=6, show_default=True,
+@click.option("--thumbnails", type=click.IntRange(min=0), default=6, show_default=True,
               help="Small versions per real photograph (192-384 px, mostly re-saved as JPEG).")
 @click.option("--photos", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="A fetch-photos folder: its photographs join the bundled ones (the family "
@@ -518,8 +518,6 @@ def calibrate_areas(model_path: Path | None, bench: Path | None, variants: int, 
     from fakemedia.lab.areas import calibrate
 
     detector = load_detector(str(model_path) if model_path else None)
-    if variants < 0 or thumbnails < 0:
-        raise click.BadParameter("must not be negative", param_hint="--variants/--thumbnails")
     report = calibrate(detector, bench=bench, variants=variants, seed=seed, target=target,
                        progress=not as_json, cache=scores, photos_dir=photos,
                        thumbnails=thumbnails)  # fmt: skip
