@@ -56,11 +56,14 @@ __all__ = ["GRID", "HELDOUT_SCENES", "TARGET", "Sample", "calibrate", "choose_ru
 HELDOUT_SCENES: tuple[str, ...] = TEST_SCENES
 #: At most this fraction of real photographs may get any signed area.
 TARGET = 0.02
+#: Minimum sizes tried, in cells: every one up to 16, where a cell more or less decides whether a
+#: small pasted box is found (a box of 15 % of each side covers about 6 cells), coarser above.
+MIN_CELLS = (*range(4, 17), 20, 24, 32, 48, 64)
 #: Candidate rules: threshold × minimum cells × smoothing (gap 1, at most 8 areas).
 GRID: tuple[RegionSettings, ...] = tuple(
     RegionSettings(threshold=t, min_cells=m, smoothing=k)
     for t, m, k in itertools.product((0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95),
-                                     (4, 8, 16, 24, 32, 48, 64), (1, 3))
+                                     MIN_CELLS, (1, 3))
 )
 
 

@@ -495,13 +495,16 @@ def train_localiser_cmd(bench: Path, model_path: Path | None, out: Path, force: 
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the model with the outcome recorded (the rule, or none) to this file.")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option("--model-version", default=None,
+              help="Version the --out model records (default: the input model's): a new rule makes "
+              "a new model.")
 @click.option("--scores", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Keep the detector's scores in this JSON file and reuse them on the next run "
               "(same model and data).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def calibrate_areas(model_path: Path | None, bench: Path | None, variants: int, thumbnails: int,
                     photos: Path | None, seed: int, target: float, out: Path | None, force: bool,
-                    scores: Path | None, as_json: bool) -> None:  # fmt: skip
+                    model_version: str | None, scores: Path | None, as_json: bool) -> None:  # fmt: skip
     """Choose the area rule on processed real photographs and measure it on held-out ones.
 
     The model records the rule only if at most --target of the held-out processed photographs get
@@ -530,6 +533,8 @@ def calibrate_areas(model_path: Path | None, bench: Path | None, variants: int, 
         meta["area_calibration"] = {k: v for k, v in report.items() if k != "area_rule"}
         if report["area_rule"] is not None:
             meta["area_rule"] = report["area_rule"]
+        if model_version is not None:
+            meta["version"] = model_version
         tmp = out.with_name(f".{out.name}.tmp")
         report["written"] = {"path": str(out), "sha256": save_model(replace(detector.model, meta=meta), tmp)}
         tmp.replace(out)

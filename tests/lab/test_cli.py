@@ -122,7 +122,7 @@ def test_lab_errors_are_one_line_with_the_class_exit_code(tmp_path: Path) -> Non
 @pytest.mark.detect
 def test_calibrate_areas_records_its_outcome_in_the_model(tmp_path: Path) -> None:
     pytest.importorskip("skimage")
-    from fakemedia.detect.model import load_model
+    from fakemedia.detect.model import default_model_path, load_model
 
     out = tmp_path / "m.safetensors"
     # No variants and no benchmark: nothing to find, so no rule may be recorded.
@@ -133,6 +133,12 @@ def test_calibrate_areas_records_its_outcome_in_the_model(tmp_path: Path) -> Non
     assert report["status"] == "not calibrated" and report["area_rule"] is None
     meta = load_model(out).meta
     assert "area_rule" not in meta and meta["area_calibration"]["status"] == "not calibrated"
+    assert meta["version"] == load_model(default_model_path()).meta["version"]  # the input's
     assert (tmp_path / "s.json").is_file()
     again = CliRunner().invoke(lab, ["calibrate-areas", "--variants", "0", "--out", str(out)])
     assert again.exit_code == 2 and "--force" in again.output  # never overwritten silently
+    # A new rule makes a new model: --model-version names it (the cached scores are reused).
+    r = CliRunner().invoke(lab, ["calibrate-areas", "--variants", "0", "--out", str(out), "--force",
+                                 "--model-version", "9.1", "--scores", str(tmp_path / "s.json")])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert load_model(out).meta["version"] == "9.1"
