@@ -53,7 +53,7 @@ MAX_MODEL_BYTES = 256 * 1024 * 1024
 
 #: The shipped default model and its pinned SHA-256.
 DEFAULT_MODEL_FILE = "default.safetensors"
-DEFAULT_MODEL_SHA256 = "02b1f54df2126b7ecb7580cb7848f6d5abd750fd4c9cb2b189b3453aa4b2b90f"
+DEFAULT_MODEL_SHA256 = "bd75a307b70b73093c059b01883202aa5bde759041b141715a7b5398dac3dc5b"
 
 
 # --------------------------------------------------------------------------------------------
