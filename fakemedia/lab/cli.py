@@ -199,7 +199,7 @@ def train(data: Path, out: Path, kind: str, components: str, latent: str, rate: 
             kw = {"params": info["best_params"]} if info["best_params"] else {}
             return _fit(feats, classifier, X, y, g, search=False, calibration=calibration, **kw)
 
-        p_oof = out_of_group_probabilities(fit_on.features(feats), fit_on.labels, fit_on.groups, refit)
+        p_oof, _ = out_of_group_probabilities(fit_on.features(feats), fit_on.labels, fit_on.groups, refit)
         t = choose_threshold(p_oof, fit_on.labels, max_real_fp)
         model.meta["decision_threshold"] = t
         model.meta["threshold_selection"] = {"max_real_fp": max_real_fp, "by": "leave-one-group-out",
@@ -669,20 +669,26 @@ def robustness(data: Path, model_path: Path | None, split: str, scores: Path | N
               help="A model trained on DATA's train split (its parameters and augmentation are reused).")
 @click.option("--max-real-fp", type=float, default=0.02, show_default=True, metavar="F")
 @click.option("--per-group", is_flag=True, help="Bound the rate in every training group (the worst scene).")
+@click.option("--processed", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+              help="Also score N JPEG re-saves (quality 60-95, seeded) of each real training image by "
+              "the same refits and hold the bound on them too.")
 @click.option("--scores", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the out-of-group scores (npz: p, y, groups).")
+              help="Also write the out-of-group scores (npz: p, y, groups; p_processed, groups_processed).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the model with the threshold in its metadata (never over an existing file).")
+@click.option("--model-version", default=None, help="Version the --out model records (default: the input's).")
 @click.option("--cache", default=None, help="Latent cache folder ('none' to disable).")
 @encoder_weights_option
-def choose_threshold_cmd(data: Path, model_path: Path, max_real_fp: float, per_group: bool,
-                         scores: Path | None, out: Path | None, cache: str | None) -> None:  # fmt: skip
+def choose_threshold_cmd(data: Path, model_path: Path, max_real_fp: float, per_group: bool, processed: int,
+                         scores: Path | None, out: Path | None, model_version: str | None,
+                         cache: str | None) -> None:  # fmt: skip
     """A decision threshold from the training scenes: each group scored by a refit without it.
 
     The model's own training set is rebuilt (DATA's train split plus the newsroom copies the
     model records, same seed), its recorded parameters are refitted once per left-out group,
-    and the smallest threshold >= 0.5 with at most F of those real images called synthetic is
-    reported (and recorded with --out). The test split is not read.
+    and the smallest threshold >= 0.5 with at most F of those real images called synthetic (and,
+    with --processed, of their re-saved copies) is reported (and recorded with --out). The test
+    split is not read. A model with a probability map records the threshold on the map's scale.
     """
     _need_lab_extra()
     _limit_threads()
@@ -713,18 +719,43 @@ def choose_threshold_cmd(data: Path, model_path: Path, max_real_fp: float, per_g
         kw = {"params": params} if params else {}
         return _fit(feats, clf, X, y, g, search=False, calibration=calibration, **kw)
 
-    p = out_of_group_probabilities(src.features(feats), src.labels, src.groups, refit)
-    if scores is not None:
-        import numpy as np
+    import numpy as np
 
-        np.savez(scores, p=p, y=src.labels, groups=src.groups)
+    extra, copies = None, None
+    if processed:
+        from fakemedia.lab.threshold import processed_reals
+
+        copies = processed_reals(src, processed)
+        extra = (copies.features(feats), copies.groups)
+    p, p2 = out_of_group_probabilities(src.features(feats), src.labels, src.groups, refit, extra)
+    if scores is not None:
+        np.savez(scores, p=p, y=src.labels, groups=src.groups, p_processed=p2,
+                 groups_processed=copies.groups if copies is not None else np.empty(0))  # fmt: skip
     t = choose_threshold(p, src.labels, max_real_fp, groups=src.groups if per_group else None)
     report: dict[str, Any] = {"max_real_fp": max_real_fp, "per_group": per_group,
                               "by": "leave-one-group-out on the training set",
                               **threshold_report(p, src.labels, t, src.groups)}  # fmt: skip
+    if copies is not None:
+        zeros = np.zeros(len(p2), dtype=int)
+        t2 = choose_threshold(p2, zeros, max_real_fp, groups=copies.groups if per_group else None)
+        t = max(t, t2)
+        report.update(threshold_report(p, src.labels, t, src.groups))
+        report["processed"] = {"copies_per_real": processed, "jpeg_quality": [60, 95], "n": len(p2),
+                               "threshold_alone": round(t2, 4),
+                               "oof_real_fp_at_0.5": round(float((p2 > 0.5).mean()), 4),
+                               "oof_real_fp": round(float((p2 > t).mean()), 4)}  # fmt: skip
+    spec = model.meta.get("probability_calibration")
+    if spec:  # the call compares the mapped probability, so the threshold goes on the map's scale
+        from fakemedia.detect.calibration import apply_calibration
+
+        report["threshold_before_map"] = round(t, 4)
+        t = float(apply_calibration(t, spec))
+        report["threshold_after_map"] = round(t, 4)
     if out is not None:
         model.meta["decision_threshold"] = t
         model.meta["threshold_selection"] = report
+        if model_version is not None:
+            model.meta["version"] = model_version
         report["sha256"] = save_model(model, out)
         report["model"] = str(out)
     click.echo(json.dumps(report))

@@ -5,6 +5,10 @@ once per left-out training group; the left-out group's images are scored by a fi
 saw that group, which is how an unseen scene is scored. The threshold is the smallest value
 ≥ 0.5 at which at most ``max_real_fp`` of those out-of-fold real images are called synthetic.
 The probability itself is not changed: the threshold moves the call, not the score.
+
+With processed copies (JPEG re-saves of the real training images, scored by the same fits) the
+bound must hold on them as well: re-compression raises a real photograph's score, and a newsroom
+re-compresses every image it publishes.
 """
 
 from __future__ import annotations
@@ -15,14 +19,22 @@ import numpy as np
 
 
 def out_of_group_probabilities(
-    X: np.ndarray, y: np.ndarray, groups: np.ndarray, fit: Any
-) -> np.ndarray:
-    """P(synthetic) of each image from ``fit(X, y, groups)`` trained without its group."""
+    X: np.ndarray, y: np.ndarray, groups: np.ndarray, fit: Any,
+    extra: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """P(synthetic) of each image from ``fit(X, y, groups)`` trained without its group, and of
+    each ``extra`` image (features, groups: processed copies, never trained on) from the same
+    fit without its group (empty without ``extra``)."""
     p = np.empty(len(y), dtype=np.float64)
+    X2, g2 = extra if extra is not None else (np.empty((0, X.shape[1])), np.empty(0, dtype=groups.dtype))
+    p2 = np.empty(len(g2), dtype=np.float64)
     for g in np.unique(groups):
-        held = groups == g
-        p[held] = fit(X[~held], y[~held], groups[~held]).predict_proba(X[held])
-    return p
+        held, held2 = groups == g, g2 == g
+        model = fit(X[~held], y[~held], groups[~held])
+        p[held] = model.predict_proba(X[held])
+        if held2.any():
+            p2[held2] = model.predict_proba(X2[held2])
+    return p, p2
 
 
 def choose_threshold(
@@ -68,3 +80,21 @@ def threshold_report(
         "n_real": len(real),
         "n_fake": len(fake),
     }
+
+
+#: Quality range of the processed copies (a newsroom's re-save).
+PROCESSED_QUALITY = (60, 95)
+
+
+def processed_reals(src: Any, copies: int, seed: int = 0) -> Any:
+    """``copies`` JPEG re-saves of each real image of ``src`` (a FeatureSource), at seeded
+    qualities in :data:`PROCESSED_QUALITY`, as a FeatureSource of their own (same groups)."""
+    from fakemedia.lab.experiment import FeatureSource
+    from fakemedia.lab.processing import jpeg_resave
+
+    rng = np.random.default_rng([seed, copies])
+    real = np.flatnonzero(np.asarray(src.labels) == 0)
+    idx = np.repeat(real, copies)
+    lo, hi = PROCESSED_QUALITY
+    imgs = np.stack([jpeg_resave(src.images[i], int(rng.integers(lo, hi + 1))) for i in idx])
+    return FeatureSource(src.ds.subset(idx), imgs, src.cache_dir, src.get_encoder())

@@ -70,5 +70,21 @@ def test_out_of_group_scores_never_see_their_group() -> None:
         def predict_proba(self, Xh: np.ndarray) -> np.ndarray:
             return np.full(len(Xh), 0.5)
 
-    p = out_of_group_probabilities(X, y, g, lambda X_, y_, g_: Fit(g_))
-    assert len(p) == 6 and seen == [{1, 2}, {0, 2}, {0, 1}]
+    p, none = out_of_group_probabilities(X, y, g, lambda X_, y_, g_: Fit(g_))
+    assert len(p) == 6 and seen == [{1, 2}, {0, 2}, {0, 1}] and len(none) == 0
+
+
+def test_processed_copies_are_scored_by_the_fit_without_their_group() -> None:
+    X = np.arange(6, dtype=float)[:, None]
+    y, g = np.array([0, 1, 0, 1, 0, 1]), np.array([0, 0, 1, 1, 2, 2])
+
+    class Fit:
+        def __init__(self, groups: np.ndarray) -> None:
+            self.left_out = ({0, 1, 2} - set(groups.tolist())).pop()
+
+        def predict_proba(self, Xh: np.ndarray) -> np.ndarray:
+            return np.full(len(Xh), float(self.left_out))  # says which fit scored the row
+
+    X2, g2 = np.zeros((4, 1)), np.array([2, 0, 2, 1])
+    _, p2 = out_of_group_probabilities(X, y, g, lambda X_, y_, g_: Fit(g_), (X2, g2))
+    assert p2.tolist() == [2.0, 0.0, 2.0, 1.0]

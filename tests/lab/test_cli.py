@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +75,26 @@ def test_train_with_newsroom_copies_then_choose_threshold(tmp_path: Path, small_
     assert r.exit_code == 0, r.output
     ch = json.loads(r.stdout.strip().splitlines()[-1])
     assert ch["oof_real_fp"] <= 0.25 and load_model(out).decision_threshold == pytest.approx(ch["threshold"])
+    # --processed: re-saved copies of each real training image are held to the bound as well, and
+    # a model with a probability map gets the threshold on the map's scale.
+    from fakemedia.detect.calibration import apply_calibration
+    from fakemedia.lab.compile import save_model
+
+    spec = {"method": "platt", "a": 1.5, "b": 0.5}
+    mapped = tmp_path / "mapped.safetensors"
+    save_model(replace(model, meta={**model.meta, "probability_calibration": spec}), mapped)
+    out2 = tmp_path / "t2.safetensors"
+    r = runner.invoke(lab, ["choose-threshold", str(small_bench), "--model", str(mapped), "--max-real-fp",
+                            "0.25", "--processed", "2", "--model-version", "8", "--out", str(out2),
+                            "--cache", cache])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    pr = json.loads(r.stdout.strip().splitlines()[-1])
+    assert pr["processed"]["n"] == 2 * pr["n_real"] and pr["processed"]["oof_real_fp"] <= 0.25
+    assert pr["threshold"] >= pr["processed"]["threshold_alone"]  # the stricter of the two bounds
+    written = load_model(out2)
+    assert written.meta["version"] == "8"
+    assert written.decision_threshold == pytest.approx(float(apply_calibration(pr["threshold"], spec)))
+    assert pr["threshold_after_map"] == pytest.approx(written.decision_threshold, abs=1e-4)
 
 
 @pytest.mark.detect
