@@ -53,7 +53,7 @@ MAX_MODEL_BYTES = 256 * 1024 * 1024
 
 #: The shipped default model and its pinned SHA-256.
 DEFAULT_MODEL_FILE = "default.safetensors"
-DEFAULT_MODEL_SHA256 = "bd75a307b70b73093c059b01883202aa5bde759041b141715a7b5398dac3dc5b"
+DEFAULT_MODEL_SHA256 = "04b0c11372bac3a0174ab4b7874cfd9b4bbd65be8d69ef15edd26501821ae8c9"
 
 
 # --------------------------------------------------------------------------------------------
