@@ -2,8 +2,9 @@
 
 * :func:`leave_one_family_out` — for each family F of a family benchmark, a detector with the
   default model's setup is fitted on the training scenes' real images plus the fakes of the
-  *other* families, then scored on the test scenes' real images and F's test fakes; beside it the
-  in-family figure (fitted on every family) and the shipped model's (trained on autoencoders).
+  *other* families, then scored on the test scenes' real images and F's test fakes (also on F's
+  fully generated images and on its splices apart); beside it the in-family figure (fitted on
+  every family) and the shipped model's.
 * :func:`robustness` — a model scored on a dataset's images after each processing of
   :data:`PROCESSINGS` (JPEG re-save, resize, crop): accuracy, ROC AUC, the share of real images
   called synthetic, and the share of real images that get any area under the area rule of
@@ -77,6 +78,11 @@ def _rates(labels: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> dict[st
     return m
 
 
+def _auc(y: np.ndarray, p: np.ndarray) -> float:
+    """ROC AUC, NaN when only one class is present."""
+    return float(binary_metrics(y, p)["roc_auc"])
+
+
 def leave_one_family_out(
     train: Any, test: Any, *, search: bool = True, shipped: Any = None, calibration: str = "sigmoid"
 ) -> list[dict[str, Any]]:
@@ -89,6 +95,7 @@ def leave_one_family_out(
 
     fam_tr = np.array([family_of(k) for k in train.ds.kinds])
     fam_te = np.array([family_of(k) for k in test.ds.kinds])
+    splice_te = np.array([k.startswith("composite-") for k in test.ds.kinds])
     families = [f for f in dict.fromkeys(fam_te.tolist()) if f != "real"]
     Xtr, Xte = train.features(DEFAULT_FEATURES), test.features(DEFAULT_FEATURES)
     ytr, yte, gtr = train.labels, test.labels, train.groups
@@ -100,8 +107,13 @@ def leave_one_family_out(
         keep = (fam_te == "real") | (fam_te == fam)
         use = fam_tr != fam
         fit = _fit(DEFAULT_FEATURES, "stack", Xtr[use], ytr[use], gtr[use], **kw)
-        held = _rates(yte[keep], fit.predict_proba(Xte[keep]))
+        p_held = fit.predict_proba(Xte[keep])
+        held = _rates(yte[keep], p_held)
         inf = _rates(yte[keep], p_all[keep])
+        # A splice moves whole-image statistics little: the AUC on the family's fully generated
+        # images and on its splices apart (each against the same real images) says which one fails.
+        spliced = splice_te[keep]
+        whole, pasted = ~spliced, (yte[keep] == 0) | spliced
         row = {
             "family": fam,
             "n_real": int((yte[keep] == 0).sum()),
@@ -113,6 +125,8 @@ def leave_one_family_out(
             "held_out_accuracy": held["accuracy"],
             "held_out_fake_recall": held["fake_recall"],
             "held_out_real_called_synthetic": held["real_called_synthetic"],
+            "held_out_auc_generated": _auc(yte[keep][whole], p_held[whole]),
+            "held_out_auc_splices": _auc(yte[keep][pasted], p_held[pasted]),
         }
         if p_ship is not None:
             s = _rates(yte[keep], p_ship[keep])

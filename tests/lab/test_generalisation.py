@@ -114,6 +114,9 @@ def test_leave_one_family_out_reports_each_family(family_bench: Path, tmp_path: 
     assert sum(row["n_train_fake"] for row in rows) == 2 * train_fakes
     for row in rows:
         assert 0.0 <= row["held_out_auc"] <= 1.0 and 0.0 <= row["in_family_auc"] <= 1.0
+        # the whole figure lies between its two parts' (the same reals against each part)
+        parts = (row["held_out_auc_generated"], row["held_out_auc_splices"])
+        assert min(parts) - 1e-9 <= row["held_out_auc"] <= max(parts) + 1e-9
         assert "shipped_auc" not in row  # the shipped model runs at 256 only
 
 
