@@ -47,3 +47,17 @@ def test_an_image_below_the_models_floor_is_scored_but_not_assessed() -> None:
     for bad in (8, base.image_size + 1, 100.0, True, "96"):
         with pytest.raises(DetectorError):
             _ = replace(base, meta={**base.meta, "min_side": bad}).min_side
+
+
+def test_the_shipped_threshold_was_chosen_on_recompressed_reals_too_and_sits_on_the_maps_scale() -> None:
+    from fakemedia.detect.calibration import apply_calibration
+
+    m = load_default_model()
+    sel = m.meta["threshold_selection"]
+    # The bound held out of scene on the training reals as they are and on their JPEG re-saves.
+    assert sel["oof_real_fp"] <= sel["max_real_fp"] and sel["processed"]["oof_real_fp"] <= sel["max_real_fp"]
+    assert sel["processed"]["n"] == sel["processed"]["copies_per_real"] * sel["n_real"] > 0
+    # The call compares the mapped probability, so the recorded threshold is the chosen one mapped.
+    chosen = sel["threshold_before_map"]
+    mapped = float(apply_calibration(chosen, m.meta["probability_calibration"]))
+    assert m.decision_threshold == pytest.approx(mapped, abs=1e-3)
