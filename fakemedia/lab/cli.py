@@ -732,16 +732,18 @@ def choose_threshold_cmd(data: Path, model_path: Path, max_real_fp: float, per_g
         np.savez(scores, p=p, y=src.labels, groups=src.groups, p_processed=p2,
                  groups_processed=copies.groups if copies is not None else np.empty(0))  # fmt: skip
     t = choose_threshold(p, src.labels, max_real_fp, groups=src.groups if per_group else None)
+    if copies is not None:  # the copies are all real: the stricter of the two bounds decides
+        t2 = choose_threshold(p2, np.zeros(len(p2), dtype=int), max_real_fp,
+                              groups=copies.groups if per_group else None)  # fmt: skip
+        t = max(t, t2)
     report: dict[str, Any] = {"max_real_fp": max_real_fp, "per_group": per_group,
                               "by": "leave-one-group-out on the training set",
                               **threshold_report(p, src.labels, t, src.groups)}  # fmt: skip
     if copies is not None:
-        zeros = np.zeros(len(p2), dtype=int)
-        t2 = choose_threshold(p2, zeros, max_real_fp, groups=copies.groups if per_group else None)
-        t = max(t, t2)
-        report.update(threshold_report(p, src.labels, t, src.groups))
-        report["processed"] = {"copies_per_real": processed, "jpeg_quality": [60, 95], "n": len(p2),
-                               "threshold_alone": round(t2, 4),
+        from fakemedia.lab.threshold import PROCESSED_QUALITY
+
+        report["processed"] = {"copies_per_real": processed, "jpeg_quality": list(PROCESSED_QUALITY),
+                               "n": len(p2), "threshold_alone": round(t2, 4),
                                "oof_real_fp_at_0.5": round(float((p2 > 0.5).mean()), 4),
                                "oof_real_fp": round(float((p2 > t).mean()), 4)}  # fmt: skip
     spec = model.meta.get("probability_calibration")
